@@ -1,0 +1,127 @@
+#include "buf.h"
+
+#include "error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ais_buf_grow(ais_buf *buf, size_t extra)
+{
+	size_t want, n;
+	char *p;
+
+	if (extra > (size_t)-1 - buf->size - 1)
+		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	want = buf->size + extra + 1;
+	if (want <= buf->alloc)
+		return 0;
+	n = buf->alloc ? buf->alloc : 64;
+	while (n < want)
+		n = n > (size_t)-1 / 2 ? want : n * 2;
+	p = realloc(buf->ptr, n);
+	AIS_CHECK_ALLOC(p);
+	if (!buf->ptr)
+		p[0] = '\0';
+	buf->ptr = p;
+	buf->alloc = n;
+	return 0;
+}
+
+int ais_buf_put(ais_buf *buf, const void *data, size_t len)
+{
+	int error;
+
+	if ((error = ais_buf_grow(buf, len)) < 0)
+		return error;
+	if (len)
+		memcpy(buf->ptr + buf->size, data, len);
+	buf->size += len;
+	buf->ptr[buf->size] = '\0';
+	return 0;
+}
+
+int ais_buf_puts(ais_buf *buf, const char *s)
+{
+	return ais_buf_put(buf, s, strlen(s));
+}
+
+int ais_buf_putc(ais_buf *buf, char c)
+{
+	return ais_buf_put(buf, &c, 1);
+}
+
+int ais_buf_vprintf(ais_buf *buf, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n, error;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "bad format");
+	if ((error = ais_buf_grow(buf, (size_t)n)) < 0)
+		return error;
+	vsnprintf(buf->ptr + buf->size, (size_t)n + 1, fmt, ap);
+	buf->size += (size_t)n;
+	return 0;
+}
+
+int ais_buf_printf(ais_buf *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = ais_buf_vprintf(buf, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+int ais_buf_sets(ais_buf *buf, const char *s)
+{
+	ais_buf_clear(buf);
+	return ais_buf_puts(buf, s);
+}
+
+void ais_buf_consume(ais_buf *buf, size_t n)
+{
+	if (n >= buf->size) {
+		ais_buf_clear(buf);
+		return;
+	}
+	memmove(buf->ptr, buf->ptr + n, buf->size - n);
+	buf->size -= n;
+	buf->ptr[buf->size] = '\0';
+}
+
+void ais_buf_clear(ais_buf *buf)
+{
+	buf->size = 0;
+	if (buf->ptr)
+		buf->ptr[0] = '\0';
+}
+
+void ais_buf_dispose(ais_buf *buf)
+{
+	free(buf->ptr);
+	buf->ptr = NULL;
+	buf->size = buf->alloc = 0;
+}
+
+char *ais_buf_detach(ais_buf *buf)
+{
+	char *p = buf->ptr;
+
+	if (!p)
+		p = calloc(1, 1);
+	buf->ptr = NULL;
+	buf->size = buf->alloc = 0;
+	return p;
+}
+
+const char *ais_buf_cstr(const ais_buf *buf)
+{
+	return buf->ptr ? buf->ptr : "";
+}

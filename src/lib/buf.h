@@ -1,0 +1,42 @@
+/*
+ * buf.h - a growable, always NUL-terminated byte string.
+ *
+ * An ais_buf starts as AIS_BUF_INIT (no allocation).  Appending functions
+ * return 0 or AIS_ENOMEM; on failure the buffer keeps its old contents.
+ * ais_buf_dispose() frees the contents and resets the buffer to empty.
+ */
+#ifndef AIS_BUF_H
+#define AIS_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct {
+	char *ptr;
+	size_t size;  /* bytes in use, not counting the NUL */
+	size_t alloc; /* bytes allocated */
+} ais_buf;
+
+#define AIS_BUF_INIT { NULL, 0, 0 }
+
+int ais_buf_grow(ais_buf *buf, size_t extra);
+int ais_buf_put(ais_buf *buf, const void *data, size_t len);
+int ais_buf_puts(ais_buf *buf, const char *s);
+int ais_buf_putc(ais_buf *buf, char c);
+int ais_buf_printf(ais_buf *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ais_buf_vprintf(ais_buf *buf, const char *fmt, va_list ap);
+int ais_buf_sets(ais_buf *buf, const char *s);
+
+/* Drop the first `n` bytes, keeping the rest. */
+void ais_buf_consume(ais_buf *buf, size_t n);
+void ais_buf_clear(ais_buf *buf);
+void ais_buf_dispose(ais_buf *buf);
+
+/* Hand the string to the caller (free() it); the buffer becomes empty. */
+char *ais_buf_detach(ais_buf *buf);
+
+/* The contents, or "" for a buffer that never allocated. */
+const char *ais_buf_cstr(const ais_buf *buf);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * hash.h - SHA-256 digests in the forms the image chain uses.
+ *
+ * H12(s) is the first 12 lowercase hex digits of SHA-256 over the bytes of s;
+ * it names ext images (H12 of the project path) and fills the Dockerfile-hash
+ * labels (H12 of the file's bytes).
+ */
+#ifndef AIS_HASH_H
+#define AIS_HASH_H
+
+#include <stddef.h>
+
+#define AIS_SHA256_HEX_LEN 64
+#define AIS_H12_LEN 12
+
+/* Full 64-digit lowercase hex digest of `len` bytes at `data`. */
+int ais_hash_sha256_hex(char out[AIS_SHA256_HEX_LEN + 1], const void *data,
+			size_t len);
+
+/* H12 of `len` bytes. */
+int ais_hash_h12(char out[AIS_H12_LEN + 1], const void *data, size_t len);
+
+/* H12 of a file's contents, streamed.  AIS_ENOTFOUND if it does not exist,
+ * AIS_EINVALID if it is not a regular file. */
+int ais_hash_file_h12(char out[AIS_H12_LEN + 1], const char *path);
+
+#endif
