@@ -10,6 +10,13 @@
  * directories (including none).  A path is excluded when the last pattern
  * that matches it, or matches one of its parent directories, is not an
  * exception.
+ *
+ * As in docker, only a '#' in column 1 starts a comment, a UTF-8 BOM is
+ * dropped, only the first '!' is special, a pattern that cleans to "." or
+ * "/" matches nothing (the context root is never excluded), and a leading
+ * "**" followed only by plain characters is a suffix test ("**file" also
+ * matches "dir/myfile").  Unlike docker, a line holding a NUL byte is
+ * rejected.
  */
 #ifndef AIS_DOCKERIGNORE_H
 #define AIS_DOCKERIGNORE_H

@@ -5,9 +5,24 @@
  * DOCKER_CERT_PATH); else the current context (DOCKER_CONTEXT, else
  * "currentContext" in $DOCKER_CONFIG/config.json, DOCKER_CONFIG defaulting
  * to $HOME/.docker) whose endpoint is read from
- * $DOCKER_CONFIG/contexts/meta/<sha256(name)>/meta.json; else
- * unix:///var/run/docker.sock.  The context named "default" is the default
- * socket (or DOCKER_HOST).
+ * $DOCKER_CONFIG/contexts/meta/<sha256(name)>/meta.json and whose TLS files
+ * are $DOCKER_CONFIG/contexts/tls/<sha256(name)>/docker/{ca,cert,key}.pem;
+ * else unix:///var/run/docker.sock.  The context named "default" is the
+ * default socket.  Empty variables count as unset.
+ *
+ * Host strings follow opts.ParseHost: surrounding white space is ignored,
+ * "tcp://name" gets port 2375 (2376 with TLS), "tcp://" or "tcp://:port"
+ * means localhost, and a string without "://" is a unix socket when it
+ * starts with "/" or "./" and a TCP address otherwise.  Unlike the CLI, a
+ * path after tcp://name:port and an empty unix:// path are rejected.
+ *
+ * TLS: with DOCKER_HOST, DOCKER_TLS_VERIFY set to anything non-empty turns
+ * on TLS and verification, with the PEM files taken from DOCKER_CERT_PATH
+ * (default $DOCKER_CONFIG).  For a context, TLS is on when any of its TLS
+ * files exists or SkipTLSVerify is true (docker's Endpoint.tlsConfig), and
+ * verification is on unless SkipTLSVerify.  TLS never applies to unix://.
+ *
+ * The library reads no environment itself: the caller fills the env.
  */
 #ifndef AIS_ENDPOINT_H
 #define AIS_ENDPOINT_H
@@ -26,12 +41,13 @@ typedef struct {
 } ais_endpoint_env;
 
 typedef struct {
-	char *host;       /* the endpoint as given, e.g. unix:///var/run/docker.sock */
+	char *host;       /* normalised: unix:///var/run/docker.sock, tcp://h:2376 */
 	char *unix_path;  /* socket path for unix://, else NULL */
 	char *base_url;   /* "http://localhost" for unix, http(s)://h:p for tcp */
 	bool tls;         /* https */
-	bool tls_verify;  /* verify the daemon's certificate against ca_file */
-	char *ca_file;    /* PEM files for TLS, NULL when absent */
+	bool tls_verify;  /* verify the daemon's certificate (only when tls);
+			   * against ca_file, or the system CAs without one */
+	char *ca_file;    /* PEM files for TLS, NULL when absent or no tls */
 	char *cert_file;
 	char *key_file;
 	char *source;     /* where it came from: "DOCKER_HOST", "context 'x'", "default" */
@@ -39,11 +55,15 @@ typedef struct {
 
 #define AIS_ENDPOINT_INIT { 0 }
 
-/* Resolve the endpoint.  AIS_EINVALID with a one-line message for an
- * unsupported scheme (ssh://, npipe://, fd://), a malformed host, a context
- * that does not exist or a config.json / meta.json that does not parse. */
+/* Resolve the endpoint into *out, which is overwritten (zeroed on failure;
+ * dispose it either way).  `env` may be NULL (everything unset).
+ * AIS_EINVALID with a one-line message for an unsupported scheme (ssh://,
+ * npipe://, fd://, ...), a malformed host, a context that does not exist or
+ * a config.json / meta.json that does not parse.  config.json is only read
+ * when neither DOCKER_HOST nor DOCKER_CONTEXT is set; a missing one is fine. */
 int ais_endpoint_resolve(ais_endpoint *out, const ais_endpoint_env *env);
 
+/* Free the strings and zero *ep; safe on a zeroed struct and repeatable. */
 void ais_endpoint_dispose(ais_endpoint *ep);
 
 #endif

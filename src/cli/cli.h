@@ -1,0 +1,77 @@
+/*
+ * cli.h - shared pieces of the aishell command-line tool.
+ *
+ * Adding a command: write src/cli/cmd_<name>.c with cmd_<name>(argc, argv)
+ * and its usage text, add it to the table in main.c and to `aishell help`,
+ * document it in README.md, and add tests.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include "chain.h"
+#include "docker.h"
+#include "endpoint.h"
+#include "event.h"
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* Exit codes, mirrored in README.md and `aishell help`. */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_UNREACHABLE = 3,
+	CLI_EXIT_STALE = 4,
+	CLI_EXIT_INTERRUPTED = 130
+};
+
+typedef struct {
+	int quiet;       /* -q: errors only */
+	int verbose;     /* -v: full build log */
+	bool tty;        /* stderr is a terminal: live progress line */
+	bool line_open;  /* a live progress line is on screen */
+} cli_global;
+
+extern cli_global cli;
+extern volatile sig_atomic_t cli_interrupted;
+
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print the library's last error and map `error` to an exit code. */
+int cli_fail(int error);
+
+/* Everything a chain command needs: resolved from the environment and -C. */
+typedef struct {
+	char project_dir[4096];
+	char home[4096];
+	char lock_dir[4096];
+	const char *repo;
+	ais_endpoint endpoint;
+	ais_docker *docker;
+	ais_chain chain;
+} cli_context;
+
+/* Resolve the project (from `dir`, or the cwd), repository, home, lock
+ * directory and engine endpoint, connect, and initialise the chain.
+ * Returns an exit code (0 on success). */
+int cli_context_open(cli_context *ctx, const char *dir, bool force);
+void cli_context_close(cli_context *ctx);
+
+/* Render library events on stderr according to cli. */
+void cli_on_event(const ais_event *ev, void *payload);
+
+/* Clear the live progress line, if any. */
+void cli_progress_end(void);
+
+/* JSON description of the chain, printed on stdout. */
+int cli_print_chain_json(const cli_context *ctx, bool ensured);
+
+int cmd_ensure(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,167 @@
+#include "cli.h"
+
+#include "error.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char ensure_usage[] =
+	"usage: aishell ensure [-C DIR] [--force] [--check] [--json] [-q] [-v]\n"
+	"\n"
+	"Make the project's images fresh: <repo>:base (a tag of <repo>:foundation,\n"
+	"or a build of ~/.aishell/Dockerfile) and, when the project has\n"
+	".aishell/Dockerfile or .sandbox/Dockerfile, <repo>:ext-<hash>.\n"
+	"\n"
+	"  -C DIR       use DIR as the project directory (default: the current one)\n"
+	"  -f, --force  rebuild the custom base and the extension without cache\n"
+	"  --check      build nothing; exit 4 when an image is stale or missing\n"
+	"  --json       print the result as JSON on stdout\n"
+	"  -q, --quiet  print nothing but errors\n"
+	"  -v, --verbose  print the full build log\n"
+	"  -h, --help   show this help\n"
+	"\n"
+	"Exit: 0 fresh, 1 failed, 2 usage, 3 engine unreachable, 4 stale (--check).\n";
+
+static void print_failure(const ais_build_result *failed)
+{
+	const char *tail = ais_buf_cstr(&failed->tail);
+	const char *line, *nl;
+
+	if (!failed->tail.size || cli.verbose)
+		return;
+	cli_progress_end();
+	if (failed->failed_step.size)
+		fprintf(stderr, "aishell: failing step: %s\n",
+			ais_buf_cstr(&failed->failed_step));
+	fprintf(stderr, "aishell: last lines of its output:\n");
+	for (line = tail; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line);
+		fprintf(stderr, "  | %.*s\n", (int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
+}
+
+static void print_summary(const ais_chain *c)
+{
+	const ais_tier *tiers[2] = { &c->base, c->has_ext ? &c->ext : NULL };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!tiers[i])
+			continue;
+		if (tiers[i]->action == AIS_ACTION_TAGGED)
+			cli_note("%s: tagged from %s", tiers[i]->tag, c->foundation.tag);
+		else if (tiers[i]->action == AIS_ACTION_NONE && cli.verbose)
+			cli_note("%s: fresh", tiers[i]->tag);
+	}
+}
+
+static void print_stale(const ais_chain *c)
+{
+	const ais_tier *tiers[2] = { &c->base, c->has_ext ? &c->ext : NULL };
+	int i;
+
+	if (c->foundation.state == AIS_STATE_MISSING)
+		cli_note("%s: missing", c->foundation.tag);
+	for (i = 0; i < 2; i++)
+		if (tiers[i] && tiers[i]->state != AIS_STATE_FRESH)
+			cli_note("%s: %s: %s", tiers[i]->tag,
+				 ais_state_name(tiers[i]->state), tiers[i]->reason);
+}
+
+int cmd_ensure(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	ais_build_result failed;
+	cli_context ctx;
+	const char *dir = NULL;
+	bool force = false, check = false, json = false;
+	int opt, error, rc;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "+C:fqvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'C':
+			dir = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'c':
+			check = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			cli.quiet = 1;
+			break;
+		case 'v':
+			cli.verbose++;
+			break;
+		case 'h':
+			fputs(ensure_usage, stdout);
+			return CLI_EXIT_OK;
+		default:
+			fputs(ensure_usage, stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cli_error("ensure takes no arguments ('%s')", argv[optind]);
+		fputs(ensure_usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (check && force) {
+		cli_error("--check and --force cannot be combined");
+		return CLI_EXIT_USAGE;
+	}
+	if ((rc = cli_context_open(&ctx, dir, force)) != 0) {
+		cli_context_close(&ctx);
+		return rc;
+	}
+	ais_build_result_init(&failed);
+	if (check) {
+		if ((error = ais_chain_check(&ctx.chain, ctx.docker)) < 0) {
+			rc = cli_fail(error);
+			goto done;
+		}
+		rc = ais_chain_fresh(&ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
+		if (json)
+			cli_print_chain_json(&ctx, false);
+		else if (rc == CLI_EXIT_STALE)
+			print_stale(&ctx.chain);
+		goto done;
+	}
+	error = ais_chain_ensure(&ctx.chain, ctx.docker, &failed);
+	cli_progress_end();
+	if (error < 0) {
+		rc = cli_fail(error);
+		if (rc != CLI_EXIT_INTERRUPTED)
+			print_failure(&failed);
+		if (json)
+			cli_print_chain_json(&ctx, true);
+		goto done;
+	}
+	rc = CLI_EXIT_OK;
+	if (json)
+		cli_print_chain_json(&ctx, true);
+	else
+		print_summary(&ctx.chain);
+done:
+	ais_build_result_dispose(&failed);
+	cli_context_close(&ctx);
+	return rc;
+}

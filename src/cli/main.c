@@ -1,0 +1,77 @@
+#include "cli.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cli_cmd;
+
+static const cli_cmd commands[] = {
+	{ "ensure", cmd_ensure },
+	{ "status", cmd_status },
+	{ "help", cmd_help },
+	{ "version", cmd_version },
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cli_interrupted = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+	size_t i;
+	int rc = -1;
+
+	if (argc < 2) {
+		fputs("usage: aishell <command> [options]; see 'aishell help'\n",
+		      stderr);
+		return CLI_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "-V"))
+		name = "version";
+	else if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		name = "help";
+	cli.tty = isatty(STDERR_FILENO);
+	install_signals();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(commands[i].name, name)) {
+			rc = commands[i].fn(argc - 1, argv + 1);
+			break;
+		}
+	}
+	if (rc < 0) {
+		cli_error("unknown command '%s' (see 'aishell help')", argv[1]);
+		rc = CLI_EXIT_USAGE;
+	}
+	curl_global_cleanup();
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			cli_error("cannot write output: %s", strerror(errno));
+		if (rc == 0)
+			rc = CLI_EXIT_FAILURE;
+	}
+	return rc;
+}

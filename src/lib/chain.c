@@ -1,0 +1,579 @@
+#include "chain.h"
+
+#include "buf.h"
+#include "context.h"
+#include "error.h"
+#include "lock.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Builds are retried when the parent image or the Dockerfile changed while
+ * they ran, so the labels always describe what was really used. */
+#define CHAIN_BUILD_ATTEMPTS 3
+
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
+
+const char *ais_state_name(ais_state state)
+{
+	switch (state) {
+	case AIS_STATE_FRESH:
+		return "fresh";
+	case AIS_STATE_STALE:
+		return "stale";
+	case AIS_STATE_MISSING:
+		return "missing";
+	}
+	return "unknown";
+}
+
+const char *ais_action_name(ais_action action)
+{
+	switch (action) {
+	case AIS_ACTION_NONE:
+		return "none";
+	case AIS_ACTION_TAGGED:
+		return "tagged";
+	case AIS_ACTION_BUILT:
+		return "built";
+	}
+	return "unknown";
+}
+
+static void chain_note(const ais_chain *chain, ais_event_type type,
+		       const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void chain_note(const ais_chain *chain, ais_event_type type,
+		       const char *tag, const char *fmt, ...)
+{
+	ais_buf text = AIS_BUF_INIT;
+	ais_event ev = { 0 };
+	va_list ap;
+
+	if (!chain->opts.on_event)
+		return;
+	va_start(ap, fmt);
+	ais_buf_vprintf(&text, fmt, ap);
+	va_end(ap);
+	ev.type = type;
+	ev.tag = tag;
+	ev.text = ais_buf_cstr(&text);
+	chain->opts.on_event(&ev, chain->opts.payload);
+	ais_buf_dispose(&text);
+}
+
+/* Is `path` a regular file (1), absent (0), or something else (error)? */
+static int chain_dockerfile(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", path);
+	}
+	if (!S_ISREG(st.st_mode))
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				     "'%s' is not a regular file", path);
+	return 1;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Hash the Dockerfiles; called at init and again after each build. */
+static int chain_hash_dockerfiles(ais_chain *chain)
+{
+	char path[PATH_MAX + 32];
+	int error = 0;
+
+	if (chain->custom_base) {
+		snprintf(path, sizeof(path), "%s/Dockerfile", chain->global_dir);
+		if ((error = ais_hash_file_h12(chain->base_hash, path)) < 0)
+			return error;
+	}
+	if (chain->has_ext) {
+		snprintf(path, sizeof(path), "%s/%s", chain->opts.project_dir,
+			 chain->ext_dockerfile);
+		error = ais_hash_file_h12(chain->ext_hash, path);
+	}
+	return error;
+}
+
+int ais_chain_init(ais_chain *chain, const ais_chain_opts *opts)
+{
+	char path[PATH_MAX + 32];
+	bool has_aishell, has_sandbox;
+	int found, error;
+
+	memset(chain, 0, sizeof(*chain));
+	chain->opts = *opts;
+	if ((error = ais_hash_h12(chain->h12, opts->project_dir,
+				  strlen(opts->project_dir))) < 0)
+		return error;
+	snprintf(chain->foundation.tag, sizeof(chain->foundation.tag),
+		 "%s:foundation", opts->repo);
+	snprintf(chain->base.tag, sizeof(chain->base.tag), "%s:base", opts->repo);
+	snprintf(chain->ext.tag, sizeof(chain->ext.tag), "%s:ext-%s", opts->repo,
+		 chain->h12);
+	snprintf(chain->global_dir, sizeof(chain->global_dir), "%s/.aishell",
+		 opts->home);
+
+	snprintf(path, sizeof(path), "%s/Dockerfile", chain->global_dir);
+	if ((found = chain_dockerfile(path)) < 0)
+		return found;
+	chain->custom_base = found;
+
+	snprintf(path, sizeof(path), "%s/.aishell", opts->project_dir);
+	has_aishell = is_dir(path);
+	snprintf(path, sizeof(path), "%s/.sandbox", opts->project_dir);
+	has_sandbox = is_dir(path);
+	if (has_aishell && has_sandbox)
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				     "found both .aishell/ and .sandbox/ in '%s': keep only one",
+				     opts->project_dir);
+	if (has_aishell || has_sandbox) {
+		COPY(chain->config_dir, has_aishell ? ".aishell" : ".sandbox");
+		snprintf(chain->ext_dockerfile, sizeof(chain->ext_dockerfile),
+			 "%s/Dockerfile", chain->config_dir);
+		snprintf(path, sizeof(path), "%s/%s", opts->project_dir,
+			 chain->ext_dockerfile);
+		if ((found = chain_dockerfile(path)) < 0)
+			return found;
+		chain->has_ext = found;
+	}
+	return chain_hash_dockerfiles(chain);
+}
+
+static void tier_set(ais_tier *t, ais_state state, const char *label,
+		     const char *have, const char *want, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void tier_set(ais_tier *t, ais_state state, const char *label,
+		     const char *have, const char *want, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->state = state;
+	COPY(t->label, label);
+	COPY(t->have, have);
+	COPY(t->want, want);
+	t->reason[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static const char *or_absent(const char *s)
+{
+	return s ? s : "(absent)";
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+void ais_chain_judge_base(ais_tier *base, const ais_chain *chain,
+			  const ais_image *foundation, const ais_image *img)
+{
+	const char *fid = foundation ? ais_image_id(foundation) : NULL;
+	const char *v;
+
+	COPY(base->id, img ? ais_image_id(img) : NULL);
+	if (!img) {
+		tier_set(base, AIS_STATE_MISSING, NULL, NULL, NULL,
+			 "image not found");
+		return;
+	}
+	if (chain->custom_base) {
+		v = ais_image_label(img, AIS_LABEL_BASE_DOCKERFILE_HASH);
+		if (!same(v, chain->base_hash)) {
+			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_DOCKERFILE_HASH,
+				 v, chain->base_hash,
+				 "label %s is %s but ~/.aishell/Dockerfile hashes to %s",
+				 AIS_LABEL_BASE_DOCKERFILE_HASH, or_absent(v),
+				 chain->base_hash);
+			return;
+		}
+		v = ais_image_label(img, AIS_LABEL_BASE_FOUNDATION_ID);
+		if (!same(v, fid)) {
+			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_FOUNDATION_ID,
+				 v, fid, "label %s is %s but %s is %s",
+				 AIS_LABEL_BASE_FOUNDATION_ID, or_absent(v),
+				 chain->foundation.tag, fid ? fid : "missing");
+			return;
+		}
+	} else {
+		v = ais_image_label(img, AIS_LABEL_BASE_DOCKERFILE_HASH);
+		if (v) {
+			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_DOCKERFILE_HASH,
+				 v, NULL,
+				 "built from a ~/.aishell/Dockerfile (label %s is %s) that no longer exists",
+				 AIS_LABEL_BASE_DOCKERFILE_HASH, v);
+			return;
+		}
+		if (!same(ais_image_id(img), fid)) {
+			tier_set(base, AIS_STATE_STALE, "id", ais_image_id(img), fid,
+				 "is %s but %s is %s", ais_image_id(img),
+				 chain->foundation.tag, fid ? fid : "missing");
+			return;
+		}
+	}
+	tier_set(base, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
+}
+
+void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
+			 const ais_image *base, const ais_tier *base_tier,
+			 const ais_image *img)
+{
+	const char *bid = base ? ais_image_id(base) : NULL;
+	const char *v;
+
+	COPY(ext->id, img ? ais_image_id(img) : NULL);
+	if (!img) {
+		tier_set(ext, AIS_STATE_MISSING, NULL, NULL, NULL, "image not found");
+		return;
+	}
+	v = ais_image_label(img, AIS_LABEL_BASE_ID);
+	if (!same(v, bid)) {
+		tier_set(ext, AIS_STATE_STALE, AIS_LABEL_BASE_ID, v, bid,
+			 "label %s is %s but %s is %s", AIS_LABEL_BASE_ID,
+			 or_absent(v), chain->base.tag, bid ? bid : "missing");
+		return;
+	}
+	v = ais_image_label(img, AIS_LABEL_EXTENSION_HASH);
+	if (!same(v, chain->ext_hash)) {
+		tier_set(ext, AIS_STATE_STALE, AIS_LABEL_EXTENSION_HASH, v,
+			 chain->ext_hash, "label %s is %s but %s hashes to %s",
+			 AIS_LABEL_EXTENSION_HASH, or_absent(v),
+			 chain->ext_dockerfile, chain->ext_hash);
+		return;
+	}
+	if (base_tier && base_tier->state != AIS_STATE_FRESH) {
+		tier_set(ext, AIS_STATE_STALE, NULL, NULL, NULL,
+			 "%s is %s, so this image follows once it is rebuilt",
+			 chain->base.tag, ais_state_name(base_tier->state));
+		return;
+	}
+	tier_set(ext, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
+}
+
+static int inspect_optional(ais_image **out, ais_docker *d, const char *ref)
+{
+	int error = ais_docker_image_inspect(out, d, ref);
+
+	if (error == AIS_ENOTFOUND) {
+		ais_error_clear();
+		return 0;
+	}
+	return error;
+}
+
+static void judge_foundation(ais_chain *chain, const ais_image *foundation)
+{
+	COPY(chain->foundation.id, foundation ? ais_image_id(foundation) : NULL);
+	if (foundation)
+		tier_set(&chain->foundation, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
+	else
+		tier_set(&chain->foundation, AIS_STATE_MISSING, NULL, NULL, NULL,
+			 "image not found");
+}
+
+int ais_chain_check(ais_chain *chain, ais_docker *d)
+{
+	ais_image *foundation = NULL, *base = NULL, *ext = NULL;
+	int error;
+
+	if ((error = inspect_optional(&base, d, chain->base.tag)) < 0 ||
+	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
+	    (chain->has_ext &&
+	     (error = inspect_optional(&ext, d, chain->ext.tag)) < 0))
+		goto done;
+	judge_foundation(chain, foundation);
+	ais_chain_judge_base(&chain->base, chain, foundation, base);
+	if (chain->has_ext)
+		ais_chain_judge_ext(&chain->ext, chain, base, &chain->base, ext);
+done:
+	ais_image_free(foundation);
+	ais_image_free(base);
+	ais_image_free(ext);
+	return error;
+}
+
+bool ais_chain_fresh(const ais_chain *chain)
+{
+	return chain->base.state == AIS_STATE_FRESH &&
+	       (!chain->has_ext || chain->ext.state == AIS_STATE_FRESH);
+}
+
+/* After a tag moved: remove the image it left behind when nothing else
+ * refers to it (no other tag, no container, no child image).  Failure is
+ * harmless and silent: the image just stays, as with the original tool. */
+static void drop_replaced(ais_docker *d, const char *old_id, const char *new_id)
+{
+	ais_image *old = NULL;
+
+	if (!old_id[0] || !strcmp(old_id, new_id))
+		return;
+	if (ais_docker_image_inspect(&old, d, old_id) == 0 &&
+	    ais_image_tag_count(old) == 0)
+		ais_docker_image_remove(d, old_id);
+	ais_image_free(old);
+	ais_error_clear();
+}
+
+typedef struct {
+	ais_tier *tier;
+	const char *context_dir;
+	const char *dockerfile;      /* relative to context_dir */
+	const char *parent_tag;      /* whose id is recorded */
+	const char *parent_label;
+	const char *hash_label;
+	char *hash;                  /* chain's hash of the Dockerfile */
+} build_plan;
+
+/* Build, verify that the recorded parent id and Dockerfile hash still hold,
+ * then move the tag.  Nothing is tagged unless all of that succeeded. */
+static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
+		       ais_build_result *failed)
+{
+	char parent_id[80], hash[AIS_H12_LEN + 1];
+	ais_image *parent = NULL;
+	ais_context *ctx = NULL;
+	ais_build_result res;
+	ais_buf tag_repo = AIS_BUF_INIT;
+	const char *colon;
+	int attempt, error = 0;
+
+	ais_build_result_init(&res);
+	for (attempt = 0; attempt < CHAIN_BUILD_ATTEMPTS; attempt++) {
+		const char *labels[5];
+		ais_build_opts opts = AIS_BUILD_OPTS_INIT;
+
+		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0)
+			goto done;
+		COPY(parent_id, ais_image_id(parent));
+		ais_image_free(parent);
+		parent = NULL;
+		/* Never record an empty id (the original does, and rebuilds forever). */
+		if (strncmp(parent_id, "sha256:", 7) != 0) {
+			error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+					      "cannot read the id of '%s'",
+					      plan->parent_tag);
+			goto done;
+		}
+		COPY(hash, plan->hash);
+		labels[0] = plan->hash_label;
+		labels[1] = hash;
+		labels[2] = plan->parent_label;
+		labels[3] = parent_id;
+		labels[4] = NULL;
+		if ((error = ais_context_open(&ctx, plan->context_dir,
+					      plan->dockerfile)) < 0)
+			goto done;
+		opts.dockerfile = plan->dockerfile;
+		opts.labels = labels;
+		opts.nocache = chain->opts.force;
+		opts.read = ais_context_read;
+		opts.read_payload = ctx;
+		opts.on_event = chain->opts.on_event;
+		opts.event_payload = chain->opts.payload;
+		opts.event_tag = plan->tier->tag;
+		if (chain->opts.on_event) {
+			ais_event ev = { .type = AIS_EVENT_BUILD_START,
+					 .tag = plan->tier->tag,
+					 .text = plan->tier->reason };
+
+			chain->opts.on_event(&ev, chain->opts.payload);
+		}
+		ais_build_result_dispose(&res);
+		error = ais_docker_build(&res, d, &opts);
+		ais_context_free(ctx);
+		ctx = NULL;
+		if (error < 0) {
+			if (failed) {
+				ais_build_result_dispose(failed);
+				*failed = res;
+				ais_build_result_init(&res);
+			}
+			goto done;
+		}
+		/* Did the parent or the Dockerfile change while we built? */
+		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0 ||
+		    (error = chain_hash_dockerfiles(chain)) < 0)
+			goto done;
+		if (!strcmp(ais_image_id(parent), parent_id) &&
+		    !strcmp(plan->hash, hash))
+			break;
+		chain_note(chain, AIS_EVENT_WARN, plan->tier->tag,
+			   "%s changed during the build; building again",
+			   strcmp(plan->hash, hash) ? plan->dockerfile
+						    : plan->parent_tag);
+		ais_image_free(parent);
+		parent = NULL;
+		ais_docker_image_remove(d, ais_buf_cstr(&res.image_id));
+		ais_error_clear();
+	}
+	if (attempt == CHAIN_BUILD_ATTEMPTS) {
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_BUILD,
+				      "%s kept changing while %s was built",
+				      plan->parent_tag, plan->tier->tag);
+		goto done;
+	}
+	colon = strrchr(plan->tier->tag, ':');
+	if ((error = ais_buf_put(&tag_repo, plan->tier->tag,
+				 (size_t)(colon - plan->tier->tag))) < 0 ||
+	    (error = ais_docker_image_tag(d, ais_buf_cstr(&res.image_id),
+					  tag_repo.ptr, colon + 1)) < 0)
+		goto done;
+	COPY(plan->tier->old_id, plan->tier->id);
+	COPY(plan->tier->id, ais_buf_cstr(&res.image_id));
+	plan->tier->action = AIS_ACTION_BUILT;
+	tier_set(plan->tier, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
+	drop_replaced(d, plan->tier->old_id, plan->tier->id);
+	{
+		ais_event ev = { .type = AIS_EVENT_BUILD_DONE, .tag = plan->tier->tag,
+				 .text = plan->tier->id };
+
+		if (chain->opts.on_event)
+			chain->opts.on_event(&ev, chain->opts.payload);
+	}
+done:
+	ais_image_free(parent);
+	ais_context_free(ctx);
+	ais_build_result_dispose(&res);
+	ais_buf_dispose(&tag_repo);
+	return error;
+}
+
+static int chain_ensure_base(ais_chain *chain, ais_docker *d,
+			     ais_build_result *failed)
+{
+	ais_image *foundation = NULL, *base = NULL;
+	ais_lock lock = AIS_LOCK_INIT;
+	int error;
+
+	if ((error = ais_lock_acquire(&lock, chain->opts.lock_dir, chain->base.tag,
+				      chain->opts.cancel, chain->opts.on_event,
+				      chain->opts.payload)) < 0)
+		return error;
+	/* Someone may have done the work while we waited. */
+	if ((error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
+	    (error = inspect_optional(&base, d, chain->base.tag)) < 0)
+		goto done;
+	judge_foundation(chain, foundation);
+	if (!foundation) {
+		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+				      "no image '%s': run the original aishell's 'aishell setup', or build or tag any image as '%s'",
+				      chain->foundation.tag, chain->foundation.tag);
+		goto done;
+	}
+	ais_chain_judge_base(&chain->base, chain, foundation, base);
+	if (chain->base.state == AIS_STATE_FRESH &&
+	    !(chain->custom_base && chain->opts.force))
+		goto done;
+	if (!chain->custom_base) {
+		const char *colon = strrchr(chain->base.tag, ':');
+		ais_buf repo = AIS_BUF_INIT;
+
+		if ((error = ais_buf_put(&repo, chain->base.tag,
+					 (size_t)(colon - chain->base.tag))) == 0)
+			error = ais_docker_image_tag(d, ais_image_id(foundation),
+						     repo.ptr, colon + 1);
+		ais_buf_dispose(&repo);
+		if (error < 0)
+			goto done;
+		chain_note(chain, AIS_EVENT_NOTE, chain->base.tag,
+			   "tagged %s as %s", chain->foundation.tag, chain->base.tag);
+		COPY(chain->base.old_id, chain->base.id);
+		COPY(chain->base.id, ais_image_id(foundation));
+		chain->base.action = AIS_ACTION_TAGGED;
+		tier_set(&chain->base, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
+		drop_replaced(d, chain->base.old_id, chain->base.id);
+	} else {
+		build_plan plan = {
+			.tier = &chain->base,
+			.context_dir = chain->global_dir,
+			.dockerfile = "Dockerfile",
+			.parent_tag = chain->foundation.tag,
+			.parent_label = AIS_LABEL_BASE_FOUNDATION_ID,
+			.hash_label = AIS_LABEL_BASE_DOCKERFILE_HASH,
+			.hash = chain->base_hash,
+		};
+
+		if (chain->base.state == AIS_STATE_FRESH)
+			COPY(chain->base.reason, "--force");
+		error = chain_build(chain, d, &plan, failed);
+	}
+done:
+	ais_image_free(foundation);
+	ais_image_free(base);
+	ais_lock_release(&lock);
+	return error;
+}
+
+static int chain_ensure_ext(ais_chain *chain, ais_docker *d,
+			    ais_build_result *failed)
+{
+	ais_image *base = NULL, *ext = NULL;
+	ais_lock lock = AIS_LOCK_INIT;
+	int error;
+
+	if ((error = ais_lock_acquire(&lock, chain->opts.lock_dir, chain->ext.tag,
+				      chain->opts.cancel, chain->opts.on_event,
+				      chain->opts.payload)) < 0)
+		return error;
+	if ((error = ais_docker_image_inspect(&base, d, chain->base.tag)) < 0 ||
+	    (error = inspect_optional(&ext, d, chain->ext.tag)) < 0)
+		goto done;
+	ais_chain_judge_ext(&chain->ext, chain, base, NULL, ext);
+	if (chain->ext.state != AIS_STATE_FRESH || chain->opts.force) {
+		build_plan plan = {
+			.tier = &chain->ext,
+			.context_dir = chain->opts.project_dir,
+			.dockerfile = chain->ext_dockerfile,
+			.parent_tag = chain->base.tag,
+			.parent_label = AIS_LABEL_BASE_ID,
+			.hash_label = AIS_LABEL_EXTENSION_HASH,
+			.hash = chain->ext_hash,
+		};
+
+		if (chain->ext.state == AIS_STATE_FRESH)
+			COPY(chain->ext.reason, "--force");
+		error = chain_build(chain, d, &plan, failed);
+	}
+done:
+	ais_image_free(base);
+	ais_image_free(ext);
+	ais_lock_release(&lock);
+	return error;
+}
+
+int ais_chain_ensure(ais_chain *chain, ais_docker *d, ais_build_result *failed)
+{
+	int error;
+
+	if ((error = ais_chain_check(chain, d)) < 0)
+		return error;
+	if (chain->base.state != AIS_STATE_FRESH ||
+	    (chain->custom_base && chain->opts.force)) {
+		if ((error = chain_ensure_base(chain, d, failed)) < 0)
+			return error;
+	}
+	if (chain->has_ext &&
+	    (chain->ext.state != AIS_STATE_FRESH || chain->opts.force ||
+	     chain->base.action != AIS_ACTION_NONE))
+		error = chain_ensure_ext(chain, d, failed);
+	return error;
+}

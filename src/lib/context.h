@@ -1,0 +1,37 @@
+/*
+ * context.h - a build context streamed as a tar archive.
+ *
+ * ais_context_open() walks the context directory (honouring its
+ * .dockerignore with the docker CLI's rules) and records the entries to
+ * send; ais_context_read() then produces the tar stream piece by piece,
+ * reading each file only while it is being sent, so a context is never held
+ * in memory.  Symbolic links are archived as links and never followed.
+ * Owners are written as 0:0, as the docker CLI does.  The Dockerfile and
+ * .dockerignore are always sent, even when .dockerignore excludes them.
+ */
+#ifndef AIS_CONTEXT_H
+#define AIS_CONTEXT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct ais_context ais_context;
+
+/* `root` is the context directory; `dockerfile` the Dockerfile's path
+ * relative to it. */
+int ais_context_open(ais_context **out, const char *root,
+		     const char *dockerfile);
+
+/* Fill up to `len` bytes of the tar stream: the number written, 0 at the
+ * end, or a negative error code.  Matches ais_docker_read_cb. */
+ssize_t ais_context_read(char *buf, size_t len, void *context);
+
+/* Number of entries (files, directories, links) the archive holds. */
+size_t ais_context_entry_count(const ais_context *ctx);
+
+/* Relative path of entry `i`, in archive order. */
+const char *ais_context_entry(const ais_context *ctx, size_t i);
+
+void ais_context_free(ais_context *ctx);
+
+#endif

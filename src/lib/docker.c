@@ -1,0 +1,786 @@
+#include "docker.h"
+
+#include "error.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Plain requests (inspect, tag, remove) give up after this long; builds
+ * have no overall limit. */
+#define DOCKER_REQUEST_TIMEOUT 120L
+#define DOCKER_CONNECT_TIMEOUT 10L
+#define DOCKER_SENT_EVERY (256 * 1024ULL)
+
+struct ais_docker {
+	CURL *curl;
+	char *host;
+	char *unix_path;
+	char *base_url;
+	bool tls, tls_verify;
+	char *ca_file, *cert_file, *key_file;
+	char *source;
+	char version[16];
+	const volatile sig_atomic_t *cancel;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct ais_image {
+	cJSON *root;
+	const char *id;
+	const cJSON *labels;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Version strings "1.41" compare as major.minor numbers. */
+static int version_cmp(const char *a, const char *b)
+{
+	long amaj = strtol(a, NULL, 10), bmaj = strtol(b, NULL, 10);
+	const char *ad = strchr(a, '.'), *bd = strchr(b, '.');
+	long amin = ad ? strtol(ad + 1, NULL, 10) : 0;
+	long bmin = bd ? strtol(bd + 1, NULL, 10) : 0;
+
+	if (amaj != bmaj)
+		return amaj < bmaj ? -1 : 1;
+	if (amin != bmin)
+		return amin < bmin ? -1 : 1;
+	return 0;
+}
+
+static int docker_cancelled(const ais_docker *d)
+{
+	return d->cancel && *d->cancel;
+}
+
+static int xferinfo_cb(void *p, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return docker_cancelled(p) ? 1 : 0;
+}
+
+/* Reset the handle (keeping its connection) and apply the endpoint. */
+static void docker_prepare(ais_docker *d, const char *url)
+{
+	curl_easy_reset(d->curl);
+	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
+	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, DOCKER_CONNECT_TIMEOUT);
+	curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+	curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
+	if (d->unix_path)
+		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+	if (d->tls) {
+		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYPEER,
+				 d->tls_verify ? 1L : 0L);
+		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYHOST,
+				 d->tls_verify ? 2L : 0L);
+		if (d->ca_file)
+			curl_easy_setopt(d->curl, CURLOPT_CAINFO, d->ca_file);
+		if (d->cert_file)
+			curl_easy_setopt(d->curl, CURLOPT_SSLCERT, d->cert_file);
+		if (d->key_file)
+			curl_easy_setopt(d->curl, CURLOPT_SSLKEY, d->key_file);
+	}
+	d->errbuf[0] = '\0';
+}
+
+/* Translate a transport failure into one line naming the endpoint. */
+static int docker_transport_error(ais_docker *d, CURLcode rc)
+{
+	long oserr = 0;
+	const char *why;
+
+	if (rc == CURLE_ABORTED_BY_CALLBACK && docker_cancelled(d))
+		return ais_error_set(AIS_EINTERRUPTED, AIS_ERROR_HTTP,
+				     "interrupted");
+	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &oserr);
+	if (rc == CURLE_COULDNT_CONNECT && oserr)
+		why = strerror((int)oserr);
+	else if (d->errbuf[0])
+		why = d->errbuf;
+	else
+		why = curl_easy_strerror(rc);
+	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	    rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SSL_CONNECT_ERROR ||
+	    rc == CURLE_PEER_FAILED_VERIFICATION)
+		return ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+				     "cannot reach the Docker engine at %s (%s): %s",
+				     d->host, d->source, why);
+	return ais_error_set(AIS_ERROR, AIS_ERROR_HTTP,
+			     "request to the Docker engine at %s failed: %s",
+			     d->host, why);
+}
+
+static size_t body_cb(char *data, size_t size, size_t n, void *p)
+{
+	ais_buf *body = p;
+
+	if (ais_buf_put(body, data, size * n) < 0)
+		return 0;
+	return size * n;
+}
+
+static size_t ping_header_cb(char *data, size_t size, size_t n, void *p)
+{
+	ais_docker *d = p;
+	size_t len = size * n, i = 0;
+	static const char key[] = "api-version:";
+
+	if (len > sizeof(key) - 1 && !strncasecmp(data, key, sizeof(key) - 1)) {
+		const char *v = data + sizeof(key) - 1;
+		size_t vlen = len - (sizeof(key) - 1);
+
+		while (vlen && (*v == ' ' || *v == '\t'))
+			v++, vlen--;
+		while (i < vlen && i < sizeof(d->version) - 1 &&
+		       v[i] != '\r' && v[i] != '\n')
+			i++;
+		memcpy(d->version, v, i);
+		d->version[i] = '\0';
+	}
+	return len;
+}
+
+/* The engine's {"message": ...} from an error body, or the body itself. */
+static const char *error_message(ais_buf *scratch, const ais_buf *body)
+{
+	cJSON *root = cJSON_ParseWithLength(ais_buf_cstr(body), body->size);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "message");
+
+	ais_buf_clear(scratch);
+	if (cJSON_IsString(m))
+		ais_buf_puts(scratch, m->valuestring);
+	else
+		ais_buf_put(scratch, ais_buf_cstr(body),
+			    body->size > 200 ? 200 : body->size);
+	cJSON_Delete(root);
+	while (scratch->size && (scratch->ptr[scratch->size - 1] == '\n' ||
+				 scratch->ptr[scratch->size - 1] == '\r'))
+		scratch->ptr[--scratch->size] = '\0';
+	return ais_buf_cstr(scratch);
+}
+
+static int docker_ping(ais_docker *d)
+{
+	ais_buf url = AIS_BUF_INIT, body = AIS_BUF_INIT;
+	long status = 0;
+	CURLcode rc;
+	int error = 0;
+
+	if ((error = ais_buf_printf(&url, "%s/_ping", d->base_url)) < 0)
+		goto done;
+	docker_prepare(d, url.ptr);
+	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, ping_header_cb);
+	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(d->curl);
+	if (rc != CURLE_OK) {
+		error = docker_transport_error(d, rc);
+		if (error == AIS_ERROR)
+			error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP, "%s",
+					      ais_error_last()->message);
+		goto done;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+				      "%s (%s) does not answer like a Docker engine: HTTP %ld on /_ping",
+				      d->host, d->source, status);
+		goto done;
+	}
+	if (!d->version[0] || version_cmp(d->version, AIS_DOCKER_API_MAX) > 0)
+		snprintf(d->version, sizeof(d->version), "%s", AIS_DOCKER_API_MAX);
+	if (version_cmp(d->version, AIS_DOCKER_API_MIN) < 0)
+		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+				      "the Docker engine at %s speaks API %s; aishell needs %s or later",
+				      d->host, d->version, AIS_DOCKER_API_MIN);
+done:
+	ais_buf_dispose(&url);
+	ais_buf_dispose(&body);
+	return error;
+}
+
+int ais_docker_open(ais_docker **out, const ais_endpoint *ep)
+{
+	ais_docker *d;
+	int error;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	AIS_CHECK_ALLOC(d);
+	d->curl = curl_easy_init();
+	d->host = dup_or_null(ep->host);
+	d->unix_path = dup_or_null(ep->unix_path);
+	d->base_url = dup_or_null(ep->base_url);
+	d->source = dup_or_null(ep->source ? ep->source : "default");
+	d->ca_file = dup_or_null(ep->ca_file);
+	d->cert_file = dup_or_null(ep->cert_file);
+	d->key_file = dup_or_null(ep->key_file);
+	d->tls = ep->tls;
+	d->tls_verify = ep->tls_verify;
+	if (!d->curl || !d->host || !d->base_url || !d->source) {
+		ais_docker_free(d);
+		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	}
+	if ((error = docker_ping(d)) < 0) {
+		ais_docker_free(d);
+		return error;
+	}
+	*out = d;
+	return 0;
+}
+
+void ais_docker_free(ais_docker *d)
+{
+	if (!d)
+		return;
+	if (d->curl)
+		curl_easy_cleanup(d->curl);
+	free(d->host);
+	free(d->unix_path);
+	free(d->base_url);
+	free(d->source);
+	free(d->ca_file);
+	free(d->cert_file);
+	free(d->key_file);
+	free(d);
+}
+
+const char *ais_docker_api_version(const ais_docker *d)
+{
+	return d->version;
+}
+
+const char *ais_docker_host(const ais_docker *d)
+{
+	return d->host;
+}
+
+void ais_docker_set_cancel(ais_docker *d, const volatile sig_atomic_t *flag)
+{
+	d->cancel = flag;
+}
+
+int ais_docker_urlencode(ais_buf *out, ais_docker *d, const char *s)
+{
+	char *e = curl_easy_escape(d->curl, s, 0);
+	int error;
+
+	AIS_CHECK_ALLOC(e);
+	error = ais_buf_puts(out, e);
+	curl_free(e);
+	return error;
+}
+
+int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
+		       const char *method, const char *path,
+		       const char *json_body)
+{
+	ais_buf url = AIS_BUF_INIT;
+	struct curl_slist *headers = NULL;
+	CURLcode rc;
+	int error = 0;
+
+	*status = 0;
+	ais_buf_clear(body);
+	if ((error = ais_buf_printf(&url, "%s/v%s%s", d->base_url, d->version,
+				    path)) < 0)
+		goto done;
+	docker_prepare(d, url.ptr);
+	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, DOCKER_REQUEST_TIMEOUT);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, body);
+	if (!strcmp(method, "POST")) {
+		curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS,
+				 json_body ? json_body : "");
+		if (json_body) {
+			headers = curl_slist_append(headers,
+						    "Content-Type: application/json");
+			curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
+		}
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	rc = curl_easy_perform(d->curl);
+	if (rc != CURLE_OK) {
+		error = docker_transport_error(d, rc);
+		goto done;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
+done:
+	curl_slist_free_all(headers);
+	ais_buf_dispose(&url);
+	return error;
+}
+
+int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref)
+{
+	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT, msg = AIS_BUF_INIT;
+	ais_image *img = NULL;
+	long status;
+	int error;
+
+	*out = NULL;
+	if ((error = ais_buf_printf(&path, "/images/%s/json", ref)) < 0 ||
+	    (error = ais_docker_request(&status, &body, d, "GET", path.ptr,
+					NULL)) < 0)
+		goto done;
+	if (status == 404) {
+		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+				      "no such image '%s'", ref);
+		goto done;
+	}
+	if (status != 200) {
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+				      "inspecting '%s' failed: HTTP %ld: %s", ref,
+				      status, error_message(&msg, &body));
+		goto done;
+	}
+	if ((error = ais_image_from_json(&img, ais_buf_cstr(&body), body.size)) < 0) {
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
+				      "the engine's description of '%s' is not valid image JSON",
+				      ref);
+		goto done;
+	}
+	*out = img;
+	img = NULL;
+done:
+	ais_image_free(img);
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&body);
+	ais_buf_dispose(&msg);
+	return error;
+}
+
+int ais_image_from_json(ais_image **out, const char *json, size_t len)
+{
+	ais_image *img;
+	const cJSON *id, *config;
+
+	*out = NULL;
+	img = calloc(1, sizeof(*img));
+	AIS_CHECK_ALLOC(img);
+	img->root = cJSON_ParseWithLength(json, len);
+	id = cJSON_GetObjectItemCaseSensitive(img->root, "Id");
+	if (!img->root || !cJSON_IsString(id) ||
+	    strncmp(id->valuestring, "sha256:", 7) != 0) {
+		ais_image_free(img);
+		return ais_error_set(AIS_ERROR, AIS_ERROR_JSON, "not image JSON");
+	}
+	img->id = id->valuestring;
+	config = cJSON_GetObjectItemCaseSensitive(img->root, "Config");
+	img->labels = cJSON_GetObjectItemCaseSensitive(config, "Labels");
+	*out = img;
+	return 0;
+}
+
+const char *ais_image_id(const ais_image *img)
+{
+	return img->id;
+}
+
+const char *ais_image_label(const ais_image *img, const char *key)
+{
+	const cJSON *v;
+
+	if (!cJSON_IsObject(img->labels))
+		return NULL;
+	v = cJSON_GetObjectItemCaseSensitive(img->labels, key);
+	if (!cJSON_IsString(v) || !v->valuestring[0])
+		return NULL;
+	return v->valuestring;
+}
+
+int ais_image_tag_count(const ais_image *img)
+{
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(img->root, "RepoTags");
+
+	return cJSON_IsArray(tags) ? cJSON_GetArraySize(tags) : 0;
+}
+
+void ais_image_free(ais_image *img)
+{
+	if (!img)
+		return;
+	cJSON_Delete(img->root);
+	free(img);
+}
+
+int ais_docker_image_tag(ais_docker *d, const char *src, const char *repo,
+			 const char *tag)
+{
+	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT, msg = AIS_BUF_INIT;
+	long status;
+	int error;
+
+	if ((error = ais_buf_printf(&path, "/images/%s/tag?repo=", src)) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, repo)) < 0 ||
+	    (error = ais_buf_puts(&path, "&tag=")) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, tag)) < 0 ||
+	    (error = ais_docker_request(&status, &body, d, "POST", path.ptr,
+					NULL)) < 0)
+		goto done;
+	if (status == 404)
+		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+				      "cannot tag '%s' as '%s:%s': no such image",
+				      src, repo, tag);
+	else if (status != 201 && status != 200)
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+				      "cannot tag '%s' as '%s:%s': HTTP %ld: %s",
+				      src, repo, tag, status,
+				      error_message(&msg, &body));
+done:
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&body);
+	ais_buf_dispose(&msg);
+	return error;
+}
+
+int ais_docker_image_remove(ais_docker *d, const char *ref)
+{
+	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT, msg = AIS_BUF_INIT;
+	long status;
+	int error;
+
+	if ((error = ais_buf_printf(&path, "/images/%s", ref)) < 0 ||
+	    (error = ais_docker_request(&status, &body, d, "DELETE", path.ptr,
+					NULL)) < 0)
+		goto done;
+	if (status == 404)
+		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+				      "no such image '%s'", ref);
+	else if (status != 200)
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+				      "cannot remove '%s': HTTP %ld: %s", ref,
+				      status, error_message(&msg, &body));
+done:
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&body);
+	ais_buf_dispose(&msg);
+	return error;
+}
+
+/* ---- builds ---------------------------------------------------------- */
+
+void ais_build_result_init(ais_build_result *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+void ais_build_result_dispose(ais_build_result *res)
+{
+	ais_buf_dispose(&res->image_id);
+	ais_buf_dispose(&res->failed_step);
+	ais_buf_dispose(&res->tail);
+	ais_buf_dispose(&res->log);
+	memset(res, 0, sizeof(*res));
+}
+
+typedef struct {
+	ais_docker *d;
+	const ais_build_opts *opts;
+	ais_build_result *res;
+	ais_buf in;          /* undecoded response bytes */
+	ais_buf line;        /* partial output line from "stream" messages */
+	ais_buf step;        /* the current "Step n/m : ..." line */
+	ais_buf error;       /* errorDetail message */
+	ais_buf tail_lines[AIS_BUILD_TAIL_LINES];
+	int tail_next, tail_count;
+	bool failed;
+	int read_error;      /* error from the context reader */
+	unsigned long long sent, sent_reported;
+	long status;
+} build_state;
+
+static void build_event(build_state *st, ais_event_type type,
+			const char *text)
+{
+	ais_event ev = { 0 };
+
+	if (!st->opts->on_event)
+		return;
+	ev.type = type;
+	ev.tag = st->opts->event_tag;
+	ev.text = text;
+	ev.bytes = st->sent;
+	ev.steps = st->res->steps;
+	if (type == AIS_EVENT_BUILD_STEP)
+		sscanf(text, "Step %d/%d", &ev.step, &ev.steps);
+	st->opts->on_event(&ev, st->opts->event_payload);
+}
+
+static void build_output_line(build_state *st, const char *text)
+{
+	int step, steps;
+
+	ais_buf_printf(&st->res->log, "%s\n", text);
+	if (sscanf(text, "Step %d/%d :", &step, &steps) == 2) {
+		st->res->steps = steps;
+		ais_buf_sets(&st->step, text);
+		st->tail_count = 0;
+		st->tail_next = 0;
+		build_event(st, AIS_EVENT_BUILD_STEP, text);
+		return;
+	}
+	ais_buf_sets(&st->tail_lines[st->tail_next], text);
+	st->tail_next = (st->tail_next + 1) % AIS_BUILD_TAIL_LINES;
+	if (st->tail_count < AIS_BUILD_TAIL_LINES)
+		st->tail_count++;
+	build_event(st, AIS_EVENT_BUILD_LINE, text);
+}
+
+/* "stream" text arrives in pieces; emit whole lines. */
+static void build_stream_text(build_state *st, const char *text)
+{
+	const char *nl;
+
+	while ((nl = strchr(text, '\n')) != NULL) {
+		ais_buf_put(&st->line, text, (size_t)(nl - text));
+		if (st->line.size && st->line.ptr[st->line.size - 1] == '\r')
+			st->line.ptr[--st->line.size] = '\0';
+		build_output_line(st, ais_buf_cstr(&st->line));
+		ais_buf_clear(&st->line);
+		text = nl + 1;
+	}
+	ais_buf_puts(&st->line, text);
+}
+
+static void build_message(build_state *st, const char *text, size_t len)
+{
+	cJSON *msg = cJSON_ParseWithLength(text, len);
+	const cJSON *v, *aux, *id, *detail;
+
+	if (!msg) {
+		/* Not JSON: keep it as output so nothing is lost. */
+		ais_buf tmp = AIS_BUF_INIT;
+
+		ais_buf_put(&tmp, text, len);
+		build_output_line(st, ais_buf_cstr(&tmp));
+		ais_buf_dispose(&tmp);
+		return;
+	}
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(msg, "stream")))
+		build_stream_text(st, v->valuestring);
+	if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(msg, "status"))) {
+		ais_buf s = AIS_BUF_INIT;
+
+		id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+		if (cJSON_IsString(id))
+			ais_buf_printf(&s, "%s: ", id->valuestring);
+		ais_buf_puts(&s, v->valuestring);
+		build_output_line(st, ais_buf_cstr(&s));
+		ais_buf_dispose(&s);
+	}
+	aux = cJSON_GetObjectItemCaseSensitive(msg, "aux");
+	id = cJSON_GetObjectItemCaseSensitive(aux, "ID");
+	if (cJSON_IsString(id))
+		ais_buf_sets(&st->res->image_id, id->valuestring);
+	detail = cJSON_GetObjectItemCaseSensitive(msg, "errorDetail");
+	v = cJSON_GetObjectItemCaseSensitive(msg, "error");
+	if (detail || cJSON_IsString(v)) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(detail, "message");
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(detail, "code");
+
+		st->failed = true;
+		if (!cJSON_IsString(m))
+			m = v;
+		ais_buf_sets(&st->error, cJSON_IsString(m) ? m->valuestring
+							 : "unknown build error");
+		if (cJSON_IsNumber(code))
+			st->res->exit_code = (long)code->valuedouble;
+	}
+	cJSON_Delete(msg);
+}
+
+static void build_consume(build_state *st, bool final)
+{
+	char *start, *nl;
+
+	for (;;) {
+		start = st->in.ptr;
+		if (!start || !st->in.size)
+			return;
+		nl = memchr(start, '\n', st->in.size);
+		if (!nl && !final)
+			return;
+		if (!nl)
+			nl = start + st->in.size;
+		{
+			size_t len = (size_t)(nl - start);
+
+			while (len && (start[len - 1] == '\r' || start[len - 1] == ' '))
+				len--;
+			if (len)
+				build_message(st, start, len);
+		}
+		ais_buf_consume(&st->in, (size_t)(nl - start) +
+					 (nl < start + st->in.size ? 1 : 0));
+	}
+}
+
+static size_t build_write_cb(char *data, size_t size, size_t n, void *p)
+{
+	build_state *st = p;
+
+	if (!st->status)
+		curl_easy_getinfo(st->d->curl, CURLINFO_RESPONSE_CODE, &st->status);
+	if (ais_buf_put(&st->in, data, size * n) < 0)
+		return 0;
+	if (st->status == 200)
+		build_consume(st, false);
+	return size * n;
+}
+
+static size_t build_read_cb(char *buf, size_t size, size_t n, void *p)
+{
+	build_state *st = p;
+	ssize_t got;
+
+	if (docker_cancelled(st->d))
+		return CURL_READFUNC_ABORT;
+	got = st->opts->read(buf, size * n, st->opts->read_payload);
+	if (got < 0) {
+		st->read_error = (int)got;
+		return CURL_READFUNC_ABORT;
+	}
+	st->sent += (unsigned long long)got;
+	if (got == 0 || st->sent - st->sent_reported >= DOCKER_SENT_EVERY) {
+		st->sent_reported = st->sent;
+		build_event(st, AIS_EVENT_BUILD_SENT, NULL);
+	}
+	return (size_t)got;
+}
+
+static int build_url(ais_buf *url, ais_docker *d, const ais_build_opts *opts)
+{
+	cJSON *labels = cJSON_CreateObject();
+	char *json = NULL;
+	const char **kv;
+	int error = 0;
+
+	AIS_CHECK_ALLOC(labels);
+	for (kv = opts->labels; kv && kv[0] && kv[1]; kv += 2) {
+		if (!cJSON_AddStringToObject(labels, kv[0], kv[1])) {
+			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			goto done;
+		}
+	}
+	json = cJSON_PrintUnformatted(labels);
+	if (!json) {
+		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		goto done;
+	}
+	if ((error = ais_buf_printf(url, "%s/v%s/build?forcerm=1&rm=1&dockerfile=",
+				    d->base_url, d->version)) < 0 ||
+	    (error = ais_docker_urlencode(url, d, opts->dockerfile)) < 0 ||
+	    (error = ais_buf_puts(url, "&labels=")) < 0 ||
+	    (error = ais_docker_urlencode(url, d, json)) < 0)
+		goto done;
+	if (opts->tag && ((error = ais_buf_puts(url, "&t=")) < 0 ||
+			  (error = ais_docker_urlencode(url, d, opts->tag)) < 0))
+		goto done;
+	if (opts->nocache)
+		error = ais_buf_puts(url, "&nocache=1");
+done:
+	cJSON_free(json);
+	cJSON_Delete(labels);
+	return error;
+}
+
+int ais_docker_build(ais_build_result *res, ais_docker *d,
+		     const ais_build_opts *opts)
+{
+	build_state st;
+	ais_buf url = AIS_BUF_INIT, msg = AIS_BUF_INIT;
+	struct curl_slist *headers = NULL;
+	CURLcode rc;
+	int error = 0, i;
+
+	memset(&st, 0, sizeof(st));
+	st.d = d;
+	st.opts = opts;
+	st.res = res;
+	if ((error = build_url(&url, d, opts)) < 0)
+		goto done;
+	docker_prepare(d, url.ptr);
+	headers = curl_slist_append(headers, "Content-Type: application/x-tar");
+	headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
+	headers = curl_slist_append(headers, "Expect:");
+	if (!headers) {
+		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		goto done;
+	}
+	curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(d->curl, CURLOPT_READFUNCTION, build_read_cb);
+	curl_easy_setopt(d->curl, CURLOPT_READDATA, &st);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, build_write_cb);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &st);
+	rc = curl_easy_perform(d->curl);
+	if (st.read_error) {
+		error = st.read_error;
+		goto done;
+	}
+	if (rc != CURLE_OK) {
+		error = docker_transport_error(d, rc);
+		goto done;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &st.status);
+	if (st.status != 200) {
+		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+				      "the engine refused the build: HTTP %ld: %s",
+				      st.status, error_message(&msg, &st.in));
+		goto done;
+	}
+	build_consume(&st, true);
+	if (st.line.size)
+		build_output_line(&st, ais_buf_cstr(&st.line));
+	for (i = 0; i < st.tail_count; i++) {
+		int k = (st.tail_next - st.tail_count + i + AIS_BUILD_TAIL_LINES) %
+			AIS_BUILD_TAIL_LINES;
+
+		ais_buf_printf(&res->tail, "%s\n", ais_buf_cstr(&st.tail_lines[k]));
+	}
+	if (st.failed) {
+		ais_buf_sets(&res->failed_step, ais_buf_cstr(&st.step));
+		ais_buf_clear(&res->image_id);
+		if (st.step.size)
+			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+					      "%s: %s", ais_buf_cstr(&st.step),
+					      ais_buf_cstr(&st.error));
+		else
+			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD, "%s",
+					      ais_buf_cstr(&st.error));
+		goto done;
+	}
+	if (strncmp(ais_buf_cstr(&res->image_id), "sha256:", 7) != 0)
+		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+				      "the build stream ended without an image id");
+done:
+	curl_slist_free_all(headers);
+	ais_buf_dispose(&url);
+	ais_buf_dispose(&msg);
+	ais_buf_dispose(&st.in);
+	ais_buf_dispose(&st.line);
+	ais_buf_dispose(&st.step);
+	ais_buf_dispose(&st.error);
+	for (i = 0; i < AIS_BUILD_TAIL_LINES; i++)
+		ais_buf_dispose(&st.tail_lines[i]);
+	return error;
+}

@@ -1,0 +1,118 @@
+/*
+ * docker.h - a small Docker Engine API client over libcurl.
+ *
+ * One ais_docker holds one curl handle, so every request of a run shares a
+ * keep-alive connection.  ais_docker_open() pings the engine and negotiates
+ * the API version (the lower of the engine's and AIS_DOCKER_API_MAX); every
+ * later request uses versioned paths (/v1.41/...).  HTTP only, no policy.
+ */
+#ifndef AIS_DOCKER_H
+#define AIS_DOCKER_H
+
+#include "buf.h"
+#include "endpoint.h"
+#include "event.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define AIS_DOCKER_API_MAX "1.41"
+#define AIS_DOCKER_API_MIN "1.25"
+
+typedef struct ais_docker ais_docker;
+
+/* Connect and negotiate.  AIS_EUNAVAILABLE when the engine cannot be
+ * reached, with a message naming the endpoint and the reason. */
+int ais_docker_open(ais_docker **out, const ais_endpoint *ep);
+void ais_docker_free(ais_docker *d);
+
+/* The negotiated API version, e.g. "1.41". */
+const char *ais_docker_api_version(const ais_docker *d);
+
+/* The endpoint description used in messages, e.g. "unix:///var/run/docker.sock". */
+const char *ais_docker_host(const ais_docker *d);
+
+/* Stop a running build (or any request) as soon as *flag becomes non-zero.
+ * The flag is typically set by a SIGINT handler. */
+void ais_docker_set_cancel(ais_docker *d, const volatile sig_atomic_t *flag);
+
+/* The parts of GET /images/{name}/json the image chain needs. */
+typedef struct ais_image ais_image;
+
+/* Inspect `ref`.  AIS_ENOTFOUND when there is no such image (*out = NULL). */
+int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref);
+
+/* Full "sha256:<64 hex>" id. */
+const char *ais_image_id(const ais_image *img);
+
+/* A label's value, or NULL when the label is absent or empty (the original
+ * tool reads an empty label back as absent). */
+const char *ais_image_label(const ais_image *img, const char *key);
+
+/* Number of repository tags the image carries. */
+int ais_image_tag_count(const ais_image *img);
+
+void ais_image_free(ais_image *img);
+
+/* Parse GET /images/{name}/json output (also used by tests).
+ * AIS_ERROR when it is not image JSON with a sha256 id. */
+int ais_image_from_json(ais_image **out, const char *json, size_t len);
+
+/* Tag image `src` (name or id) as repo:tag. */
+int ais_docker_image_tag(ais_docker *d, const char *src, const char *repo,
+			 const char *tag);
+
+/* Remove an image by name or id (no force).  AIS_ENOTFOUND if absent. */
+int ais_docker_image_remove(ais_docker *d, const char *ref);
+
+/* Pulls the build context, tar bytes, into buf: returns the number of
+ * bytes written, 0 at the end, or a negative error code (with
+ * ais_error_set called). */
+typedef ssize_t (*ais_docker_read_cb)(char *buf, size_t len, void *payload);
+
+typedef struct {
+	const char *dockerfile;        /* path inside the context */
+	const char **labels;           /* key, value, key, value, ..., NULL */
+	const char *tag;               /* NULL: do not tag (see ais_docker_image_tag) */
+	bool nocache;
+	ais_docker_read_cb read;       /* the context as a tar stream */
+	void *read_payload;
+	ais_event_cb on_event;         /* may be NULL */
+	void *event_payload;
+	const char *event_tag;         /* the tag events are reported for */
+} ais_build_opts;
+
+#define AIS_BUILD_OPTS_INIT { 0 }
+
+#define AIS_BUILD_TAIL_LINES 20
+
+typedef struct {
+	ais_buf image_id;    /* "sha256:..." of the built image */
+	ais_buf failed_step; /* "Step 3/5 : RUN make" of a failed build */
+	ais_buf tail;        /* the last AIS_BUILD_TAIL_LINES lines of output */
+	ais_buf log;         /* the whole build output */
+	long exit_code;      /* errorDetail.code of a failed RUN, else 0 */
+	int steps;           /* number of steps seen ("Step n/m" -> m) */
+} ais_build_result;
+
+void ais_build_result_init(ais_build_result *res);
+void ais_build_result_dispose(ais_build_result *res);
+
+/* POST /build with forcerm=1.  Success is judged from the JSON stream:
+ * an errorDetail line (or an HTTP status other than 200) is AIS_EBUILD
+ * with the engine's message; success needs the built image's id.
+ * AIS_EINTERRUPTED when the cancel flag stopped it. */
+int ais_docker_build(ais_build_result *res, ais_docker *d,
+		     const ais_build_opts *opts);
+
+/* Low-level request: method, path below the version prefix (e.g.
+ * "/images/json?all=1"), optional JSON body.  Fills *status and body. */
+int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
+		       const char *method, const char *path,
+		       const char *json_body);
+
+/* URL-encode `s` onto `out`. */
+int ais_docker_urlencode(ais_buf *out, ais_docker *d, const char *s);
+
+#endif

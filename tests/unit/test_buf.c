@@ -1,0 +1,38 @@
+#include "test.h"
+
+#include "buf.h"
+
+#include <stdlib.h>
+
+TEST(buf_printf_and_consume)
+{
+	ais_buf b = AIS_BUF_INIT;
+	int i;
+
+	CHECK_STR(ais_buf_cstr(&b), "");
+	for (i = 0; i < 1000; i++)
+		CHECK_INT(ais_buf_printf(&b, "%d,", i), 0);
+	CHECK(b.size > 3000);
+	CHECK(strncmp(b.ptr, "0,1,2,", 6) == 0);
+	ais_buf_consume(&b, 2);
+	CHECK(strncmp(b.ptr, "1,2,", 4) == 0);
+	ais_buf_consume(&b, b.size + 5);
+	CHECK_INT(b.size, 0);
+	CHECK_STR(ais_buf_cstr(&b), "");
+	ais_buf_dispose(&b);
+}
+
+TEST(buf_put_binary_keeps_nul_terminated)
+{
+	ais_buf b = AIS_BUF_INIT;
+	char *s;
+
+	CHECK_INT(ais_buf_put(&b, "a\0b", 3), 0);
+	CHECK_INT(b.size, 3);
+	CHECK_INT(b.ptr[3], 0);
+	CHECK_INT(ais_buf_sets(&b, "xyz"), 0);
+	s = ais_buf_detach(&b);
+	CHECK_STR(s, "xyz");
+	CHECK(b.ptr == NULL);
+	free(s);
+}

@@ -1,0 +1,67 @@
+#include "test.h"
+
+#include "error.h"
+#include "hash.h"
+
+#include <stdio.h>
+
+/* Known values: sha256("") and the spec's example path. */
+TEST(hash_sha256_empty)
+{
+	char hex[AIS_SHA256_HEX_LEN + 1];
+
+	CHECK_INT(ais_hash_sha256_hex(hex, "", 0), 0);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(hash_h12_project_path)
+{
+	char h[AIS_H12_LEN + 1];
+	const char *p = "/home/user/project";
+
+	CHECK_INT(ais_hash_h12(h, p, strlen(p)), 0);
+	CHECK_STR(h, "9dad1e4e08b0");
+}
+
+TEST(hash_file_matches_string)
+{
+	char path[512], a[AIS_H12_LEN + 1], b[AIS_H12_LEN + 1];
+	const char *text = "FROM aishell:base\r\nRUN echo \xc3\xa9\n";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/Dockerfile", test_tmpdir());
+	f = fopen(path, "wb");
+	fputs(text, f);
+	fclose(f);
+	CHECK_INT(ais_hash_file_h12(a, path), 0);
+	CHECK_INT(ais_hash_h12(b, text, strlen(text)), 0);
+	CHECK_STR(a, b);
+}
+
+TEST(hash_file_large_streamed)
+{
+	char path[512], a[AIS_H12_LEN + 1], b[AIS_H12_LEN + 1];
+	static char big[300000];
+	FILE *f;
+	size_t i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 31 + 7);
+	snprintf(path, sizeof(path), "%s/big", test_tmpdir());
+	f = fopen(path, "wb");
+	fwrite(big, 1, sizeof(big), f);
+	fclose(f);
+	CHECK_INT(ais_hash_file_h12(a, path), 0);
+	CHECK_INT(ais_hash_h12(b, big, sizeof(big)), 0);
+	CHECK_STR(a, b);
+}
+
+TEST(hash_file_missing_and_directory)
+{
+	char h[AIS_H12_LEN + 1], path[512];
+
+	snprintf(path, sizeof(path), "%s/nope", test_tmpdir());
+	CHECK_INT(ais_hash_file_h12(h, path), AIS_ENOTFOUND);
+	CHECK_INT(ais_hash_file_h12(h, test_tmpdir()), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "not a regular file") != NULL);
+}
