@@ -1,0 +1,130 @@
+# Shared setup for the integration tests; sourced by tNNNN-*.sh.
+#
+# Each test gets its own image repository (AISHELL_IMAGE_REPO), its own HOME
+# and project directories, and removes every image it created on exit.  The
+# engine is the one DOCKER_HOST (or the default socket) names: tests/run.sh
+# starts a private one when none is reachable.
+set -eu
+
+: "${AISHELL:?AISHELL must name the aishell binary (ctest sets it)}"
+: "${AIS_SRC:?AIS_SRC must name the source tree (ctest sets it)}"
+
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/ais-it.XXXXXX")
+T=$(cd "$T" && pwd -P)
+REPO="aistest-$(printf '%s' "$TEST_NAME-$$" | sha256sum | cut -c1-8)"
+export AISHELL_IMAGE_REPO="$REPO"
+export HOME="$T/home"
+unset XDG_STATE_HOME DOCKER_CONTEXT
+export DOCKER_BUILDKIT=0
+mkdir -p "$HOME"
+
+docker_cli() { command docker "$@"; }
+
+if ! docker_cli version >/dev/null 2>&1; then
+	echo "$TEST_NAME: no Docker engine reachable at ${DOCKER_HOST:-unix:///var/run/docker.sock}; run tests/run.sh, which starts one" >&2
+	exit 1
+fi
+
+cleanup() {
+	rc=$?
+	ids=$(docker_cli images -q --filter "reference=$REPO" 2>/dev/null | sort -u)
+	if [ -n "$ids" ]; then
+		# shellcheck disable=SC2086
+		docker_cli rmi -f $ids >/dev/null 2>&1 || true
+	fi
+	rm -rf "$T"
+	if [ "$rc" = 0 ]; then
+		echo "$TEST_NAME: ok"
+	else
+		echo "$TEST_NAME: FAILED (exit $rc)"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# run CMD...: run with output captured in $T/out and $T/err, status in $RC.
+run() {
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	set -e
+}
+
+# expect_rc N CMD...: run and require exit status N.
+expect_rc() {
+	want=$1
+	shift
+	run "$@"
+	if [ "$RC" != "$want" ]; then
+		echo "--- stdout" >&2; cat "$T/out" >&2
+		echo "--- stderr" >&2; cat "$T/err" >&2
+		fail "expected exit $want, got $RC: $*"
+	fi
+}
+
+# expect_in FILE TEXT: FILE ($T/out or $T/err) contains TEXT.
+expect_in() {
+	grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' not in $(basename "$1")"; }
+}
+
+expect_not_in() {
+	if grep -qF -- "$2" "$1"; then cat "$1" >&2; fail "'$2' unexpectedly in $(basename "$1")"; fi
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] || fail "${3:-values differ}: '$1' != '$2'"
+}
+
+expect_ne() {
+	[ "$1" != "$2" ] || fail "${3:-values equal}: '$1'"
+}
+
+ais() { "$AISHELL" "$@"; }
+
+h12() { printf '%s' "$1" | sha256sum | cut -c1-12; }
+
+h12_file() { sha256sum <"$1" | cut -c1-12; }
+
+img_id() { docker_cli image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+
+label() { docker_cli image inspect -f "{{index .Config.Labels \"$2\"}}" "$1"; }
+
+# make_foundation [MARK]: build $REPO:foundation FROM scratch with busybox;
+# a different MARK gives a different image id.
+make_foundation() {
+	ctx="$T/foundation-ctx"
+	rm -rf "$ctx"
+	mkdir -p "$ctx"
+	cp /bin/busybox "$ctx/busybox"
+	printf 'root:x:0:0:root:/root:/bin/sh\ndeveloper:x:1000:1000::/home/developer:/bin/sh\n' >"$ctx/passwd"
+	printf '%s\n' "${1:-one}" >"$ctx/mark"
+	cat >"$ctx/Dockerfile" <<-'DF'
+	FROM scratch
+	COPY busybox /bin/busybox
+	COPY passwd /etc/passwd
+	COPY mark /foundation-mark
+	RUN ["/bin/busybox", "--install", "-s", "/bin"]
+	DF
+	docker_cli build -q -t "$REPO:foundation" "$ctx" >/dev/null 2>"$T/build-err" ||
+		{ cat "$T/build-err" >&2; fail "cannot build the test foundation"; }
+}
+
+# new_project NAME: a project directory (physical path) in $P.
+new_project() {
+	P="$T/${1:-project}"
+	mkdir -p "$P"
+	P=$(cd "$P" && pwd -P)
+	EXT="$REPO:ext-$(h12 "$P")"
+}
+
+# count_containers: containers (any state) created from this test's images.
+count_containers() {
+	docker_cli ps -a -q | wc -l
+}

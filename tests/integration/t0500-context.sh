@@ -1,0 +1,59 @@
+#!/bin/sh
+# The build context: .dockerignore honoured (for ext and base), symlinks sent
+# as symlinks, the Dockerfile sent even when ignored.
+. "$(dirname "$0")/lib.sh"
+
+make_foundation one
+new_project
+cd "$P"
+mkdir -p .aishell src/deep logs node_modules/pkg
+echo 'int main;' >src/main.c
+echo 'deep' >src/deep/x.txt
+echo 'TOKEN=secret' >.env
+echo 'a' >logs/a.log
+echo 'k' >logs/keep.log
+echo 'big' >node_modules/pkg/index.js
+echo 'tmp' >src/deep/scratch.tmp
+ln -s src/main.c link-to-main
+ln -s /etc/hostname link-outside
+cat >.dockerignore <<'DI'
+# comments and blank lines are ignored
+
+.env
+/node_modules
+logs/*.log
+!logs/keep.log
+**/*.tmp
+.aishell
+DI
+printf 'FROM %s:base\nCOPY . /ctx/\n' "$REPO" >.aishell/Dockerfile
+expect_rc 0 ais ensure
+listing=$(docker_cli run --rm "$EXT" find /ctx | sort 2>/dev/null)
+echo "$listing" >"$T/listing"
+expect_in "$T/listing" "/ctx/src/main.c"
+expect_in "$T/listing" "/ctx/src/deep/x.txt"
+expect_in "$T/listing" "/ctx/logs/keep.log"
+expect_in "$T/listing" "/ctx/link-to-main"
+expect_not_in "$T/listing" "/ctx/.env"
+expect_not_in "$T/listing" "/ctx/node_modules"
+expect_not_in "$T/listing" "/ctx/logs/a.log"
+expect_not_in "$T/listing" "scratch.tmp"
+# The Dockerfile is sent but the engine drops it when ignored; the docker CLI
+# leaves the same empty .aishell directory behind.
+expect_not_in "$T/listing" "/ctx/.aishell/Dockerfile"
+target=$(docker_cli run --rm "$EXT" readlink /ctx/link-to-main 2>/dev/null)
+expect_eq "$target" "src/main.c" "symlink sent as a symlink"
+target=$(docker_cli run --rm "$EXT" readlink /ctx/link-outside 2>/dev/null)
+expect_eq "$target" "/etc/hostname" "absolute symlink not followed"
+
+# The base context is ~/.aishell, with its own .dockerignore.
+mkdir -p "$HOME/.aishell"
+echo 'state' >"$HOME/.aishell/state.edn"
+echo 'kept' >"$HOME/.aishell/kept"
+printf 'state.edn\n' >"$HOME/.aishell/.dockerignore"
+printf 'FROM %s:foundation\nCOPY . /home-ctx/\n' "$REPO" >"$HOME/.aishell/Dockerfile"
+expect_rc 0 ais ensure
+listing=$(docker_cli run --rm "$REPO:base" find /home-ctx 2>/dev/null | sort)
+echo "$listing" >"$T/listing"
+expect_in "$T/listing" "/home-ctx/kept"
+expect_not_in "$T/listing" "state.edn"

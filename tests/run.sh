@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/run.sh: the test command of aishell. Works from any directory.
+#
+#   tests/run.sh           build build/ and build-asan/ (ASan+UBSan), start an engine, run all tests in both
+#   tests/run.sh --quick   only the build/ tree
+#   tests/run.sh --unit    only unit tests (ctest -L unit); no engine needed
+#
+# Missing packages are installed with apt-get (root). The engine is the one at $DOCKER_HOST or
+# /var/run/docker.sock if it answers, else a private dockerd that is stopped again on exit
+# (see tests/lib/engine.sh). Exit status: 0 if every stage passed.
+set -euo pipefail
+
+usage() {
+    sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+quick=0
+unit=0
+for arg in "$@"; do
+    case $arg in
+        --quick) quick=1 ;;
+        --unit) unit=1 ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            echo "tests/run.sh: unknown option: $arg" >&2
+            usage >&2
+            exit 2
+            ;;
+    esac
+done
+
+root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$root"
+# shellcheck source-path=SCRIPTDIR/..
+. tests/lib/engine.sh
+
+engine_ensure_packages
+
+trees=(build)
+if [ "$quick" = 0 ]; then trees+=(build-asan); fi
+
+declare -A status=()
+failed=0
+
+# Configure and build every tree; a tree that does not build is reported and its tests are skipped.
+for tree in "${trees[@]}"; do
+    case $tree in
+        build) opts=(-DAIS_WERROR=ON -DAIS_SANITIZE=OFF) ;;
+        build-asan) opts=(-DAIS_SANITIZE=ON -DAIS_WERROR=ON) ;;
+    esac
+    echo "== configure + build $tree" >&2
+    if cmake -S . -B "$tree" "${opts[@]}" && cmake --build "$tree" -j2; then
+        status[$tree]=built
+    else
+        status[$tree]="FAIL (build)"
+        failed=1
+    fi
+done
+
+ctest_args=(--output-on-failure --no-tests=error)
+engine=skipped
+if [ "$unit" = 1 ]; then
+    ctest_args+=(-L unit)
+else
+    trap engine_down EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    if engine_up; then
+        engine=$DOCKER_HOST
+    else
+        # Still run the unit tests, but the run fails.
+        engine="FAIL (no engine)"
+        failed=1
+        ctest_args+=(-L unit)
+    fi
+fi
+
+for tree in "${trees[@]}"; do
+    [ "${status[$tree]}" = built ] || continue
+    echo "== ctest $tree" >&2
+    if [ "$tree" = build-asan ]; then
+        rc=0
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            ctest --test-dir "$tree" "${ctest_args[@]}" || rc=$?
+    else
+        rc=0
+        ctest --test-dir "$tree" "${ctest_args[@]}" || rc=$?
+    fi
+    if [ "$rc" = 0 ]; then
+        status[$tree]=pass
+    else
+        status[$tree]="FAIL (ctest exit $rc)"
+        failed=1
+    fi
+done
+
+mode=full
+if [ "$unit" = 1 ]; then mode=unit; fi
+if [ "$quick" = 1 ]; then mode="$mode,quick"; fi
+summary=
+for tree in "${trees[@]}"; do summary="$summary $tree: ${status[$tree]};"; done
+if [ "$failed" = 0 ]; then result=PASS; else result=FAIL; fi
+echo "tests/run.sh [$mode] $result:$summary engine: $engine"
+exit "$failed"
