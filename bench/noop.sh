@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench/noop.sh: time a no-op `aishell ensure` (everything fresh) against the
+# original aishell's no-op path -- its sequence of 8 docker CLI calls
+# (shared/notes/docker-engine.md section 3) -- in one run, with hyperfine.
+# Prints both medians and the ratio.  Not a test: it never fails on numbers.
+#
+#   bench/noop.sh [RUNS]     (default 200 runs each, after 10 warm-ups)
+set -euo pipefail
+
+runs=${1:-200}
+root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$root"
+# shellcheck source-path=SCRIPTDIR/..
+. tests/lib/engine.sh
+
+engine_ensure_packages
+command -v hyperfine >/dev/null ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends hyperfine >/dev/null
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-bench -j2 >/dev/null
+aishell="$root/build-bench/src/aishell"
+
+work=$(mktemp -d /tmp/aishell-bench.XXXXXX)
+repo=aisbench
+cleanup() {
+	ids=$(docker images -q --filter reference=$repo 2>/dev/null | sort -u)
+	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
+	rm -rf "$work"
+	engine_down
+}
+trap cleanup EXIT
+engine_up
+
+# The measured state: alias base plus one fresh extension (as in the notes).
+export AISHELL_IMAGE_REPO=$repo HOME="$work/home"
+mkdir -p "$HOME" "$work/project/.aishell"
+P=$(cd "$work/project" && pwd -P)
+engine_make_foundation $repo >/dev/null
+printf 'FROM %s:base\nRUN echo ext > /ext\n' $repo >"$P/.aishell/Dockerfile"
+"$aishell" ensure -q -C "$P"
+"$aishell" ensure --check -C "$P" || { echo "setup failed: chain not fresh" >&2; exit 1; }
+
+# The original's no-op path, with the repository name substituted.
+cat >"$work/noop-cli.sh" <<CLI
+#!/bin/sh
+P=\${1:?project path}
+EXT=$repo:ext-\$(printf '%s' "\$P" | sha256sum | cut -c1-12)
+set -e
+docker image inspect $repo:base >/dev/null
+docker inspect --format='{{index .Config.Labels "aishell.base.dockerfile.hash"}}' $repo:base >/dev/null
+docker inspect --format='{{.Id}}' $repo:base >/dev/null
+docker inspect --format='{{.Id}}' $repo:foundation >/dev/null
+docker image inspect "\$EXT" >/dev/null
+docker inspect --format='{{index .Config.Labels "aishell.base.id"}}' "\$EXT" >/dev/null
+docker inspect --format='{{.Id}}' $repo:base >/dev/null
+docker inspect --format='{{index .Config.Labels "aishell.extension.hash"}}' "\$EXT" >/dev/null
+CLI
+sh "$work/noop-cli.sh" "$P" || { echo "the docker CLI sequence fails here" >&2; exit 1; }
+
+echo "engine: $DOCKER_HOST ($(docker version --format '{{.Server.Version}}' 2>/dev/null)); docker CLI $(docker version --format '{{.Client.Version}}' 2>/dev/null)"
+hyperfine -N --warmup 10 --runs "$runs" --export-csv "$work/times.csv" \
+	-n "aishell ensure" "$aishell ensure -C $P" \
+	-n "original: 8 docker CLI calls" "sh $work/noop-cli.sh $P"
+
+# CSV columns: command,mean,stddev,median,user,system,min,max (seconds).
+awk -F, 'NR == 2 { a = $4 } NR == 3 { c = $4 }
+	END {
+		printf "median no-op: aishell %.2f ms, original (8 docker CLI calls) %.2f ms, ratio %.1fx\n", a * 1000, c * 1000, c / a
+		printf "targets: <= 8 ms median: %s; >= 12x faster: %s\n", (a * 1000 <= 8 ? "met" : "NOT met"), (c / a >= 12 ? "met" : "NOT met")
+	}' "$work/times.csv"
