@@ -110,8 +110,7 @@ void cli_on_event(const ais_event *ev, void *payload)
 	(void)payload;
 	switch (ev->type) {
 	case AIS_EVENT_NOTE:
-		if (cli.verbose)
-			cli_note("%s", ev->text);
+		cli_note("%s", ev->text);
 		break;
 	case AIS_EVENT_WARN:
 		cli_warn("%s: %s", ev->tag ? ev->tag : "", ev->text);

@@ -53,9 +53,7 @@ static void print_summary(const ais_chain *c)
 	for (i = 0; i < 2; i++) {
 		if (!tiers[i])
 			continue;
-		if (tiers[i]->action == AIS_ACTION_TAGGED)
-			cli_note("%s: tagged from %s", tiers[i]->tag, c->foundation.tag);
-		else if (tiers[i]->action == AIS_ACTION_NONE && cli.verbose)
+		if (tiers[i]->action == AIS_ACTION_NONE && cli.verbose)
 			cli_note("%s: fresh", tiers[i]->tag);
 	}
 }

@@ -17,10 +17,10 @@ static const char status_usage[] =
 	"  --json   print the status as JSON on stdout\n"
 	"  -h, --help  show this help\n";
 
-static void print_tier(const char *name, const ais_tier *t, const char *state,
-		       const char *note)
+static void print_tier(const char *name, const ais_tier *t, int tag_width,
+		       const char *state, const char *note)
 {
-	printf("%-11s %-28s %-19.19s %s", name, t->tag,
+	printf("%-11s %-*s %-12.12s %s", name, tag_width, t->tag,
 	       t->id[0] ? t->id + 7 : "-", state);
 	if (t->reason[0])
 		printf(": %s", t->reason);
@@ -40,7 +40,7 @@ int cmd_status(int argc, char **argv)
 	const ais_chain *c;
 	const char *dir = NULL;
 	bool json = false;
-	int opt, error, rc;
+	int opt, error, rc, width;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "+C:h", longopts, NULL)) != -1) {
@@ -77,17 +77,20 @@ int cmd_status(int argc, char **argv)
 		goto done;
 	}
 	c = &ctx.chain;
+	width = (int)strlen(c->foundation.tag);
+	if (c->has_ext && (int)strlen(c->ext.tag) > width)
+		width = (int)strlen(c->ext.tag);
 	printf("project     %s\n", ctx.project_dir);
 	printf("engine      %s (API %s)\n", ctx.endpoint.host,
 	       ais_docker_api_version(ctx.docker));
-	print_tier("foundation", &c->foundation,
+	print_tier("foundation", &c->foundation, width,
 		   c->foundation.state == AIS_STATE_MISSING ? "missing" : "present",
 		   NULL);
-	print_tier("base", &c->base, ais_state_name(c->base.state),
+	print_tier("base", &c->base, width, ais_state_name(c->base.state),
 		   c->custom_base ? "custom: ~/.aishell/Dockerfile"
 				  : "alias of foundation");
 	if (c->has_ext)
-		print_tier("ext", &c->ext, ais_state_name(c->ext.state),
+		print_tier("ext", &c->ext, width, ais_state_name(c->ext.state),
 			   c->ext_dockerfile);
 	else
 		printf("%-11s none (no .aishell/Dockerfile or .sandbox/Dockerfile)\n",
