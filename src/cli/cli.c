@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 cli_global cli;
@@ -71,7 +72,8 @@ int cli_fail(int error)
 
 static struct {
 	char tag[512];
-	char step[160];
+	char step[512];
+	int n, m;
 	unsigned long long sent;
 	struct timespec started;
 } progress;
@@ -93,15 +95,39 @@ void cli_progress_end(void)
 	}
 }
 
+static int terminal_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/* One live line: "aishell: <tag> [n/m] <step> | 1.2 MB sent | 3s", cut to
+ * the terminal's width so that '\r' can redraw it. */
 static void progress_draw(void)
 {
-	int width = 100;
+	char line[1024];
+	int cols, n;
 
 	if (!cli.tty || cli.quiet || cli.verbose)
 		return;
-	fprintf(stderr, "\r\033[Kaishell: building %s: %.*s (%.1f MB sent, %.0fs)",
-		progress.tag, width, progress.step[0] ? progress.step : "sending context",
-		(double)progress.sent / 1e6, elapsed());
+	if (progress.step[0])
+		n = snprintf(line, sizeof(line), "aishell: %s [%d/%d] %s | %.1f MB sent | %.0fs",
+			     progress.tag, progress.n, progress.m, progress.step,
+			     (double)progress.sent / 1e6, elapsed());
+	else
+		n = snprintf(line, sizeof(line), "aishell: %s sending context | %.1f MB sent | %.0fs",
+			     progress.tag, (double)progress.sent / 1e6, elapsed());
+	cols = terminal_columns() - 1;
+	if (n > cols && cols > 3) {
+		line[cols - 3] = '.';
+		line[cols - 2] = '.';
+		line[cols - 1] = '.';
+		line[cols] = '\0';
+	}
+	fprintf(stderr, "\r\033[K%s", line);
 	cli.line_open = true;
 }
 
@@ -129,7 +155,14 @@ void cli_on_event(const ais_event *ev, void *payload)
 			cli_note("building %s", ev->tag);
 		break;
 	case AIS_EVENT_BUILD_STEP:
-		snprintf(progress.step, sizeof(progress.step), "%s", ev->text);
+		{
+			const char *text = strstr(ev->text, " : ");
+
+			snprintf(progress.step, sizeof(progress.step), "%s",
+				 text ? text + 3 : ev->text);
+			progress.n = ev->step;
+			progress.m = ev->steps;
+		}
 		if (cli.tty && !cli.verbose)
 			progress_draw();
 		else if (!cli.quiet)

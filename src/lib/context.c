@@ -7,6 +7,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +20,67 @@
 #include <unistd.h>
 
 #define CONTEXT_CHUNK 65536
+
+/*
+ * libarchive is loaded on first use, not at start-up: the no-op path of
+ * `aishell ensure` (a few Engine API requests) runs on every container
+ * start and git checkout, and libarchive pulls in a dozen libraries it
+ * never needs.  Each pointer has the prototype from <archive.h>.
+ */
+#define LA_FUNCS(X)                                                         \
+	X(archive_entry_copy_pathname) \
+	X(archive_entry_copy_stat) \
+	X(archive_entry_copy_symlink) \
+	X(archive_entry_free) \
+	X(archive_entry_new) \
+	X(archive_entry_set_dev) \
+	X(archive_entry_set_gid) \
+	X(archive_entry_set_ino64) \
+	X(archive_entry_set_nlink) \
+	X(archive_entry_set_size) \
+	X(archive_entry_set_uid) \
+	X(archive_error_string) \
+	X(archive_write_close) \
+	X(archive_write_data) \
+	X(archive_write_free) \
+	X(archive_write_header) \
+	X(archive_write_new) \
+	X(archive_write_open2) \
+	X(archive_write_set_format_pax_restricted)
+
+#define LA_DECLARE(name) __typeof__(&name) name;
+static struct {
+	LA_FUNCS(LA_DECLARE)
+} la;
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+static char la_error[256];
+
+static void la_load(void)
+{
+	void *lib = dlopen(AIS_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib) {
+		snprintf(la_error, sizeof(la_error), "%s", dlerror());
+		return;
+	}
+#define LA_LOAD(name)                                                       \
+	if (!(*(void **)&la.name = dlsym(lib, #name))) {                    \
+		snprintf(la_error, sizeof(la_error), "%s: no symbol '%s'",  \
+			 AIS_LIBARCHIVE_SONAME, #name);                     \
+		return;                                                     \
+	}
+	LA_FUNCS(LA_LOAD)
+#undef LA_LOAD
+}
+
+static int la_ready(void)
+{
+	pthread_once(&la_once, la_load);
+	if (la_error[0])
+		return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+				     "cannot load libarchive: %s", la_error);
+	return 0;
+}
 
 struct ais_context {
 	char *root;
@@ -174,6 +238,8 @@ int ais_context_open(ais_context **out, const char *root,
 	int error = 0;
 
 	*out = NULL;
+	if ((error = la_ready()) < 0)
+		return error;
 	ctx = calloc(1, sizeof(*ctx));
 	AIS_CHECK_ALLOC(ctx);
 	ctx->fd = -1;
@@ -187,14 +253,14 @@ int ais_context_open(ais_context **out, const char *root,
 	    (error = ais_dockerignore_load(&di, path.ptr)) < 0 ||
 	    (error = ctx_walk(ctx, di, "", dockerfile)) < 0)
 		goto done;
-	ctx->ar = archive_write_new();
+	ctx->ar = la.archive_write_new();
 	if (!ctx->ar ||
-	    archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
-	    archive_write_open2(ctx->ar, ctx, NULL, ctx_write_cb, NULL, NULL) !=
+	    la.archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
+	    la.archive_write_open2(ctx->ar, ctx, NULL, ctx_write_cb, NULL, NULL) !=
 		    ARCHIVE_OK) {
 		error = ais_error_set(AIS_ERROR, AIS_ERROR_OS,
 				      "cannot start the context archive: %s",
-				      ctx->ar ? archive_error_string(ctx->ar)
+				      ctx->ar ? la.archive_error_string(ctx->ar)
 					      : "out of memory");
 		goto done;
 	}
@@ -210,7 +276,7 @@ done:
 static int ctx_archive_error(ais_context *ctx, const char *what)
 {
 	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "%s: %s", what,
-			     archive_error_string(ctx->ar));
+			     la.archive_error_string(ctx->ar));
 }
 
 /* Write the header of the next entry and open its file. */
@@ -239,25 +305,25 @@ static int ctx_start_entry(ais_context *ctx)
 		}
 		ctx->remaining = st.st_size;
 	}
-	entry = archive_entry_new();
+	entry = la.archive_entry_new();
 	if (!entry) {
 		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 		goto done;
 	}
-	archive_entry_copy_stat(entry, &st);
-	archive_entry_set_uid(entry, 0);
-	archive_entry_set_gid(entry, 0);
-	archive_entry_set_nlink(entry, 1);
-	archive_entry_set_ino64(entry, 0);
-	archive_entry_set_dev(entry, 0);
+	la.archive_entry_copy_stat(entry, &st);
+	la.archive_entry_set_uid(entry, 0);
+	la.archive_entry_set_gid(entry, 0);
+	la.archive_entry_set_nlink(entry, 1);
+	la.archive_entry_set_ino64(entry, 0);
+	la.archive_entry_set_dev(entry, 0);
 	if (S_ISDIR(st.st_mode)) {
 		ais_buf dir = AIS_BUF_INIT;
 
 		ais_buf_printf(&dir, "%s/", rel);
-		archive_entry_copy_pathname(entry, ais_buf_cstr(&dir));
+		la.archive_entry_copy_pathname(entry, ais_buf_cstr(&dir));
 		ais_buf_dispose(&dir);
 	} else {
-		archive_entry_copy_pathname(entry, rel);
+		la.archive_entry_copy_pathname(entry, rel);
 	}
 	if (S_ISLNK(st.st_mode)) {
 		tlen = readlink(path.ptr, target, sizeof(target) - 1);
@@ -267,15 +333,15 @@ static int ctx_start_entry(ais_context *ctx)
 			goto done;
 		}
 		target[tlen] = '\0';
-		archive_entry_copy_symlink(entry, target);
-		archive_entry_set_size(entry, 0);
+		la.archive_entry_copy_symlink(entry, target);
+		la.archive_entry_set_size(entry, 0);
 	} else if (!S_ISREG(st.st_mode)) {
-		archive_entry_set_size(entry, 0);
+		la.archive_entry_set_size(entry, 0);
 	}
-	if (archive_write_header(ctx->ar, entry) != ARCHIVE_OK)
+	if (la.archive_write_header(ctx->ar, entry) != ARCHIVE_OK)
 		error = ctx_archive_error(ctx, "cannot archive the build context");
 done:
-	archive_entry_free(entry);
+	la.archive_entry_free(entry);
 	ais_buf_dispose(&path);
 	return error;
 }
@@ -298,7 +364,7 @@ static int ctx_continue_file(ais_context *ctx)
 		memset(ctx->chunk, 0, want);
 		n = (ssize_t)want;
 	}
-	if (archive_write_data(ctx->ar, ctx->chunk, (size_t)n) < 0)
+	if (la.archive_write_data(ctx->ar, ctx->chunk, (size_t)n) < 0)
 		return ctx_archive_error(ctx, "cannot archive the build context");
 	ctx->remaining -= n;
 	if (ctx->remaining == 0) {
@@ -323,7 +389,7 @@ ssize_t ais_context_read(char *buf, size_t len, void *p)
 			error = ctx_start_entry(ctx);
 		else if (!ctx->closed) {
 			ctx->closed = true;
-			error = archive_write_close(ctx->ar) == ARCHIVE_OK
+			error = la.archive_write_close(ctx->ar) == ARCHIVE_OK
 					? 0
 					: ctx_archive_error(ctx, "cannot finish the build context");
 		} else
@@ -356,7 +422,7 @@ void ais_context_free(ais_context *ctx)
 	if (!ctx)
 		return;
 	if (ctx->ar)
-		archive_write_free(ctx->ar);
+		la.archive_write_free(ctx->ar);
 	if (ctx->fd >= 0)
 		close(ctx->fd);
 	for (i = 0; i < ctx->count; i++)

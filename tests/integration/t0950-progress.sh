@@ -1,0 +1,46 @@
+#!/bin/sh
+# Progress output: one live line on a terminal, plain step lines otherwise,
+# the full log with -v, nothing but errors with -q.
+. "$(dirname "$0")/lib.sh"
+
+command -v script >/dev/null || fail "script(1) from bsdutils is needed"
+make_foundation one
+new_project
+mkdir -p "$P/.aishell"
+cd "$P"
+
+build() {
+	printf 'FROM %s:base\nRUN echo output-of-run-%s | tr a-z A-Z\n' "$REPO" "$1" >"$P/.aishell/Dockerfile"
+}
+
+# Not a terminal: plain lines, one per step, no escape sequences.
+build plain
+expect_rc 0 ais ensure
+expect_in "$T/err" "$EXT: Step 2/"
+expect_not_in "$T/err" "$(printf '\033')"
+expect_not_in "$T/err" "OUTPUT-OF-RUN-PLAIN"
+
+# A terminal: one live line redrawn with \r and erase-line.
+build tty
+script -qec "stty cols 100; '$AISHELL' ensure" "$T/tty.log" >/dev/null 2>&1 || fail "ensure on a tty failed"
+expect_in "$T/tty.log" "$(printf '\r\033[K')aishell: $EXT [2/"
+expect_in "$T/tty.log" "MB sent"
+expect_in "$T/tty.log" "built $EXT"
+# No live line is longer than the terminal.
+long=$(tr '\r' '\n' <"$T/tty.log" | sed 's/\x1b\[K//g' | grep 'MB sent' | awk 'length > 100' | wc -l)
+expect_eq "$long" 0 "progress lines wider than the terminal"
+
+# -v: the full build log.
+build verbose
+expect_rc 0 ais ensure -v
+expect_in "$T/err" "OUTPUT-OF-RUN-VERBOSE"
+
+# -q: nothing at all on success.
+build quiet
+expect_rc 0 ais ensure -q
+[ ! -s "$T/err" ] || { cat "$T/err" >&2; fail "-q printed something"; }
+[ ! -s "$T/out" ] || fail "-q printed on stdout"
+
+# A no-op prints nothing either; --check -q stays silent too.
+expect_rc 0 ais ensure
+[ ! -s "$T/err" ] || { cat "$T/err" >&2; fail "no-op ensure printed something"; }
