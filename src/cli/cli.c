@@ -113,9 +113,13 @@ static void progress_draw(void)
 
 	if (!cli.tty || cli.quiet || cli.verbose)
 		return;
-	if (progress.step[0])
+	if (progress.step[0] && progress.m)
 		n = snprintf(line, sizeof(line), "aishell: %s [%d/%d] %s | %.1f MB sent | %.0fs",
 			     progress.tag, progress.n, progress.m, progress.step,
+			     (double)progress.sent / 1e6, elapsed());
+	else if (progress.step[0])
+		n = snprintf(line, sizeof(line), "aishell: %s %s | %.1f MB sent | %.0fs",
+			     progress.tag, progress.step,
 			     (double)progress.sent / 1e6, elapsed());
 	else
 		n = snprintf(line, sizeof(line), "aishell: %s sending context | %.1f MB sent | %.0fs",
@@ -156,8 +160,11 @@ void cli_on_event(const ais_event *ev, void *payload)
 		break;
 	case AIS_EVENT_BUILD_STEP:
 		{
+			/* "Step 2/5 : RUN x" (legacy) or "[2/5] RUN x" (BuildKit) */
 			const char *text = strstr(ev->text, " : ");
 
+			if (!text && ev->steps && ev->text[0] == '[')
+				text = strstr(ev->text, "] ") ? strstr(ev->text, "] ") - 1 : NULL;
 			snprintf(progress.step, sizeof(progress.step), "%s",
 				 text ? text + 3 : ev->text);
 			progress.n = ev->step;
@@ -258,6 +265,19 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 	opts.home = ctx->home;
 	opts.lock_dir = ctx->lock_dir;
 	opts.force = force;
+	opts.builder = AIS_BUILDER_AUTO;
+	if (env("AISHELL_BUILDER")) {
+		const char *b = env("AISHELL_BUILDER");
+
+		if (!strcmp(b, "buildkit"))
+			opts.builder = AIS_BUILDER_BUILDKIT;
+		else if (!strcmp(b, "legacy"))
+			opts.builder = AIS_BUILDER_LEGACY;
+		else if (strcmp(b, "auto") != 0) {
+			cli_error("AISHELL_BUILDER is '%s'; use buildkit, legacy or auto", b);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	opts.on_event = cli_on_event;
 	opts.cancel = &cli_interrupted;
 	if ((error = ais_chain_init(&ctx->chain, &opts)) < 0)
@@ -284,6 +304,19 @@ void cli_context_close(cli_context *ctx)
 	ais_endpoint_dispose(&ctx->endpoint);
 }
 
+const char *cli_builder_name(const cli_context *ctx)
+{
+	switch (ctx->chain.opts.builder) {
+	case AIS_BUILDER_LEGACY:
+		return "legacy";
+	case AIS_BUILDER_BUILDKIT:
+		return "buildkit";
+	case AIS_BUILDER_AUTO:
+		break;
+	}
+	return ais_docker_buildkit_supported(ctx->docker) ? "buildkit" : "legacy";
+}
+
 /* ---- JSON ------------------------------------------------------------ */
 
 static cJSON *tier_json(const ais_tier *t, const char *name, bool ensured)
@@ -308,6 +341,8 @@ static cJSON *tier_json(const ais_tier *t, const char *name, bool ensured)
 			cJSON_AddNullToObject(o, "have");
 		cJSON_AddStringToObject(o, "want", t->want);
 	}
+	if (t->builder[0])
+		cJSON_AddStringToObject(o, "builder", t->builder);
 	if (ensured) {
 		cJSON_AddStringToObject(o, "action", ais_action_name(t->action));
 		if (t->old_id[0])
@@ -327,6 +362,7 @@ int cli_print_chain_json(const cli_context *ctx, bool ensured)
 	cJSON_AddStringToObject(root, "engine", ctx->endpoint.host);
 	cJSON_AddStringToObject(root, "api_version",
 				ais_docker_api_version(ctx->docker));
+	cJSON_AddStringToObject(root, "builder", cli_builder_name(ctx));
 	cJSON_AddBoolToObject(root, "fresh", ais_chain_fresh(c));
 	images = cJSON_AddArrayToObject(root, "images");
 	f = tier_json(&c->foundation, "foundation", false);

@@ -66,6 +66,9 @@ void cli_on_event(const ais_event *ev, void *payload);
 /* Clear the live progress line, if any. */
 void cli_progress_end(void);
 
+/* The builder the next build will use: "buildkit" or "legacy". */
+const char *cli_builder_name(const cli_context *ctx);
+
 /* JSON description of the chain, printed on stdout. */
 int cli_print_chain_json(const cli_context *ctx, bool ensured);
 

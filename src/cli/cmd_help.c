@@ -19,6 +19,8 @@ static const char help_text[] =
 	"\n"
 	"Environment:\n"
 	"  AISHELL_IMAGE_REPO  image repository instead of 'aishell'\n"
+	"  AISHELL_BUILDER     buildkit, legacy or auto (default: BuildKit when the\n"
+	"                      engine supports it)\n"
 	"  DOCKER_HOST, DOCKER_CONTEXT, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,\n"
 	"  DOCKER_CONFIG       engine endpoint, resolved as the docker CLI does\n"
 	"  XDG_STATE_HOME      lock files live in $XDG_STATE_HOME/aishell/locks\n"

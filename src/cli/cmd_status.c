@@ -24,7 +24,9 @@ static void print_tier(const char *name, const ais_tier *t, int tag_width,
 	       t->id[0] ? t->id + 7 : "-", state);
 	if (t->reason[0])
 		printf(": %s", t->reason);
-	if (note)
+	if (note && t->builder[0])
+		printf(" (%s; built with %s)", note, t->builder);
+	else if (note)
 		printf(" (%s)", note);
 	putchar('\n');
 }
@@ -81,8 +83,8 @@ int cmd_status(int argc, char **argv)
 	if (c->has_ext && (int)strlen(c->ext.tag) > width)
 		width = (int)strlen(c->ext.tag);
 	printf("project     %s\n", ctx.project_dir);
-	printf("engine      %s (API %s)\n", ctx.endpoint.host,
-	       ais_docker_api_version(ctx.docker));
+	printf("engine      %s (API %s; builds with %s)\n", ctx.endpoint.host,
+	       ais_docker_api_version(ctx.docker), cli_builder_name(&ctx));
 	print_tier("foundation", &c->foundation, width,
 		   c->foundation.state == AIS_STATE_MISSING ? "missing" : "present",
 		   NULL);

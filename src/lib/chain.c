@@ -191,6 +191,7 @@ void ais_chain_judge_base(ais_tier *base, const ais_chain *chain,
 	const char *v;
 
 	COPY(base->id, img ? ais_image_id(img) : NULL);
+	COPY(base->builder, img ? ais_image_label(img, AIS_LABEL_BUILDER) : NULL);
 	if (!img) {
 		tier_set(base, AIS_STATE_MISSING, NULL, NULL, NULL,
 			 "image not found");
@@ -241,6 +242,7 @@ void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
 	const char *v;
 
 	COPY(ext->id, img ? ais_image_id(img) : NULL);
+	COPY(ext->builder, img ? ais_image_label(img, AIS_LABEL_BUILDER) : NULL);
 	if (!img) {
 		tier_set(ext, AIS_STATE_MISSING, NULL, NULL, NULL, "image not found");
 		return;
@@ -357,8 +359,12 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 	int attempt, error = 0;
 
 	ais_build_result_init(&res);
+	bool buildkit = chain->opts.builder == AIS_BUILDER_BUILDKIT ||
+			(chain->opts.builder == AIS_BUILDER_AUTO &&
+			 ais_docker_buildkit_supported(d));
+
 	for (attempt = 0; attempt < CHAIN_BUILD_ATTEMPTS; attempt++) {
-		const char *labels[5];
+		const char *labels[7];
 		ais_build_opts opts = AIS_BUILD_OPTS_INIT;
 
 		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0)
@@ -378,13 +384,17 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		labels[1] = hash;
 		labels[2] = plan->parent_label;
 		labels[3] = parent_id;
-		labels[4] = NULL;
+		labels[4] = AIS_LABEL_BUILDER;
+		labels[5] = buildkit ? "buildkit" : "legacy";
+		labels[6] = NULL;
 		if ((error = ais_context_open(&ctx, plan->context_dir,
-					      plan->dockerfile)) < 0)
+					      plan->dockerfile,
+					      buildkit ? 0 : AIS_CONTEXT_SEND_DOCKERIGNORE)) < 0)
 			goto done;
 		opts.dockerfile = plan->dockerfile;
 		opts.labels = labels;
 		opts.nocache = chain->opts.force;
+		opts.buildkit = buildkit;
 		opts.read = ais_context_read;
 		opts.read_payload = ctx;
 		opts.on_event = chain->opts.on_event;
@@ -440,6 +450,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 	COPY(plan->tier->old_id, plan->tier->id);
 	COPY(plan->tier->id, ais_buf_cstr(&res.image_id));
 	plan->tier->action = AIS_ACTION_BUILT;
+	COPY(plan->tier->builder, buildkit ? "buildkit" : "legacy");
 	tier_set(plan->tier, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
 	drop_replaced(d, plan->tier->old_id, plan->tier->id);
 	{

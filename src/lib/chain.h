@@ -26,6 +26,15 @@
 #define AIS_LABEL_BASE_FOUNDATION_ID "aishell.base.foundation.id"
 #define AIS_LABEL_BASE_ID "aishell.base.id"
 #define AIS_LABEL_EXTENSION_HASH "aishell.extension.hash"
+/* Written by this tool only (the original ignores it): which builder made
+ * the image, "buildkit" or "legacy". */
+#define AIS_LABEL_BUILDER "aishell.builder"
+
+typedef enum {
+	AIS_BUILDER_AUTO,     /* BuildKit when the engine supports it */
+	AIS_BUILDER_LEGACY,
+	AIS_BUILDER_BUILDKIT
+} ais_builder;
 
 typedef enum {
 	AIS_STATE_FRESH,
@@ -50,6 +59,7 @@ typedef struct {
 	char want[128];       /* the value it should have */
 	ais_action action;    /* what ensure did */
 	char old_id[80];      /* the id the tag had before ensure moved it */
+	char builder[16];     /* aishell.builder of the image, "" if absent */
 } ais_tier;
 
 typedef struct {
@@ -58,6 +68,7 @@ typedef struct {
 	const char *home;        /* the user's home; global dir is home/.aishell */
 	const char *lock_dir;    /* where tag locks live */
 	bool force;              /* rebuild custom base and ext without cache */
+	ais_builder builder;     /* which builder to use */
 	ais_event_cb on_event;
 	void *payload;
 	const volatile sig_atomic_t *cancel;

@@ -84,6 +84,7 @@ static int la_ready(void)
 
 struct ais_context {
 	char *root;
+	unsigned flags;
 	char **entries;      /* relative paths, archive order */
 	size_t count, alloc;
 	size_t next;         /* next entry to start */
@@ -117,9 +118,12 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool ctx_always_sent(const char *rel, const char *dockerfile)
+static bool ctx_always_sent(const ais_context *ctx, const char *rel,
+			    const char *dockerfile)
 {
-	return !strcmp(rel, dockerfile) || !strcmp(rel, ".dockerignore");
+	return !strcmp(rel, dockerfile) ||
+	       ((ctx->flags & AIS_CONTEXT_SEND_DOCKERIGNORE) &&
+		!strcmp(rel, ".dockerignore"));
 }
 
 /* Does directory `rel` hold the Dockerfile somewhere below it? */
@@ -188,7 +192,7 @@ static int ctx_walk(ais_context *ctx, const ais_dockerignore *di,
 			goto done;
 		}
 		excluded = ais_dockerignore_excluded(di, child.ptr) &&
-			   !ctx_always_sent(child.ptr, dockerfile);
+			   !ctx_always_sent(ctx, child.ptr, dockerfile);
 		if (S_ISDIR(st.st_mode)) {
 			if (excluded && ais_dockerignore_skip_dir(di, child.ptr) &&
 			    !ctx_holds_dockerfile(child.ptr, dockerfile))
@@ -230,7 +234,7 @@ static la_ssize_t ctx_write_cb(struct archive *a, void *p, const void *data,
 }
 
 int ais_context_open(ais_context **out, const char *root,
-		     const char *dockerfile)
+		     const char *dockerfile, unsigned flags)
 {
 	ais_context *ctx = NULL;
 	ais_dockerignore *di = NULL;
@@ -243,6 +247,7 @@ int ais_context_open(ais_context **out, const char *root,
 	ctx = calloc(1, sizeof(*ctx));
 	AIS_CHECK_ALLOC(ctx);
 	ctx->fd = -1;
+	ctx->flags = flags;
 	ctx->root = strdup(root);
 	ctx->chunk = malloc(CONTEXT_CHUNK);
 	if (!ctx->root || !ctx->chunk) {

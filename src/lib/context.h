@@ -6,8 +6,9 @@
  * send; ais_context_read() then produces the tar stream piece by piece,
  * reading each file only while it is being sent, so a context is never held
  * in memory.  Symbolic links are archived as links and never followed.
- * Owners are written as 0:0, as the docker CLI does.  The Dockerfile and
- * .dockerignore are always sent, even when .dockerignore excludes them.
+ * Owners are written as 0:0, as the docker CLI does.  The Dockerfile is
+ * always sent, even when .dockerignore excludes it (the engine reads it from
+ * the archive).
  */
 #ifndef AIS_CONTEXT_H
 #define AIS_CONTEXT_H
@@ -17,10 +18,15 @@
 
 typedef struct ais_context ais_context;
 
+/* Send .dockerignore even when it excludes itself: the legacy builder
+ * reads it to drop an excluded Dockerfile (and itself) from the context
+ * after reading them, as with the docker CLI.  BuildKit has no use for it. */
+#define AIS_CONTEXT_SEND_DOCKERIGNORE (1u << 0)
+
 /* `root` is the context directory; `dockerfile` the Dockerfile's path
- * relative to it. */
+ * relative to it; `flags` a set of AIS_CONTEXT_* bits. */
 int ais_context_open(ais_context **out, const char *root,
-		     const char *dockerfile);
+		     const char *dockerfile, unsigned flags);
 
 /* Fill up to `len` bytes of the tar stream: the number written, 0 at the
  * end, or a negative error code.  Matches ais_docker_read_cb. */

@@ -1,5 +1,6 @@
 #include "docker.h"
 
+#include "buildkit.h"
 #include "error.h"
 
 #include <cjson/cJSON.h>
@@ -24,6 +25,8 @@ struct ais_docker {
 	char *ca_file, *cert_file, *key_file;
 	char *source;
 	char version[16];
+	int builder_version;  /* the engine's Builder-Version header, 0 if none */
+	bool libpod;          /* podman's Docker-compatible API */
 	const volatile sig_atomic_t *cancel;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -133,24 +136,38 @@ static size_t body_cb(char *data, size_t size, size_t n, void *p)
 	return size * n;
 }
 
+/* The value of header `key` (lowercase, with the colon) in a raw header
+ * line, copied into out; false when the line is another header. */
+static bool header_value(char *out, size_t outlen, const char *line,
+			 size_t len, const char *key)
+{
+	size_t klen = strlen(key), i = 0;
+	const char *v;
+
+	if (len <= klen || strncasecmp(line, key, klen) != 0)
+		return false;
+	v = line + klen;
+	len -= klen;
+	while (len && (*v == ' ' || *v == '\t'))
+		v++, len--;
+	while (i < len && i < outlen - 1 && v[i] != '\r' && v[i] != '\n')
+		i++;
+	memcpy(out, v, i);
+	out[i] = '\0';
+	return true;
+}
+
 static size_t ping_header_cb(char *data, size_t size, size_t n, void *p)
 {
 	ais_docker *d = p;
-	size_t len = size * n, i = 0;
-	static const char key[] = "api-version:";
+	size_t len = size * n;
+	char value[32];
 
-	if (len > sizeof(key) - 1 && !strncasecmp(data, key, sizeof(key) - 1)) {
-		const char *v = data + sizeof(key) - 1;
-		size_t vlen = len - (sizeof(key) - 1);
-
-		while (vlen && (*v == ' ' || *v == '\t'))
-			v++, vlen--;
-		while (i < vlen && i < sizeof(d->version) - 1 &&
-		       v[i] != '\r' && v[i] != '\n')
-			i++;
-		memcpy(d->version, v, i);
-		d->version[i] = '\0';
-	}
+	header_value(d->version, sizeof(d->version), data, len, "api-version:");
+	if (header_value(value, sizeof(value), data, len, "builder-version:"))
+		d->builder_version = (int)strtol(value, NULL, 10);
+	if (header_value(value, sizeof(value), data, len, "libpod-api-version:"))
+		d->libpod = true;
 	return len;
 }
 
@@ -264,6 +281,15 @@ void ais_docker_free(ais_docker *d)
 const char *ais_docker_api_version(const ais_docker *d)
 {
 	return d->version;
+}
+
+bool ais_docker_buildkit_supported(const ais_docker *d)
+{
+	if (d->builder_version)
+		return d->builder_version >= 2;
+	/* BuildKit is in the engine since 18.09 (API 1.39); podman's API
+	 * builds with buildah whatever is asked. */
+	return !d->libpod && version_cmp(d->version, "1.39") >= 0;
 }
 
 const char *ais_docker_host(const ais_docker *d)
@@ -503,6 +529,7 @@ typedef struct {
 	ais_buf tail_lines[AIS_BUILD_TAIL_LINES];
 	int tail_next, tail_count;
 	bool failed;
+	ais_bk *bk;          /* BuildKit progress, once a trace arrives */
 	int read_error;      /* error from the context reader */
 	unsigned long long sent, sent_reported;
 	long status;
@@ -561,6 +588,49 @@ static void build_stream_text(build_state *st, const char *text)
 	ais_buf_puts(&st->line, text);
 }
 
+static void bk_step_cb(const char *name, int step, int steps, bool cached,
+		       void *p)
+{
+	build_state *st = p;
+	ais_event ev = { 0 };
+	ais_buf text = AIS_BUF_INIT;
+
+	ais_buf_printf(&text, "%s%s", name, cached ? " (cached)" : "");
+	ais_buf_printf(&st->res->log, "%s\n", ais_buf_cstr(&text));
+	if (steps)
+		st->res->steps = steps;
+	ais_buf_sets(&st->step, name);
+	if (st->opts->on_event) {
+		ev.type = AIS_EVENT_BUILD_STEP;
+		ev.tag = st->opts->event_tag;
+		ev.text = ais_buf_cstr(&text);
+		ev.step = step;
+		ev.steps = steps;
+		ev.bytes = st->sent;
+		st->opts->on_event(&ev, st->opts->event_payload);
+	}
+	ais_buf_dispose(&text);
+}
+
+static void bk_line_cb(const char *line, void *p)
+{
+	build_state *st = p;
+
+	ais_buf_printf(&st->res->log, "%s\n", line);
+	build_event(st, AIS_EVENT_BUILD_LINE, line);
+}
+
+static void build_trace(build_state *st, const char *base64)
+{
+	ais_bk_callbacks cb = { bk_step_cb, bk_line_cb, st };
+
+	if (!st->bk && ais_bk_new(&st->bk) < 0)
+		return;
+	/* A trace we cannot decode costs progress detail, never the build. */
+	if (ais_bk_feed(st->bk, base64, &cb) < 0)
+		ais_error_clear();
+}
+
 static void build_message(build_state *st, const char *text, size_t len)
 {
 	cJSON *msg = cJSON_ParseWithLength(text, len);
@@ -588,6 +658,10 @@ static void build_message(build_state *st, const char *text, size_t len)
 		ais_buf_dispose(&s);
 	}
 	aux = cJSON_GetObjectItemCaseSensitive(msg, "aux");
+	v = cJSON_GetObjectItemCaseSensitive(msg, "id");
+	if (cJSON_IsString(v) && !strcmp(v->valuestring, "moby.buildkit.trace") &&
+	    cJSON_IsString(aux))
+		build_trace(st, aux->valuestring);
 	id = cJSON_GetObjectItemCaseSensitive(aux, "ID");
 	if (cJSON_IsString(id))
 		ais_buf_sets(&st->res->image_id, id->valuestring);
@@ -695,8 +769,10 @@ static int build_url(ais_buf *url, ais_docker *d, const ais_build_opts *opts)
 	if (opts->tag && ((error = ais_buf_puts(url, "&t=")) < 0 ||
 			  (error = ais_docker_urlencode(url, d, opts->tag)) < 0))
 		goto done;
-	if (opts->nocache)
-		error = ais_buf_puts(url, "&nocache=1");
+	if (opts->nocache && (error = ais_buf_puts(url, "&nocache=1")) < 0)
+		goto done;
+	if (opts->buildkit)
+		error = ais_buf_puts(url, "&version=2");
 done:
 	cJSON_free(json);
 	cJSON_Delete(labels);
@@ -751,6 +827,20 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	build_consume(&st, true);
 	if (st.line.size)
 		build_output_line(&st, ais_buf_cstr(&st.line));
+	if (st.bk) {
+		const char *name = ais_bk_failed_step(st.bk);
+
+		ais_buf_sets(&st.step, name ? name : "");
+		st.tail_count = 0;
+		if (st.failed)
+			ais_bk_failed_tail(&res->tail, st.bk, AIS_BUILD_TAIL_LINES);
+		if (st.failed && !res->exit_code) {
+			const char *code = strstr(ais_buf_cstr(&st.error), "exit code: ");
+
+			if (code)
+				res->exit_code = strtol(code + 11, NULL, 10);
+		}
+	}
 	for (i = 0; i < st.tail_count; i++) {
 		int k = (st.tail_next - st.tail_count + i + AIS_BUILD_TAIL_LINES) %
 			AIS_BUILD_TAIL_LINES;
@@ -780,6 +870,7 @@ done:
 	ais_buf_dispose(&st.line);
 	ais_buf_dispose(&st.step);
 	ais_buf_dispose(&st.error);
+	ais_bk_free(st.bk);
 	for (i = 0; i < AIS_BUILD_TAIL_LINES; i++)
 		ais_buf_dispose(&st.tail_lines[i]);
 	return error;

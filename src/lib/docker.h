@@ -30,6 +30,11 @@ void ais_docker_free(ais_docker *d);
 /* The negotiated API version, e.g. "1.41". */
 const char *ais_docker_api_version(const ais_docker *d);
 
+/* Can the engine build with BuildKit (POST /build?version=2)?  From the
+ * _ping Builder-Version header when present, else API >= 1.39 and not
+ * podman. */
+bool ais_docker_buildkit_supported(const ais_docker *d);
+
 /* The endpoint description used in messages, e.g. "unix:///var/run/docker.sock". */
 const char *ais_docker_host(const ais_docker *d);
 
@@ -76,6 +81,7 @@ typedef struct {
 	const char **labels;           /* key, value, key, value, ..., NULL */
 	const char *tag;               /* NULL: do not tag (see ais_docker_image_tag) */
 	bool nocache;
+	bool buildkit;                 /* version=2: BuildKit instead of legacy */
 	ais_docker_read_cb read;       /* the context as a tar stream */
 	void *read_payload;
 	ais_event_cb on_event;         /* may be NULL */

@@ -31,23 +31,25 @@ wait_containers() {
 	done
 }
 
-for sig in INT KILL; do
-	printf 'FROM %s:base\nRUN echo started-%s; sleep 60\n' "$REPO" "$sig" >"$P/.aishell/Dockerfile"
-	"$AISHELL" ensure -v >"$T/bg.out" 2>"$T/bg.err" &
+for run in INT:legacy KILL:legacy INT:buildkit KILL:buildkit; do
+	sig=${run%%:*}
+	builder=${run#*:}
+	printf 'FROM %s:base\nRUN echo started-%s-%s; sleep 60\n' "$REPO" "$sig" "$builder" >"$P/.aishell/Dockerfile"
+	AISHELL_BUILDER=$builder "$AISHELL" ensure -v >"$T/bg.out" 2>"$T/bg.err" &
 	pid=$!
-	wait_for "$T/bg.err" "started-$sig" 60
+	wait_for "$T/bg.err" "started-$sig-$builder" 60
 	start=$(date +%s)
 	kill -s "$sig" "$pid"
 	set +e
 	wait "$pid"
 	rc=$?
 	set -e
-	[ $(($(date +%s) - start)) -lt 20 ] || fail "ensure took too long to stop after SIG$sig"
+	[ $(($(date +%s) - start)) -lt 20 ] || fail "$builder: ensure took too long to stop after SIG$sig"
 	if [ "$sig" = INT ]; then
 		expect_eq "$rc" 130 "exit status after SIGINT"
 		expect_in "$T/bg.err" "interrupted; no tag was moved"
 	fi
-	expect_eq "$(img_id "$EXT")" "$GOOD" "tag unchanged after SIG$sig"
+	expect_eq "$(img_id "$EXT")" "$GOOD" "$builder: tag unchanged after SIG$sig"
 	wait_containers
 done
 

@@ -14,26 +14,35 @@ build() {
 }
 
 # Not a terminal: plain lines, one per step, no escape sequences.
-build plain
-expect_rc 0 ais ensure
+build plain-legacy
+expect_rc 0 env AISHELL_BUILDER=legacy "$AISHELL" ensure
 expect_in "$T/err" "$EXT: Step 2/"
 expect_not_in "$T/err" "$(printf '\033')"
 expect_not_in "$T/err" "OUTPUT-OF-RUN-PLAIN"
+build plain-buildkit
+expect_rc 0 env AISHELL_BUILDER=buildkit "$AISHELL" ensure
+expect_in "$T/err" "$EXT: [2/2] RUN echo output-of-run-plain-buildkit"
+expect_not_in "$T/err" "$(printf '\033')"
+expect_not_in "$T/err" "OUTPUT-OF-RUN-PLAIN"
 
-# A terminal: one live line redrawn with \r and erase-line.
-build tty
-script -qec "stty cols 100; '$AISHELL' ensure" "$T/tty.log" >/dev/null 2>&1 || fail "ensure on a tty failed"
-expect_in "$T/tty.log" "$(printf '\r\033[K')aishell: $EXT [2/"
-expect_in "$T/tty.log" "MB sent"
-expect_in "$T/tty.log" "built $EXT"
-# No live line is longer than the terminal.
-long=$(tr '\r' '\n' <"$T/tty.log" | sed 's/\x1b\[K//g' | grep 'MB sent' | awk 'length > 100' | wc -l)
-expect_eq "$long" 0 "progress lines wider than the terminal"
+for builder in legacy buildkit; do
+	# A terminal: one live line redrawn with \r and erase-line.
+	build "tty-$builder"
+	script -qec "stty cols 100; AISHELL_BUILDER=$builder '$AISHELL' ensure" "$T/tty.log" >/dev/null 2>&1 ||
+		fail "ensure on a tty failed"
+	expect_in "$T/tty.log" "$(printf '\r\033[K')aishell: $EXT [2/"
+	expect_in "$T/tty.log" "] RUN echo output-of-run-tty-$builder"
+	expect_in "$T/tty.log" "MB sent"
+	expect_in "$T/tty.log" "built $EXT"
+	# No live line is longer than the terminal.
+	long=$(tr '\r' '\n' <"$T/tty.log" | sed 's/\x1b\[K//g' | grep 'MB sent' | awk 'length > 100' | wc -l)
+	expect_eq "$long" 0 "progress lines wider than the terminal"
 
-# -v: the full build log.
-build verbose
-expect_rc 0 ais ensure -v
-expect_in "$T/err" "OUTPUT-OF-RUN-VERBOSE"
+	# -v: the full build log.
+	build "verbose-$builder"
+	expect_rc 0 env AISHELL_BUILDER=$builder "$AISHELL" ensure -v
+	expect_in "$T/err" "OUTPUT-OF-RUN-VERBOSE-$(echo "$builder" | tr a-z A-Z)"
+done
 
 # -q: nothing at all on success.
 build quiet

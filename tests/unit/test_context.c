@@ -40,7 +40,7 @@ typedef struct {
 
 /* Stream the context through ais_context_read in odd-sized pieces and read
  * the result back with libarchive. */
-static int read_back(listing *out, const char *dockerfile)
+static int read_back_flags(listing *out, const char *dockerfile, unsigned flags)
 {
 	ais_context *ctx = NULL;
 	struct archive *ar;
@@ -52,7 +52,7 @@ static int read_back(listing *out, const char *dockerfile)
 
 	memset(out, 0, sizeof(*out));
 	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
-	if ((error = ais_context_open(&ctx, root, dockerfile)) < 0)
+	if ((error = ais_context_open(&ctx, root, dockerfile, flags)) < 0)
 		return error;
 	while ((n = ais_context_read(piece, sizeof(piece), ctx)) > 0) {
 		tar = realloc(tar, size + (size_t)n);
@@ -80,6 +80,11 @@ static int read_back(listing *out, const char *dockerfile)
 	archive_read_free(ar);
 	free(tar);
 	return 0;
+}
+
+static int read_back(listing *out, const char *dockerfile)
+{
+	return read_back_flags(out, dockerfile, AIS_CONTEXT_SEND_DOCKERIGNORE);
 }
 
 static int find(const listing *l, const char *name)
@@ -125,6 +130,22 @@ TEST(context_tar_honours_dockerignore)
 	CHECK(i >= 0 && l.uids[i] == 0);
 }
 
+TEST(context_excluded_dockerignore_not_sent_without_flag)
+{
+	listing l;
+
+	dir("");
+	put("Dockerfile", "FROM x\n");
+	put("a", "a\n");
+	put(".dockerignore", ".dockerignore\nDockerfile\n");
+	CHECK_INT(read_back_flags(&l, "Dockerfile", 0), 0);
+	CHECK(find(&l, "a") >= 0);
+	CHECK(find(&l, "Dockerfile") >= 0);
+	CHECK(find(&l, ".dockerignore") < 0);
+	CHECK_INT(read_back_flags(&l, "Dockerfile", AIS_CONTEXT_SEND_DOCKERIGNORE), 0);
+	CHECK(find(&l, ".dockerignore") >= 0);
+}
+
 TEST(context_symlinks_are_not_followed)
 {
 	listing l;
@@ -164,7 +185,7 @@ TEST(context_unreadable_file_fails_cleanly)
 	snprintf(path, sizeof(path), "%s/ctx/locked", test_tmpdir());
 	chmod(path, 0);
 	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
-	CHECK_INT(ais_context_open(&ctx, root, "Dockerfile"), 0);
+	CHECK_INT(ais_context_open(&ctx, root, "Dockerfile", 0), 0);
 	while ((n = ais_context_read(buf, sizeof(buf), ctx)) > 0)
 		;
 	CHECK(n < 0);
@@ -177,7 +198,7 @@ TEST(context_missing_root_is_an_error)
 	char root[1024];
 
 	snprintf(root, sizeof(root), "%s/nope", test_tmpdir());
-	CHECK(ais_context_open(&ctx, root, "Dockerfile") < 0);
+	CHECK(ais_context_open(&ctx, root, "Dockerfile", 0) < 0);
 	CHECK(ctx == NULL);
 	CHECK(strstr(ais_error_last()->message, "nope") != NULL);
 }
