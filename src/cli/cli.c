@@ -255,15 +255,24 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 	snprintf(ctx->home, sizeof(ctx->home), "%s", home);
 	state = env("XDG_STATE_HOME");
 	if (state)
-		snprintf(ctx->lock_dir, sizeof(ctx->lock_dir), "%s/aishell/locks", state);
+		snprintf(ctx->state_dir, sizeof(ctx->state_dir), "%s/aishell", state);
 	else
-		snprintf(ctx->lock_dir, sizeof(ctx->lock_dir),
-			 "%s/.local/state/aishell/locks", home);
+		snprintf(ctx->state_dir, sizeof(ctx->state_dir),
+			 "%s/.local/state/aishell", home);
+	snprintf(ctx->lock_dir, sizeof(ctx->lock_dir), "%s/locks", ctx->state_dir);
+	if (env("XDG_CACHE_HOME"))
+		snprintf(ctx->cache_dir, sizeof(ctx->cache_dir), "%s/aishell",
+			 env("XDG_CACHE_HOME"));
+	else
+		snprintf(ctx->cache_dir, sizeof(ctx->cache_dir), "%s/.cache/aishell",
+			 home);
 
 	opts.repo = ctx->repo;
 	opts.project_dir = ctx->project_dir;
 	opts.home = ctx->home;
 	opts.lock_dir = ctx->lock_dir;
+	opts.state_dir = ctx->state_dir;
+	opts.cache_dir = ctx->cache_dir;
 	opts.force = force;
 	opts.builder = AIS_BUILDER_AUTO;
 	if (env("AISHELL_BUILDER")) {

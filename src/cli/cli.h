@@ -47,7 +47,9 @@ int cli_fail(int error);
 typedef struct {
 	char project_dir[4096];
 	char home[4096];
-	char lock_dir[4096];
+	char lock_dir[4096 + 16];
+	char state_dir[4096];
+	char cache_dir[4096];
 	const char *repo;
 	ais_endpoint endpoint;
 	ais_docker *docker;

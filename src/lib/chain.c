@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "context.h"
 #include "error.h"
+#include "inputs.h"
 #include "lock.h"
 
 #include <errno.h>
@@ -89,7 +90,21 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Hash the Dockerfiles; called at init and again after each build. */
+/* Hash of the files the Dockerfile at root/dockerfile reads. */
+static int chain_hash_inputs(char out[AIS_H12_LEN + 1], const ais_chain *chain,
+			     const char *root, const char *dockerfile)
+{
+	ais_inputs in = AIS_INPUTS_INIT;
+	int error;
+
+	if ((error = ais_inputs_compute(&in, root, dockerfile,
+					chain->opts.cache_dir)) == 0)
+		memcpy(out, in.hash, AIS_H12_LEN + 1);
+	ais_inputs_dispose(&in);
+	return error;
+}
+
+/* Hash the Dockerfiles and their inputs; at init and after each build. */
 static int chain_hash_dockerfiles(ais_chain *chain)
 {
 	char path[PATH_MAX + 32];
@@ -97,13 +112,19 @@ static int chain_hash_dockerfiles(ais_chain *chain)
 
 	if (chain->custom_base) {
 		snprintf(path, sizeof(path), "%s/Dockerfile", chain->global_dir);
-		if ((error = ais_hash_file_h12(chain->base_hash, path)) < 0)
+		if ((error = ais_hash_file_h12(chain->base_hash, path)) < 0 ||
+		    (error = chain_hash_inputs(chain->base_inputs, chain,
+					       chain->global_dir, "Dockerfile")) < 0)
 			return error;
 	}
 	if (chain->has_ext) {
 		snprintf(path, sizeof(path), "%s/%s", chain->opts.project_dir,
 			 chain->ext_dockerfile);
-		error = ais_hash_file_h12(chain->ext_hash, path);
+		if ((error = ais_hash_file_h12(chain->ext_hash, path)) < 0 ||
+		    (error = chain_hash_inputs(chain->ext_inputs, chain,
+					       chain->opts.project_dir,
+					       chain->ext_dockerfile)) < 0)
+			return error;
 	}
 	return error;
 }
@@ -207,6 +228,14 @@ void ais_chain_judge_base(ais_tier *base, const ais_chain *chain,
 				 chain->base_hash);
 			return;
 		}
+		v = ais_image_label(img, AIS_LABEL_BASE_INPUTS_HASH);
+		if (v && !same(v, chain->base_inputs)) {
+			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_INPUTS_HASH,
+				 v, chain->base_inputs,
+				 "files read by COPY/ADD in ~/.aishell/Dockerfile changed (label %s is %s, now %s)",
+				 AIS_LABEL_BASE_INPUTS_HASH, v, chain->base_inputs);
+			return;
+		}
 		v = ais_image_label(img, AIS_LABEL_BASE_FOUNDATION_ID);
 		if (!same(v, fid)) {
 			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_FOUNDATION_ID,
@@ -262,6 +291,15 @@ void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
 			 chain->ext_dockerfile, chain->ext_hash);
 		return;
 	}
+	v = ais_image_label(img, AIS_LABEL_EXTENSION_INPUTS_HASH);
+	if (v && !same(v, chain->ext_inputs)) {
+		tier_set(ext, AIS_STATE_STALE, AIS_LABEL_EXTENSION_INPUTS_HASH, v,
+			 chain->ext_inputs,
+			 "files read by COPY/ADD in %s changed (label %s is %s, now %s)",
+			 chain->ext_dockerfile, AIS_LABEL_EXTENSION_INPUTS_HASH, v,
+			 chain->ext_inputs);
+		return;
+	}
 	if (base_tier && base_tier->state != AIS_STATE_FRESH) {
 		tier_set(ext, AIS_STATE_STALE, NULL, NULL, NULL,
 			 "%s is %s, so this image follows once it is rebuilt",
@@ -269,6 +307,89 @@ void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
 		return;
 	}
 	tier_set(ext, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
+}
+
+typedef struct {
+	ais_tier *tier;
+	const char *context_dir;
+	const char *dockerfile;      /* relative to context_dir */
+	const char *parent_tag;      /* whose id is recorded */
+	const char *parent_label;
+	const char *hash_label;
+	char *hash;                  /* chain's hash of the Dockerfile */
+	const char *inputs_label;
+	char *inputs;                /* chain's hash of its COPY/ADD inputs */
+} build_plan;
+
+/* Where the input manifest of image `id` is kept. */
+static int manifest_path(ais_buf *out, const ais_chain *chain, const char *id)
+{
+	const char *hex = strncmp(id, "sha256:", 7) ? id : id + 7;
+
+	return ais_buf_printf(out, "%s/inputs/%s", chain->opts.state_dir, hex);
+}
+
+/* Keep the manifest of what image `id` was built from, so that status can
+ * name the files that changed since.  Best effort: it only explains. */
+static void manifest_save(const ais_chain *chain, const build_plan *plan,
+			  const char *id)
+{
+	ais_inputs in = AIS_INPUTS_INIT;
+	ais_buf path = AIS_BUF_INIT, tmp = AIS_BUF_INIT;
+	FILE *f;
+
+	if (!chain->opts.state_dir ||
+	    ais_inputs_compute(&in, plan->context_dir, plan->dockerfile,
+			       chain->opts.cache_dir) < 0)
+		goto done;
+	ais_buf_printf(&path, "%s/inputs", chain->opts.state_dir);
+	if (ais_mkdirs(path.ptr) < 0)
+		goto done;
+	ais_buf_clear(&path);
+	manifest_path(&path, chain, id);
+	ais_buf_printf(&tmp, "%s.tmp", path.ptr);
+	f = fopen(tmp.ptr, "wb");
+	if (!f)
+		goto done;
+	if (fwrite(ais_buf_cstr(&in.manifest), 1, in.manifest.size, f) != in.manifest.size ||
+	    fclose(f) != 0 || rename(tmp.ptr, path.ptr) < 0)
+		unlink(tmp.ptr);
+done:
+	ais_inputs_dispose(&in);
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&tmp);
+	ais_error_clear();
+}
+
+/* Replace a tier's reason with the files that changed since its image was
+ * built, when the manifest of that build was kept. */
+static void manifest_explain(ais_tier *t, const ais_chain *chain,
+			     const char *root, const char *dockerfile)
+{
+	ais_inputs now = AIS_INPUTS_INIT;
+	ais_buf path = AIS_BUF_INIT, old = AIS_BUF_INIT, list = AIS_BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+
+	if (!chain->opts.state_dir || !t->id[0] ||
+	    manifest_path(&path, chain, t->id) < 0 || !(f = fopen(path.ptr, "rb")))
+		goto done;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ais_buf_put(&old, chunk, n);
+	fclose(f);
+	if (ais_inputs_compute(&now, root, dockerfile, chain->opts.cache_dir) < 0)
+		goto done;
+	if (ais_inputs_diff(&list, &old, &now.manifest, 5) > 0)
+		snprintf(t->reason, sizeof(t->reason),
+			 "files read by COPY/ADD in %s changed: %s", dockerfile,
+			 ais_buf_cstr(&list));
+done:
+	ais_inputs_dispose(&now);
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&old);
+	ais_buf_dispose(&list);
+	ais_error_clear();
 }
 
 static int inspect_optional(ais_image **out, ais_docker *d, const char *ref)
@@ -304,8 +425,14 @@ int ais_chain_check(ais_chain *chain, ais_docker *d)
 		goto done;
 	judge_foundation(chain, foundation);
 	ais_chain_judge_base(&chain->base, chain, foundation, base);
-	if (chain->has_ext)
+	if (!strcmp(chain->base.label, AIS_LABEL_BASE_INPUTS_HASH))
+		manifest_explain(&chain->base, chain, chain->global_dir, "Dockerfile");
+	if (chain->has_ext) {
 		ais_chain_judge_ext(&chain->ext, chain, base, &chain->base, ext);
+		if (!strcmp(chain->ext.label, AIS_LABEL_EXTENSION_INPUTS_HASH))
+			manifest_explain(&chain->ext, chain, chain->opts.project_dir,
+					 chain->ext_dockerfile);
+	}
 done:
 	ais_image_free(foundation);
 	ais_image_free(base);
@@ -335,22 +462,12 @@ static void drop_replaced(ais_docker *d, const char *old_id, const char *new_id)
 	ais_error_clear();
 }
 
-typedef struct {
-	ais_tier *tier;
-	const char *context_dir;
-	const char *dockerfile;      /* relative to context_dir */
-	const char *parent_tag;      /* whose id is recorded */
-	const char *parent_label;
-	const char *hash_label;
-	char *hash;                  /* chain's hash of the Dockerfile */
-} build_plan;
-
 /* Build, verify that the recorded parent id and Dockerfile hash still hold,
  * then move the tag.  Nothing is tagged unless all of that succeeded. */
 static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		       ais_build_result *failed)
 {
-	char parent_id[80], hash[AIS_H12_LEN + 1];
+	char parent_id[80], hash[AIS_H12_LEN + 1], inputs[AIS_H12_LEN + 1];
 	ais_image *parent = NULL;
 	ais_context *ctx = NULL;
 	ais_build_result res;
@@ -364,7 +481,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 			 ais_docker_buildkit_supported(d));
 
 	for (attempt = 0; attempt < CHAIN_BUILD_ATTEMPTS; attempt++) {
-		const char *labels[7];
+		const char *labels[9];
 		ais_build_opts opts = AIS_BUILD_OPTS_INIT;
 
 		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0)
@@ -380,13 +497,16 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 			goto done;
 		}
 		COPY(hash, plan->hash);
+		COPY(inputs, plan->inputs);
 		labels[0] = plan->hash_label;
 		labels[1] = hash;
 		labels[2] = plan->parent_label;
 		labels[3] = parent_id;
-		labels[4] = AIS_LABEL_BUILDER;
-		labels[5] = buildkit ? "buildkit" : "legacy";
-		labels[6] = NULL;
+		labels[4] = plan->inputs_label;
+		labels[5] = inputs;
+		labels[6] = AIS_LABEL_BUILDER;
+		labels[7] = buildkit ? "buildkit" : "legacy";
+		labels[8] = NULL;
 		if ((error = ais_context_open(&ctx, plan->context_dir,
 					      plan->dockerfile,
 					      buildkit ? 0 : AIS_CONTEXT_SEND_DOCKERIGNORE)) < 0)
@@ -424,12 +544,13 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		    (error = chain_hash_dockerfiles(chain)) < 0)
 			goto done;
 		if (!strcmp(ais_image_id(parent), parent_id) &&
-		    !strcmp(plan->hash, hash))
+		    !strcmp(plan->hash, hash) && !strcmp(plan->inputs, inputs))
 			break;
 		chain_note(chain, AIS_EVENT_WARN, plan->tier->tag,
 			   "%s changed during the build; building again",
 			   strcmp(plan->hash, hash) ? plan->dockerfile
-						    : plan->parent_tag);
+			   : strcmp(plan->inputs, inputs) ? "a file it copies"
+							  : plan->parent_tag);
 		ais_image_free(parent);
 		parent = NULL;
 		ais_docker_image_remove(d, ais_buf_cstr(&res.image_id));
@@ -451,6 +572,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 	COPY(plan->tier->id, ais_buf_cstr(&res.image_id));
 	plan->tier->action = AIS_ACTION_BUILT;
 	COPY(plan->tier->builder, buildkit ? "buildkit" : "legacy");
+	manifest_save(chain, plan, plan->tier->id);
 	tier_set(plan->tier, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
 	drop_replaced(d, plan->tier->old_id, plan->tier->id);
 	{
@@ -521,6 +643,8 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d,
 			.parent_label = AIS_LABEL_BASE_FOUNDATION_ID,
 			.hash_label = AIS_LABEL_BASE_DOCKERFILE_HASH,
 			.hash = chain->base_hash,
+			.inputs_label = AIS_LABEL_BASE_INPUTS_HASH,
+			.inputs = chain->base_inputs,
 		};
 
 		if (chain->base.state == AIS_STATE_FRESH)
@@ -558,6 +682,8 @@ static int chain_ensure_ext(ais_chain *chain, ais_docker *d,
 			.parent_label = AIS_LABEL_BASE_ID,
 			.hash_label = AIS_LABEL_EXTENSION_HASH,
 			.hash = chain->ext_hash,
+			.inputs_label = AIS_LABEL_EXTENSION_INPUTS_HASH,
+			.inputs = chain->ext_inputs,
 		};
 
 		if (chain->ext.state == AIS_STATE_FRESH)

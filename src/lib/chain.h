@@ -26,8 +26,12 @@
 #define AIS_LABEL_BASE_FOUNDATION_ID "aishell.base.foundation.id"
 #define AIS_LABEL_BASE_ID "aishell.base.id"
 #define AIS_LABEL_EXTENSION_HASH "aishell.extension.hash"
-/* Written by this tool only (the original ignores it): which builder made
- * the image, "buildkit" or "legacy". */
+/* Written by this tool only (the original ignores them). */
+/* H12 of the manifest of the files COPY/ADD read (see inputs.h); an image
+ * without it (built by the original) is judged by its Dockerfile alone. */
+#define AIS_LABEL_BASE_INPUTS_HASH "aishell.base.inputs.hash"
+#define AIS_LABEL_EXTENSION_INPUTS_HASH "aishell.extension.inputs.hash"
+/* Which builder made the image: "buildkit" or "legacy". */
 #define AIS_LABEL_BUILDER "aishell.builder"
 
 typedef enum {
@@ -67,6 +71,8 @@ typedef struct {
 	const char *project_dir; /* physical absolute path */
 	const char *home;        /* the user's home; global dir is home/.aishell */
 	const char *lock_dir;    /* where tag locks live */
+	const char *cache_dir;   /* stat cache of build inputs (NULL: none) */
+	const char *state_dir;   /* input manifests of built images (NULL: none) */
 	bool force;              /* rebuild custom base and ext without cache */
 	ais_builder builder;     /* which builder to use */
 	ais_event_cb on_event;
@@ -80,10 +86,12 @@ typedef struct {
 	char global_dir[PATH_MAX];             /* home/.aishell */
 	bool custom_base;                      /* global Dockerfile exists */
 	char base_hash[AIS_H12_LEN + 1];       /* H12(global Dockerfile) */
+	char base_inputs[AIS_H12_LEN + 1];     /* its COPY/ADD inputs hash */
 	bool has_ext;                          /* project Dockerfile exists */
 	char config_dir[16];                   /* ".aishell", ".sandbox" or "" */
 	char ext_dockerfile[32];               /* "<config_dir>/Dockerfile" */
 	char ext_hash[AIS_H12_LEN + 1];        /* H12(project Dockerfile) */
+	char ext_inputs[AIS_H12_LEN + 1];      /* its COPY/ADD inputs hash */
 	ais_tier foundation, base, ext;
 } ais_chain;
 

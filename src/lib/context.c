@@ -85,6 +85,7 @@ static int la_ready(void)
 struct ais_context {
 	char *root;
 	unsigned flags;
+	const char *const *prefixes; /* walk limit, during the walk only */
 	char **entries;      /* relative paths, archive order */
 	size_t count, alloc;
 	size_t next;         /* next entry to start */
@@ -132,6 +133,28 @@ static bool ctx_holds_dockerfile(const char *rel, const char *dockerfile)
 	size_t n = strlen(rel);
 
 	return !strncmp(dockerfile, rel, n) && dockerfile[n] == '/';
+}
+
+/* Is `rel` inside one of the walk prefixes (or are there none)?  With
+ * `or_above`, also true for a directory on the way to one. */
+static bool ctx_in_prefixes(const ais_context *ctx, const char *rel,
+			    bool or_above)
+{
+	const char *const *p;
+	size_t n, r = strlen(rel);
+
+	if (!ctx->prefixes)
+		return true;
+	for (p = ctx->prefixes; *p; p++) {
+		n = strlen(*p);
+		if (n == 0)
+			return true;
+		if (r >= n && !strncmp(rel, *p, n) && (rel[n] == '\0' || rel[n] == '/'))
+			return true;
+		if (or_above && n > r && !strncmp(*p, rel, r) && (*p)[r] == '/')
+			return true;
+	}
+	return false;
 }
 
 /* Walk `rel` (a directory below the root, "" for the root itself). */
@@ -193,11 +216,14 @@ static int ctx_walk(ais_context *ctx, const ais_dockerignore *di,
 		}
 		excluded = ais_dockerignore_excluded(di, child.ptr) &&
 			   !ctx_always_sent(ctx, child.ptr, dockerfile);
+		if (!ctx_in_prefixes(ctx, child.ptr, S_ISDIR(st.st_mode)))
+			continue;
 		if (S_ISDIR(st.st_mode)) {
 			if (excluded && ais_dockerignore_skip_dir(di, child.ptr) &&
 			    !ctx_holds_dockerfile(child.ptr, dockerfile))
 				continue;
-			if (!excluded && (error = ctx_add(ctx, child.ptr)) < 0)
+			if (!excluded && ctx_in_prefixes(ctx, child.ptr, false) &&
+			    (error = ctx_add(ctx, child.ptr)) < 0)
 				goto done;
 			if ((error = ctx_walk(ctx, di, child.ptr, dockerfile)) < 0)
 				goto done;
@@ -236,18 +262,24 @@ static la_ssize_t ctx_write_cb(struct archive *a, void *p, const void *data,
 int ais_context_open(ais_context **out, const char *root,
 		     const char *dockerfile, unsigned flags)
 {
+	return ais_context_open_under(out, root, dockerfile, flags, NULL);
+}
+
+int ais_context_open_under(ais_context **out, const char *root,
+			   const char *dockerfile, unsigned flags,
+			   const char *const *prefixes)
+{
 	ais_context *ctx = NULL;
 	ais_dockerignore *di = NULL;
 	ais_buf path = AIS_BUF_INIT;
 	int error = 0;
 
 	*out = NULL;
-	if ((error = la_ready()) < 0)
-		return error;
 	ctx = calloc(1, sizeof(*ctx));
 	AIS_CHECK_ALLOC(ctx);
 	ctx->fd = -1;
 	ctx->flags = flags;
+	ctx->prefixes = prefixes;
 	ctx->root = strdup(root);
 	ctx->chunk = malloc(CONTEXT_CHUNK);
 	if (!ctx->root || !ctx->chunk) {
@@ -258,17 +290,7 @@ int ais_context_open(ais_context **out, const char *root,
 	    (error = ais_dockerignore_load(&di, path.ptr)) < 0 ||
 	    (error = ctx_walk(ctx, di, "", dockerfile)) < 0)
 		goto done;
-	ctx->ar = la.archive_write_new();
-	if (!ctx->ar ||
-	    la.archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
-	    la.archive_write_open2(ctx->ar, ctx, NULL, ctx_write_cb, NULL, NULL) !=
-		    ARCHIVE_OK) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_OS,
-				      "cannot start the context archive: %s",
-				      ctx->ar ? la.archive_error_string(ctx->ar)
-					      : "out of memory");
-		goto done;
-	}
+	ctx->prefixes = NULL;
 	*out = ctx;
 	ctx = NULL;
 done:
@@ -379,11 +401,34 @@ static int ctx_continue_file(ais_context *ctx)
 	return 0;
 }
 
+/* The archive writer is made when the first byte is asked for, so that
+ * walking a context (for hashing its inputs) never loads libarchive. */
+static int ctx_start_archive(ais_context *ctx)
+{
+	int error;
+
+	if ((error = la_ready()) < 0)
+		return error;
+	ctx->ar = la.archive_write_new();
+	if (!ctx->ar ||
+	    la.archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
+	    la.archive_write_open2(ctx->ar, ctx, NULL, ctx_write_cb, NULL, NULL) !=
+		    ARCHIVE_OK)
+		return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+				     "cannot start the context archive: %s",
+				     ctx->ar ? la.archive_error_string(ctx->ar)
+					     : "out of memory");
+	return 0;
+}
+
 ssize_t ais_context_read(char *buf, size_t len, void *p)
 {
 	ais_context *ctx = p;
 	size_t avail;
 	int error;
+
+	if (!ctx->ar && (error = ctx_start_archive(ctx)) < 0)
+		return error;
 
 	while (ctx->out.size - ctx->out_off == 0) {
 		ais_buf_clear(&ctx->out);

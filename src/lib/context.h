@@ -28,6 +28,13 @@ typedef struct ais_context ais_context;
 int ais_context_open(ais_context **out, const char *root,
 		     const char *dockerfile, unsigned flags);
 
+/* Like ais_context_open, but only walk below the context-relative paths
+ * in `prefixes` (NULL-terminated; "" means everything).  Used to list the
+ * files a Dockerfile's COPY and ADD can read without walking the rest. */
+int ais_context_open_under(ais_context **out, const char *root,
+			   const char *dockerfile, unsigned flags,
+			   const char *const *prefixes);
+
 /* Fill up to `len` bytes of the tar stream: the number written, 0 at the
  * end, or a negative error code.  Matches ais_docker_read_cb. */
 ssize_t ais_context_read(char *buf, size_t len, void *context);

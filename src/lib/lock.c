@@ -11,8 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* mkdir -p */
-static int lock_mkdirs(const char *dir)
+int ais_mkdirs(const char *dir)
 {
 	ais_buf path = AIS_BUF_INIT;
 	char *p;
@@ -28,7 +27,7 @@ static int lock_mkdirs(const char *dir)
 		*p = '\0';
 		if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
 			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot create lock directory '%s'",
+						 "cannot create directory '%s'",
 						 path.ptr);
 			break;
 		}
@@ -50,7 +49,7 @@ int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,
 	int waited = 0;
 
 	lock->fd = -1;
-	if ((error = lock_mkdirs(dir)) < 0 ||
+	if ((error = ais_mkdirs(dir)) < 0 ||
 	    (error = ais_buf_printf(&path, "%s/", dir)) < 0)
 		goto done;
 	/* Tags hold ':' and may hold '/': keep the name one path component. */

@@ -1,0 +1,42 @@
+/*
+ * inputs.h - a content hash of the files a Dockerfile's COPY and ADD read.
+ *
+ * The original tool hashes only the Dockerfile's text, so editing a file it
+ * COPYs never makes the image stale.  ais_inputs_compute() lists the context
+ * entries the COPY/ADD sources select (after .dockerignore), and hashes a
+ * manifest of them: for each entry its SHA-256 (files), link target
+ * (symlinks) and mode.  File digests are kept in a stat cache keyed by path
+ * and (device, inode, size, mtime), so an unchanged tree costs one lstat()
+ * per file and no reading.
+ */
+#ifndef AIS_INPUTS_H
+#define AIS_INPUTS_H
+
+#include "buf.h"
+#include "hash.h"
+
+#include <stddef.h>
+
+typedef struct {
+	char hash[AIS_H12_LEN + 1]; /* H12 of the manifest */
+	ais_buf manifest;           /* records "<digest> <mode>\t<path>\0" */
+	size_t entries;
+	size_t hashed;              /* files read (not answered by the cache) */
+} ais_inputs;
+
+#define AIS_INPUTS_INIT { "", AIS_BUF_INIT, 0, 0 }
+
+/* Compute the inputs of the Dockerfile at `dockerfile` (context-relative)
+ * in context `root`.  `cache_dir` holds the stat cache (NULL: no cache). */
+int ais_inputs_compute(ais_inputs *out, const char *root,
+		       const char *dockerfile, const char *cache_dir);
+
+void ais_inputs_dispose(ais_inputs *in);
+
+/* Append to `out` the paths whose record differs between two manifests
+ * (changed, added or removed), at most `max` of them, ", "-separated, with
+ * " (+N more)" after; returns how many differ. */
+size_t ais_inputs_diff(ais_buf *out, const ais_buf *old_manifest,
+		       const ais_buf *new_manifest, size_t max);
+
+#endif
