@@ -218,13 +218,10 @@ static bool valid_repo(const char *repo)
 	       isalnum((unsigned char)repo[strlen(repo) - 1]);
 }
 
-int cli_context_open(cli_context *ctx, const char *dir, bool force)
+/* Repository, home and the state, lock and cache directories. */
+static int context_common(cli_context *ctx)
 {
-	ais_endpoint_env ee = { 0 };
-	ais_chain_opts opts = { 0 };
 	const char *home, *state;
-	char *real;
-	int error;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
@@ -233,15 +230,6 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 			  ctx->repo);
 		return CLI_EXIT_USAGE;
 	}
-	real = realpath(dir ? dir : ".", NULL);
-	if (!real) {
-		cli_error("cannot use project directory '%s': %s", dir ? dir : ".",
-			  strerror(errno));
-		return dir ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
-	}
-	snprintf(ctx->project_dir, sizeof(ctx->project_dir), "%s", real);
-	free(real);
-
 	home = env("HOME");
 	if (!home) {
 		struct passwd *pw = getpwuid(getuid());
@@ -266,6 +254,52 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 	else
 		snprintf(ctx->cache_dir, sizeof(ctx->cache_dir), "%s/.cache/aishell",
 			 home);
+	return 0;
+}
+
+/* Resolve the endpoint and connect. */
+static int context_engine(cli_context *ctx)
+{
+	ais_endpoint_env ee = { 0 };
+	int error;
+
+	ee.docker_host = env("DOCKER_HOST");
+	ee.docker_context = env("DOCKER_CONTEXT");
+	ee.docker_tls_verify = env("DOCKER_TLS_VERIFY");
+	ee.docker_cert_path = env("DOCKER_CERT_PATH");
+	ee.docker_config = env("DOCKER_CONFIG");
+	ee.home = ctx->home;
+	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0)
+		return cli_fail(error);
+	if ((error = ais_docker_open(&ctx->docker, &ctx->endpoint)) < 0)
+		return cli_fail(error);
+	ais_docker_set_cancel(ctx->docker, &cli_interrupted);
+	return 0;
+}
+
+int cli_engine_open(cli_context *ctx)
+{
+	int rc = context_common(ctx);
+
+	return rc ? rc : context_engine(ctx);
+}
+
+int cli_context_open(cli_context *ctx, const char *dir, bool force)
+{
+	ais_chain_opts opts = { 0 };
+	char *real;
+	int error, rc;
+
+	if ((rc = context_common(ctx)) != 0)
+		return rc;
+	real = realpath(dir ? dir : ".", NULL);
+	if (!real) {
+		cli_error("cannot use project directory '%s': %s", dir ? dir : ".",
+			  strerror(errno));
+		return dir ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+	}
+	snprintf(ctx->project_dir, sizeof(ctx->project_dir), "%s", real);
+	free(real);
 
 	opts.repo = ctx->repo;
 	opts.project_dir = ctx->project_dir;
@@ -291,19 +325,7 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 	opts.cancel = &cli_interrupted;
 	if ((error = ais_chain_init(&ctx->chain, &opts)) < 0)
 		return cli_fail(error);
-
-	ee.docker_host = env("DOCKER_HOST");
-	ee.docker_context = env("DOCKER_CONTEXT");
-	ee.docker_tls_verify = env("DOCKER_TLS_VERIFY");
-	ee.docker_cert_path = env("DOCKER_CERT_PATH");
-	ee.docker_config = env("DOCKER_CONFIG");
-	ee.home = home;
-	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0)
-		return cli_fail(error);
-	if ((error = ais_docker_open(&ctx->docker, &ctx->endpoint)) < 0)
-		return cli_fail(error);
-	ais_docker_set_cancel(ctx->docker, &cli_interrupted);
-	return 0;
+	return context_engine(ctx);
 }
 
 void cli_context_close(cli_context *ctx)

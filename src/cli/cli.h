@@ -62,6 +62,10 @@ typedef struct {
 int cli_context_open(cli_context *ctx, const char *dir, bool force);
 void cli_context_close(cli_context *ctx);
 
+/* Only the repository, directories and engine connection, for commands
+ * that are not about one project (prune).  Returns an exit code. */
+int cli_engine_open(cli_context *ctx);
+
 /* Render library events on stderr according to cli. */
 void cli_on_event(const ais_event *ev, void *payload);
 
@@ -76,6 +80,7 @@ int cli_print_chain_json(const cli_context *ctx, bool ensured);
 
 int cmd_ensure(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -12,6 +12,8 @@ static const char help_text[] =
 	"Commands:\n"
 	"  ensure    make the base (and the project's extension) image fresh\n"
 	"  status    show each image, whether it is fresh, and why not\n"
+	"  prune     remove ext images of projects that are gone, and untagged\n"
+	"            images the chain left behind\n"
 	"  help      show this help\n"
 	"  version   show the version\n"
 	"\n"

@@ -481,7 +481,8 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 			 ais_docker_buildkit_supported(d));
 
 	for (attempt = 0; attempt < CHAIN_BUILD_ATTEMPTS; attempt++) {
-		const char *labels[9];
+		const char *labels[13];
+		size_t nl = 0;
 		ais_build_opts opts = AIS_BUILD_OPTS_INIT;
 
 		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0)
@@ -498,15 +499,21 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		}
 		COPY(hash, plan->hash);
 		COPY(inputs, plan->inputs);
-		labels[0] = plan->hash_label;
-		labels[1] = hash;
-		labels[2] = plan->parent_label;
-		labels[3] = parent_id;
-		labels[4] = plan->inputs_label;
-		labels[5] = inputs;
-		labels[6] = AIS_LABEL_BUILDER;
-		labels[7] = buildkit ? "buildkit" : "legacy";
-		labels[8] = NULL;
+		labels[nl++] = plan->hash_label;
+		labels[nl++] = hash;
+		labels[nl++] = plan->parent_label;
+		labels[nl++] = parent_id;
+		labels[nl++] = plan->inputs_label;
+		labels[nl++] = inputs;
+		labels[nl++] = AIS_LABEL_BUILDER;
+		labels[nl++] = buildkit ? "buildkit" : "legacy";
+		labels[nl++] = AIS_LABEL_REPO;
+		labels[nl++] = chain->opts.repo;
+		if (plan->tier == &chain->ext) {
+			labels[nl++] = AIS_LABEL_PROJECT_DIR;
+			labels[nl++] = chain->opts.project_dir;
+		}
+		labels[nl] = NULL;
 		if ((error = ais_context_open(&ctx, plan->context_dir,
 					      plan->dockerfile,
 					      buildkit ? 0 : AIS_CONTEXT_SEND_DOCKERIGNORE)) < 0)

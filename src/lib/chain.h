@@ -31,6 +31,10 @@
  * without it (built by the original) is judged by its Dockerfile alone. */
 #define AIS_LABEL_BASE_INPUTS_HASH "aishell.base.inputs.hash"
 #define AIS_LABEL_EXTENSION_INPUTS_HASH "aishell.extension.inputs.hash"
+/* The image repository the chain was built under, and (ext only) the
+ * project directory, so that `aishell prune` knows what is whose. */
+#define AIS_LABEL_REPO "aishell.repo"
+#define AIS_LABEL_PROJECT_DIR "aishell.project.dir"
 /* Which builder made the image: "buildkit" or "legacy". */
 #define AIS_LABEL_BUILDER "aishell.builder"
 

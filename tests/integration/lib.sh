@@ -28,6 +28,11 @@ fi
 
 cleanup() {
 	rc=$?
+	cids=$(docker_cli ps -a -q --filter "name=$REPO" 2>/dev/null)
+	if [ -n "$cids" ]; then
+		# shellcheck disable=SC2086
+		docker_cli rm -f $cids >/dev/null 2>&1 || true
+	fi
 	ids=$(docker_cli images -q --filter "reference=$REPO" 2>/dev/null | sort -u)
 	if [ -n "$ids" ]; then
 		# shellcheck disable=SC2086

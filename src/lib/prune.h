@@ -1,0 +1,48 @@
+/*
+ * prune.h - remove the images a chain no longer needs.
+ *
+ * Candidates: <repo>:ext-* images whose project directory (label
+ * aishell.project.dir) is gone or no longer has a .aishell/ or .sandbox/
+ * Dockerfile, and dangling (untagged) images the chain left behind
+ * (labelled aishell.repo=<repo>; for the default repository also the
+ * original tool's untagged base and ext builds).  Never the foundation or
+ * the current base; never an image a container uses (the engine refuses
+ * with 409, and the image is reported as kept).
+ */
+#ifndef AIS_PRUNE_H
+#define AIS_PRUNE_H
+
+#include "docker.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+	AIS_PRUNE_REMOVED,   /* removed (or, in a dry run, would be) */
+	AIS_PRUNE_KEPT       /* a candidate that could not be removed */
+} ais_prune_outcome;
+
+typedef struct {
+	char id[80];
+	char tag[512];       /* "" for a dangling image */
+	char project[1024];  /* aishell.project.dir, "" when none */
+	char reason[256];    /* why it is a candidate, or why it was kept */
+	ais_prune_outcome outcome;
+} ais_prune_item;
+
+typedef struct {
+	ais_prune_item *items;
+	size_t count;
+} ais_prune_result;
+
+typedef struct {
+	const char *repo;
+	const char *lock_dir;  /* ext removal takes the tag's lock */
+	bool dry_run;
+} ais_prune_opts;
+
+int ais_prune(ais_prune_result *out, ais_docker *d, const ais_prune_opts *opts);
+
+void ais_prune_result_dispose(ais_prune_result *res);
+
+#endif
