@@ -54,16 +54,27 @@ int ais_buf_putc(ais_buf *buf, char c)
 int ais_buf_vprintf(ais_buf *buf, const char *fmt, va_list ap)
 {
 	va_list copy;
+	size_t room;
 	int n, error;
 
-	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0)
-		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "bad format");
-	if ((error = ais_buf_grow(buf, (size_t)n)) < 0)
+	/* Usually the text fits in the room already there: format once. */
+	if ((error = ais_buf_grow(buf, 64)) < 0)
 		return error;
-	vsnprintf(buf->ptr + buf->size, (size_t)n + 1, fmt, ap);
+	room = buf->alloc - buf->size;
+	va_copy(copy, ap);
+	n = vsnprintf(buf->ptr + buf->size, room, fmt, copy);
+	va_end(copy);
+	if (n < 0) {
+		buf->ptr[buf->size] = '\0';
+		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "bad format");
+	}
+	if ((size_t)n >= room) {
+		if ((error = ais_buf_grow(buf, (size_t)n)) < 0) {
+			buf->ptr[buf->size] = '\0';
+			return error;
+		}
+		vsnprintf(buf->ptr + buf->size, (size_t)n + 1, fmt, ap);
+	}
 	buf->size += (size_t)n;
 	return 0;
 }

@@ -87,6 +87,7 @@ struct ais_context {
 	unsigned flags;
 	const char *const *prefixes; /* walk limit, during the walk only */
 	char **entries;      /* relative paths, archive order */
+	struct stat *stats;  /* lstat() of each entry during the walk */
 	size_t count, alloc;
 	size_t next;         /* next entry to start */
 	struct archive *ar;
@@ -98,16 +99,21 @@ struct ais_context {
 	char *chunk;
 };
 
-static int ctx_add(ais_context *ctx, const char *rel)
+static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st)
 {
 	if (ctx->count == ctx->alloc) {
 		size_t n = ctx->alloc ? ctx->alloc * 2 : 64;
 		char **p = realloc(ctx->entries, n * sizeof(*p));
+		struct stat *q;
 
 		AIS_CHECK_ALLOC(p);
 		ctx->entries = p;
+		q = realloc(ctx->stats, n * sizeof(*q));
+		AIS_CHECK_ALLOC(q);
+		ctx->stats = q;
 		ctx->alloc = n;
 	}
+	ctx->stats[ctx->count] = *st;
 	ctx->entries[ctx->count] = strdup(rel);
 	AIS_CHECK_ALLOC(ctx->entries[ctx->count]);
 	ctx->count++;
@@ -204,11 +210,15 @@ static int ctx_walk(ais_context *ctx, const ais_dockerignore *di,
 		bool excluded;
 
 		ais_buf_clear(&child);
-		if ((error = ais_buf_printf(&child, "%s%s%s", rel, *rel ? "/" : "",
-					    names[i])) < 0)
+		if ((*rel && ((error = ais_buf_puts(&child, rel)) < 0 ||
+			      (error = ais_buf_putc(&child, '/')) < 0)) ||
+		    (error = ais_buf_puts(&child, names[i])) < 0)
 			goto done;
 		ais_buf_clear(&path);
-		ais_buf_printf(&path, "%s/%s", ctx->root, child.ptr);
+		if ((error = ais_buf_puts(&path, ctx->root)) < 0 ||
+		    (error = ais_buf_putc(&path, '/')) < 0 ||
+		    (error = ais_buf_put(&path, child.ptr, child.size)) < 0)
+			goto done;
 		if (lstat(path.ptr, &st) < 0) {
 			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'",
 						 path.ptr);
@@ -223,7 +233,7 @@ static int ctx_walk(ais_context *ctx, const ais_dockerignore *di,
 			    !ctx_holds_dockerfile(child.ptr, dockerfile))
 				continue;
 			if (!excluded && ctx_in_prefixes(ctx, child.ptr, false) &&
-			    (error = ctx_add(ctx, child.ptr)) < 0)
+			    (error = ctx_add(ctx, child.ptr, &st)) < 0)
 				goto done;
 			if ((error = ctx_walk(ctx, di, child.ptr, dockerfile)) < 0)
 				goto done;
@@ -234,7 +244,7 @@ static int ctx_walk(ais_context *ctx, const ais_dockerignore *di,
 		/* Sockets cannot be archived; the docker CLI skips them too. */
 		if (S_ISSOCK(st.st_mode))
 			continue;
-		if ((error = ctx_add(ctx, child.ptr)) < 0)
+		if ((error = ctx_add(ctx, child.ptr, &st)) < 0)
 			goto done;
 	}
 done:
@@ -465,6 +475,11 @@ const char *ais_context_entry(const ais_context *ctx, size_t i)
 	return i < ctx->count ? ctx->entries[i] : NULL;
 }
 
+const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i)
+{
+	return i < ctx->count ? &ctx->stats[i] : NULL;
+}
+
 void ais_context_free(ais_context *ctx)
 {
 	size_t i;
@@ -478,6 +493,7 @@ void ais_context_free(ais_context *ctx)
 	for (i = 0; i < ctx->count; i++)
 		free(ctx->entries[i]);
 	free(ctx->entries);
+	free(ctx->stats);
 	free(ctx->root);
 	free(ctx->chunk);
 	ais_buf_dispose(&ctx->out);

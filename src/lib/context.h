@@ -14,6 +14,7 @@
 #define AIS_CONTEXT_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct ais_context ais_context;
@@ -44,6 +45,9 @@ size_t ais_context_entry_count(const ais_context *ctx);
 
 /* Relative path of entry `i`, in archive order. */
 const char *ais_context_entry(const ais_context *ctx, size_t i);
+
+/* lstat() of entry `i` as the walk saw it. */
+const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i);
 
 void ais_context_free(ais_context *ctx);
 

@@ -70,6 +70,27 @@ static int cache_push(stat_cache *c, const cache_entry *ce)
 	return 0;
 }
 
+/* "dev ino size mtime_ns digest" up to `end` (the tab). */
+static bool cache_parse(cache_entry *ce, const char *p, const char *end)
+{
+	unsigned long long *nums[3] = { &ce->dev, &ce->ino, &ce->size };
+	char *q;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		*nums[i] = strtoull(p, &q, 10);
+		if (q == p || *q != ' ')
+			return false;
+		p = q + 1;
+	}
+	ce->mtime_ns = strtoll(p, &q, 10);
+	if (q == p || *q != ' ' || end - (q + 1) != AIS_SHA256_HEX_LEN)
+		return false;
+	memcpy(ce->digest, q + 1, AIS_SHA256_HEX_LEN);
+	ce->digest[AIS_SHA256_HEX_LEN] = '\0';
+	return true;
+}
+
 /* Records: "dev ino size mtime_ns digest\tpath\0".  A damaged cache is
  * dropped, never trusted. */
 static void cache_load(stat_cache *c)
@@ -95,14 +116,11 @@ static void cache_load(stat_cache *c)
 		const char *rec_end = memchr(p, '\0', (size_t)(end - p));
 		const char *tab;
 		cache_entry ce;
-		int used = 0;
 
 		if (!rec_end || !(tab = memchr(p, '\t', (size_t)(rec_end - p))))
 			break;
 		memset(&ce, 0, sizeof(ce));
-		if (sscanf(p, "%llu %llu %llu %lld %64s%n", &ce.dev, &ce.ino, &ce.size,
-			   &ce.mtime_ns, ce.digest, &used) != 5 || p + used != tab ||
-		    strlen(ce.digest) != AIS_SHA256_HEX_LEN)
+		if (!cache_parse(&ce, p, tab))
 			break;
 		ce.path = (char *)tab + 1;
 		if (cache_push(c, &ce) < 0)
@@ -330,18 +348,16 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 	AIS_CHECK_ALLOC(chunk);
 	for (i = 0; i < ais_context_entry_count(ctx); i++) {
 		const char *rel = ais_context_entry(ctx, i);
-		struct stat st;
+		struct stat st = *ais_context_entry_stat(ctx, i);
 
 		if (!all && !ais_dockerignore_excluded(select, rel))
 			continue;
 		if (!strcmp(rel, dockerfile))
 			continue; /* its text is hashed on its own */
 		ais_buf_clear(&path);
-		ais_buf_printf(&path, "%s/%s", root, rel);
-		if (lstat(path.ptr, &st) < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", path.ptr);
-			goto done;
-		}
+		ais_buf_puts(&path, root);
+		ais_buf_putc(&path, '/');
+		ais_buf_puts(&path, rel);
 		if (S_ISREG(st.st_mode)) {
 			long long mtime = (long long)st.st_mtim.tv_sec * 1000000000LL +
 					  st.st_mtim.tv_nsec;
