@@ -62,7 +62,7 @@ int cli_fail(int error)
 
 	if (error == AIS_EINTERRUPTED || cli_interrupted) {
 		cli_error("interrupted; no tag was moved");
-		return CLI_EXIT_INTERRUPTED;
+		return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
 	}
 	cli_error("%s", e->message[0] ? e->message : "unknown error");
 	return error == AIS_EUNAVAILABLE ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILURE;

@@ -23,7 +23,7 @@ enum {
 	CLI_EXIT_USAGE = 2,
 	CLI_EXIT_UNREACHABLE = 3,
 	CLI_EXIT_STALE = 4,
-	CLI_EXIT_INTERRUPTED = 130
+	CLI_EXIT_INTERRUPTED = 130 /* 128 + the signal: 130 SIGINT, 143 SIGTERM */
 };
 
 typedef struct {
@@ -34,6 +34,7 @@ typedef struct {
 } cli_global;
 
 extern cli_global cli;
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asked us to stop, or 0. */
 extern volatile sig_atomic_t cli_interrupted;
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -147,7 +147,7 @@ int cmd_ensure(int argc, char **argv)
 	cli_progress_end();
 	if (error < 0) {
 		rc = cli_fail(error);
-		if (rc != CLI_EXIT_INTERRUPTED)
+		if (!cli_interrupted)
 			print_failure(&failed);
 		if (json)
 			cli_print_chain_json(&ctx, true);

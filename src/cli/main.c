@@ -19,10 +19,11 @@ static const cli_cmd commands[] = {
 	{ "version", cmd_version },
 };
 
+/* Remember the first signal: the exit status is 128 + its number. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	cli_interrupted = 1;
+	if (!cli_interrupted)
+		cli_interrupted = sig;
 }
 
 static void install_signals(void)

@@ -31,7 +31,7 @@ wait_containers() {
 	done
 }
 
-for run in INT:legacy KILL:legacy INT:buildkit KILL:buildkit; do
+for run in INT:legacy KILL:legacy INT:buildkit KILL:buildkit TERM:buildkit; do
 	sig=${run%%:*}
 	builder=${run#*:}
 	printf 'FROM %s:base\nRUN echo started-%s-%s; sleep 60\n' "$REPO" "$sig" "$builder" >"$P/.aishell/Dockerfile"
@@ -45,10 +45,13 @@ for run in INT:legacy KILL:legacy INT:buildkit KILL:buildkit; do
 	rc=$?
 	set -e
 	[ $(($(date +%s) - start)) -lt 20 ] || fail "$builder: ensure took too long to stop after SIG$sig"
-	if [ "$sig" = INT ]; then
-		expect_eq "$rc" 130 "exit status after SIGINT"
-		expect_in "$T/bg.err" "interrupted; no tag was moved"
-	fi
+	case $sig in
+	INT) want=130 ;;
+	TERM) want=143 ;;
+	*) want=137 ;;
+	esac
+	expect_eq "$rc" "$want" "exit status after SIG$sig"
+	[ "$sig" = KILL ] || expect_in "$T/bg.err" "interrupted; no tag was moved"
 	expect_eq "$(img_id "$EXT")" "$GOOD" "$builder: tag unchanged after SIG$sig"
 	wait_containers
 done

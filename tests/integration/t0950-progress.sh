@@ -9,8 +9,11 @@ new_project
 mkdir -p "$P/.aishell"
 cd "$P"
 
+# A nonce keeps BuildKit's cache (shared by every test on the engine) from
+# answering a step without running it.
+NONCE=$(date +%s%N)
 build() {
-	printf 'FROM %s:base\nRUN echo output-of-run-%s | tr a-z A-Z\n' "$REPO" "$1" >"$P/.aishell/Dockerfile"
+	printf 'FROM %s:base\nRUN echo output-of-run-%s | tr a-z A-Z; echo %s\n' "$REPO" "$1" "$NONCE" >"$P/.aishell/Dockerfile"
 }
 
 # Not a terminal: plain lines, one per step, no escape sequences.
