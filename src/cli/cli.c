@@ -257,11 +257,37 @@ static int context_common(cli_context *ctx)
 	return 0;
 }
 
+/* A timeout in whole seconds from the environment (0: none). */
+static int env_seconds(long *out, const char *name)
+{
+	const char *v = env(name);
+	char *end;
+	long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 0 || n > 86400 * 7) {
+		cli_error("%s is '%s'; use a whole number of seconds (0 for none)",
+			  name, v);
+		return CLI_EXIT_USAGE;
+	}
+	*out = n;
+	return 0;
+}
+
 /* Resolve the endpoint and connect. */
 static int context_engine(cli_context *ctx)
 {
 	ais_endpoint_env ee = { 0 };
-	int error;
+	ais_docker_timeouts timeouts = AIS_DOCKER_TIMEOUTS_INIT;
+	int error, rc;
+
+	if ((rc = env_seconds(&timeouts.connect, "AISHELL_CONNECT_TIMEOUT")) != 0 ||
+	    (rc = env_seconds(&timeouts.idle, "AISHELL_TIMEOUT")) != 0 ||
+	    (rc = env_seconds(&timeouts.build_idle, "AISHELL_BUILD_TIMEOUT")) != 0)
+		return rc;
 
 	ee.docker_host = env("DOCKER_HOST");
 	ee.docker_context = env("DOCKER_CONTEXT");
@@ -271,7 +297,8 @@ static int context_engine(cli_context *ctx)
 	ee.home = ctx->home;
 	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0)
 		return cli_fail(error);
-	if ((error = ais_docker_open(&ctx->docker, &ctx->endpoint)) < 0)
+	if ((error = ais_docker_open_with(&ctx->docker, &ctx->endpoint,
+					  &timeouts)) < 0)
 		return cli_fail(error);
 	ais_docker_set_cancel(ctx->docker, &cli_interrupted);
 	return 0;

@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Plain requests (inspect, tag, remove) give up after this long; builds
- * have no overall limit. */
-#define DOCKER_REQUEST_TIMEOUT 120L
-#define DOCKER_CONNECT_TIMEOUT 10L
 #define DOCKER_SENT_EVERY (256 * 1024ULL)
 
 struct ais_docker {
@@ -25,6 +21,7 @@ struct ais_docker {
 	char *ca_file, *cert_file, *key_file;
 	char *source;
 	char version[16];
+	ais_docker_timeouts timeouts;
 	int builder_version;  /* the engine's Builder-Version header, 0 if none */
 	bool libpod;          /* podman's Docker-compatible API */
 	const volatile sig_atomic_t *cancel;
@@ -72,14 +69,19 @@ static int xferinfo_cb(void *p, curl_off_t dltotal, curl_off_t dlnow,
 	return docker_cancelled(p) ? 1 : 0;
 }
 
-/* Reset the handle (keeping its connection) and apply the endpoint. */
-static void docker_prepare(ais_docker *d, const char *url)
+/* Reset the handle (keeping its connection) and apply the endpoint.  A
+ * request that moves no data for `idle` seconds is abandoned. */
+static void docker_prepare(ais_docker *d, const char *url, long idle)
 {
 	curl_easy_reset(d->curl);
 	curl_easy_setopt(d->curl, CURLOPT_URL, url);
 	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
 	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, DOCKER_CONNECT_TIMEOUT);
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, d->timeouts.connect);
+	if (idle > 0) {
+		curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_TIME, idle);
+	}
 	curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
@@ -100,8 +102,9 @@ static void docker_prepare(ais_docker *d, const char *url)
 	d->errbuf[0] = '\0';
 }
 
-/* Translate a transport failure into one line naming the endpoint. */
-static int docker_transport_error(ais_docker *d, CURLcode rc)
+/* Translate a transport failure into one line naming the endpoint.  With
+ * `first`, any failure means the engine is not usable (AIS_EUNAVAILABLE). */
+static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 {
 	long oserr = 0;
 	const char *why;
@@ -112,11 +115,18 @@ static int docker_transport_error(ais_docker *d, CURLcode rc)
 	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (rc == CURLE_COULDNT_CONNECT && oserr)
 		why = strerror((int)oserr);
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+		why = "no answer in time (see AISHELL_CONNECT_TIMEOUT and AISHELL_TIMEOUT)";
 	else if (d->errbuf[0])
 		why = d->errbuf;
 	else
 		why = curl_easy_strerror(rc);
-	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+	if (first && (rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_UNSUPPORTED_PROTOCOL ||
+		      rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR))
+		return ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+				     "%s (%s) does not answer like a Docker engine: %s",
+				     d->host, d->source, why);
+	if (first || rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 	    rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SSL_CONNECT_ERROR ||
 	    rc == CURLE_PEER_FAILED_VERIFICATION)
 		return ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
@@ -199,18 +209,14 @@ static int docker_ping(ais_docker *d)
 
 	if ((error = ais_buf_printf(&url, "%s/_ping", d->base_url)) < 0)
 		goto done;
-	docker_prepare(d, url.ptr);
-	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, 30L);
+	docker_prepare(d, url.ptr, d->timeouts.idle);
 	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, ping_header_cb);
 	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &body);
 	rc = curl_easy_perform(d->curl);
 	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc);
-		if (error == AIS_ERROR)
-			error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP, "%s",
-					      ais_error_last()->message);
+		error = docker_transport_error(d, rc, true);
 		goto done;
 	}
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -234,12 +240,20 @@ done:
 
 int ais_docker_open(ais_docker **out, const ais_endpoint *ep)
 {
+	return ais_docker_open_with(out, ep, NULL);
+}
+
+int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
+			 const ais_docker_timeouts *timeouts)
+{
+	ais_docker_timeouts defaults = AIS_DOCKER_TIMEOUTS_INIT;
 	ais_docker *d;
 	int error;
 
 	*out = NULL;
 	d = calloc(1, sizeof(*d));
 	AIS_CHECK_ALLOC(d);
+	d->timeouts = timeouts ? *timeouts : defaults;
 	d->curl = curl_easy_init();
 	d->host = dup_or_null(ep->host);
 	d->unix_path = dup_or_null(ep->unix_path);
@@ -327,8 +341,7 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 	if ((error = ais_buf_printf(&url, "%s/v%s%s", d->base_url, d->version,
 				    path)) < 0)
 		goto done;
-	docker_prepare(d, url.ptr);
-	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, DOCKER_REQUEST_TIMEOUT);
+	docker_prepare(d, url.ptr, d->timeouts.idle);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, body);
 	if (!strcmp(method, "POST")) {
@@ -345,7 +358,7 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 	}
 	rc = curl_easy_perform(d->curl);
 	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc);
+		error = docker_transport_error(d, rc, false);
 		goto done;
 	}
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
@@ -794,7 +807,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	st.res = res;
 	if ((error = build_url(&url, d, opts)) < 0)
 		goto done;
-	docker_prepare(d, url.ptr);
+	docker_prepare(d, url.ptr, d->timeouts.build_idle);
 	headers = curl_slist_append(headers, "Content-Type: application/x-tar");
 	headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
 	headers = curl_slist_append(headers, "Expect:");
@@ -813,8 +826,19 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 		error = st.read_error;
 		goto done;
 	}
+	if (rc == CURLE_OPERATION_TIMEDOUT && !docker_cancelled(d)) {
+		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+				      "the build sent nothing for %ld s; the Docker engine at %s may be stuck (see AISHELL_BUILD_TIMEOUT)",
+				      d->timeouts.build_idle, d->host);
+		goto done;
+	}
 	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc);
+		error = docker_transport_error(d, rc, false);
+		if (error == AIS_ERROR)
+			error = ais_error_set(AIS_ERROR, AIS_ERROR_HTTP,
+					      "the connection to the Docker engine at %s broke during the build: %s",
+					      d->host, d->errbuf[0] ? d->errbuf
+								 : curl_easy_strerror(rc));
 		goto done;
 	}
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &st.status);

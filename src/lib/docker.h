@@ -22,8 +22,25 @@
 
 typedef struct ais_docker ais_docker;
 
+/* Time limits, in seconds; 0 means none. */
+typedef struct {
+	long connect;     /* establishing the connection */
+	long idle;        /* a request (not a build) that stops moving data */
+	long build_idle;  /* a build stream that stops moving data */
+} ais_docker_timeouts;
+
+#define AIS_DOCKER_CONNECT_TIMEOUT 10
+#define AIS_DOCKER_IDLE_TIMEOUT 60
+#define AIS_DOCKER_TIMEOUTS_INIT                                            \
+	{ AIS_DOCKER_CONNECT_TIMEOUT, AIS_DOCKER_IDLE_TIMEOUT, 0 }
+
 /* Connect and negotiate.  AIS_EUNAVAILABLE when the engine cannot be
- * reached, with a message naming the endpoint and the reason. */
+ * reached, or does not answer in time, with a message naming the endpoint
+ * and the reason.  `timeouts` may be NULL for the defaults. */
+int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
+			 const ais_docker_timeouts *timeouts);
+
+/* ais_docker_open_with() with the default timeouts. */
 int ais_docker_open(ais_docker **out, const ais_endpoint *ep);
 void ais_docker_free(ais_docker *d);
 
