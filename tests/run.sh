@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh: the test command of aishell. Works from any directory.
 #
-#   tests/run.sh           build build/ and build-asan/ (ASan+UBSan), start an engine, run all tests in both
+#   tests/run.sh           build build/ and build-asan/ (ASan+UBSan), start an engine, run all tests in both,
+#                          then the unit tests under valgrind and each fuzz target for AIS_FUZZ_SECONDS (15)
 #   tests/run.sh --quick   only the build/ tree
 #   tests/run.sh --unit    only unit tests (ctest -L unit); no engine needed
 #
@@ -97,11 +98,35 @@ for tree in "${trees[@]}"; do
     fi
 done
 
+# Full runs also check the unit tests under valgrind memcheck and run every
+# libFuzzer target for a short bounded time (tests/fuzz/run.sh runs longer).
+extra=
+if [ "$quick" = 0 ] && [ "${status[build]:-}" = pass ]; then
+    echo "== valgrind memcheck: unit tests" >&2
+    if valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        build/tests/unit_tests >build/valgrind.log 2>&1; then
+        extra="$extra valgrind: pass ($(tail -1 build/valgrind.log));"
+    else
+        tail -40 build/valgrind.log >&2
+        extra="$extra valgrind: FAIL;"
+        failed=1
+    fi
+    if [ "$unit" = 0 ]; then
+        echo "== fuzz: ${AIS_FUZZ_SECONDS:-15}s per target" >&2
+        if bash tests/fuzz/run.sh "${AIS_FUZZ_SECONDS:-15}" >&2; then
+            extra="$extra fuzz: pass;"
+        else
+            extra="$extra fuzz: FAIL;"
+            failed=1
+        fi
+    fi
+fi
+
 mode=full
 if [ "$unit" = 1 ]; then mode=unit; fi
 if [ "$quick" = 1 ]; then mode="$mode,quick"; fi
 summary=
 for tree in "${trees[@]}"; do summary="$summary $tree: ${status[$tree]};"; done
 if [ "$failed" = 0 ]; then result=PASS; else result=FAIL; fi
-echo "tests/run.sh [$mode] $result:$summary engine: $engine"
+echo "tests/run.sh [$mode] $result:$summary$extra engine: $engine"
 exit "$failed"

@@ -107,6 +107,8 @@ static void bk_log(bk_vertex *v, const uint8_t *msg, size_t len,
 {
 	size_t i, start = 0;
 
+	if (!len)
+		return; /* an empty message, msg may be NULL */
 	ais_buf_put(&v->log, msg, len);
 	if (v->log.size > BK_LOG_KEEP)
 		ais_buf_consume(&v->log, v->log.size - BK_LOG_KEEP);

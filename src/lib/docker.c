@@ -792,6 +792,90 @@ done:
 	return error;
 }
 
+/* The whole response has arrived: judge it from the stream. */
+static int build_finish(build_state *st)
+{
+	ais_build_result *res = st->res;
+	int error = 0, i;
+
+	build_consume(st, true);
+	if (st->line.size)
+		build_output_line(st, ais_buf_cstr(&st->line));
+	if (st->bk) {
+		const char *name = ais_bk_failed_step(st->bk);
+
+		ais_buf_sets(&st->step, name ? name : "");
+		st->tail_count = 0;
+		if (st->failed)
+			ais_bk_failed_tail(&res->tail, st->bk, AIS_BUILD_TAIL_LINES);
+		if (st->failed && !res->exit_code) {
+			const char *code = strstr(ais_buf_cstr(&st->error), "exit code: ");
+
+			if (code)
+				res->exit_code = strtol(code + 11, NULL, 10);
+		}
+	}
+	for (i = 0; i < st->tail_count; i++) {
+		int k = (st->tail_next - st->tail_count + i + AIS_BUILD_TAIL_LINES) %
+			AIS_BUILD_TAIL_LINES;
+
+		ais_buf_printf(&res->tail, "%s\n", ais_buf_cstr(&st->tail_lines[k]));
+	}
+	if (st->failed) {
+		ais_buf_sets(&res->failed_step, ais_buf_cstr(&st->step));
+		ais_buf_clear(&res->image_id);
+		if (st->step.size)
+			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+					      "%s: %s", ais_buf_cstr(&st->step),
+					      ais_buf_cstr(&st->error));
+		else
+			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD, "%s",
+					      ais_buf_cstr(&st->error));
+		return error;
+	}
+	if (strncmp(ais_buf_cstr(&res->image_id), "sha256:", 7) != 0)
+		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+				      "the build stream ended without an image id");
+	return error;
+}
+
+static void build_state_dispose(build_state *st)
+{
+	int i;
+
+	ais_buf_dispose(&st->in);
+	ais_buf_dispose(&st->line);
+	ais_buf_dispose(&st->step);
+	ais_buf_dispose(&st->error);
+	ais_bk_free(st->bk);
+	for (i = 0; i < AIS_BUILD_TAIL_LINES; i++)
+		ais_buf_dispose(&st->tail_lines[i]);
+}
+
+int ais_docker__parse_build_stream(ais_build_result *res, const char *data,
+				   size_t len, size_t piece)
+{
+	static const ais_build_opts no_opts;
+	build_state st;
+	size_t off;
+	int error;
+
+	memset(&st, 0, sizeof(st));
+	st.opts = &no_opts;
+	st.res = res;
+	st.status = 200;
+	for (off = 0; off < len; off += piece ? piece : len) {
+		size_t n = piece && len - off > piece ? piece : len - off;
+
+		if (ais_buf_put(&st.in, data + off, n) < 0)
+			break;
+		build_consume(&st, false);
+	}
+	error = build_finish(&st);
+	build_state_dispose(&st);
+	return error;
+}
+
 int ais_docker_build(ais_build_result *res, ais_docker *d,
 		     const ais_build_opts *opts)
 {
@@ -799,7 +883,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	ais_buf url = AIS_BUF_INIT, msg = AIS_BUF_INIT;
 	struct curl_slist *headers = NULL;
 	CURLcode rc;
-	int error = 0, i;
+	int error = 0;
 
 	memset(&st, 0, sizeof(st));
 	st.d = d;
@@ -848,54 +932,11 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 				      st.status, error_message(&msg, &st.in));
 		goto done;
 	}
-	build_consume(&st, true);
-	if (st.line.size)
-		build_output_line(&st, ais_buf_cstr(&st.line));
-	if (st.bk) {
-		const char *name = ais_bk_failed_step(st.bk);
-
-		ais_buf_sets(&st.step, name ? name : "");
-		st.tail_count = 0;
-		if (st.failed)
-			ais_bk_failed_tail(&res->tail, st.bk, AIS_BUILD_TAIL_LINES);
-		if (st.failed && !res->exit_code) {
-			const char *code = strstr(ais_buf_cstr(&st.error), "exit code: ");
-
-			if (code)
-				res->exit_code = strtol(code + 11, NULL, 10);
-		}
-	}
-	for (i = 0; i < st.tail_count; i++) {
-		int k = (st.tail_next - st.tail_count + i + AIS_BUILD_TAIL_LINES) %
-			AIS_BUILD_TAIL_LINES;
-
-		ais_buf_printf(&res->tail, "%s\n", ais_buf_cstr(&st.tail_lines[k]));
-	}
-	if (st.failed) {
-		ais_buf_sets(&res->failed_step, ais_buf_cstr(&st.step));
-		ais_buf_clear(&res->image_id);
-		if (st.step.size)
-			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
-					      "%s: %s", ais_buf_cstr(&st.step),
-					      ais_buf_cstr(&st.error));
-		else
-			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD, "%s",
-					      ais_buf_cstr(&st.error));
-		goto done;
-	}
-	if (strncmp(ais_buf_cstr(&res->image_id), "sha256:", 7) != 0)
-		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
-				      "the build stream ended without an image id");
+	error = build_finish(&st);
 done:
 	curl_slist_free_all(headers);
 	ais_buf_dispose(&url);
 	ais_buf_dispose(&msg);
-	ais_buf_dispose(&st.in);
-	ais_buf_dispose(&st.line);
-	ais_buf_dispose(&st.step);
-	ais_buf_dispose(&st.error);
-	ais_bk_free(st.bk);
-	for (i = 0; i < AIS_BUILD_TAIL_LINES; i++)
-		ais_buf_dispose(&st.tail_lines[i]);
+	build_state_dispose(&st);
 	return error;
 }

@@ -129,6 +129,12 @@ void ais_build_result_dispose(ais_build_result *res);
 int ais_docker_build(ais_build_result *res, ais_docker *d,
 		     const ais_build_opts *opts);
 
+/* Judge a build response body (the engine's JSON lines), fed in pieces of
+ * `piece` bytes (0: at once), as ais_docker_build does.  For tests and
+ * fuzzing. */
+int ais_docker__parse_build_stream(ais_build_result *res, const char *data,
+				   size_t len, size_t piece);
+
 /* Low-level request: method, path below the version prefix (e.g.
  * "/images/json?all=1"), optional JSON body.  Fills *status and body. */
 int ais_docker_request(long *status, ais_buf *body, ais_docker *d,

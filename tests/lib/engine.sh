@@ -475,7 +475,7 @@ engine_ensure_packages() {
     local missing c p
     _ais_path
     missing=
-    for c in dockerd curl cmake pkg-config gcc ip protoc-c script; do
+    for c in dockerd curl cmake pkg-config gcc ip protoc-c script clang valgrind flock setpriv; do
         command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
     done
     if command -v dpkg-query >/dev/null 2>&1; then
@@ -503,7 +503,7 @@ engine_ensure_packages() {
     # docker.io's postinst may try to start the system service; harmless without systemd, and not relied on.
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
         docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
-        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler bsdutils iproute2 hyperfine >&2 || return 1
+        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler bsdutils util-linux clang valgrind iproute2 hyperfine >&2 || return 1
     _ais_path
 }
 

@@ -125,6 +125,27 @@ TEST(buildkit_trace_steps_logs_and_failure)
 	ais_bk_free(bk);
 }
 
+/* Found by fuzz_buildkit: a log record with no bytes. */
+TEST(buildkit_trace_empty_log_message)
+{
+	ais_bk *bk = NULL;
+	bk_resp r;
+	bk_log l;
+	bk_log *ls[1] = { &l };
+	char *b64;
+
+	CHECK_INT(ais_bk_new(&bk), 0);
+	aishell__buildkit__status_response__init(&r);
+	aishell__buildkit__vertex_log__init(&l);
+	l.vertex = (char *)"sha256:a";
+	r.n_logs = 1;
+	r.logs = ls;
+	b64 = encode(&r);
+	CHECK_INT(ais_bk_feed(bk, b64, NULL), 0);
+	free(b64);
+	ais_bk_free(bk);
+}
+
 TEST(buildkit_trace_rejects_garbage)
 {
 	ais_bk *bk = NULL;
