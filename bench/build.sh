@@ -10,32 +10,14 @@ set -euo pipefail
 runs=${1:-10}
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
-# shellcheck source-path=SCRIPTDIR/..
-. tests/lib/engine.sh
+# shellcheck source-path=SCRIPTDIR
+. "$root/bench/lib.sh"
+bench_prune_builder=1
+bench_setup
 
-engine_ensure_packages
-command -v hyperfine >/dev/null ||
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends hyperfine >/dev/null
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-bench -j2 >/dev/null
-aishell="$root/build-bench/src/aishell"
-
-work=$(mktemp -d /tmp/aishell-bench.XXXXXX)
-repo=aisbench
-cleanup() {
-	ids=$(docker images -q --filter reference="$repo" 2>/dev/null | sort -u)
-	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
-	docker builder prune -f >/dev/null 2>&1 || true
-	rm -rf "$work"
-	engine_down
-}
-trap cleanup EXIT
-engine_up
-
-export AISHELL_IMAGE_REPO=$repo HOME="$work/home" DOCKER_BUILDKIT=0
-mkdir -p "$HOME" "$work/project/.aishell"
+export DOCKER_BUILDKIT=0
+mkdir -p "$work/project/.aishell"
 P=$(cd "$work/project" && pwd -P)
-engine_make_foundation $repo >/dev/null
 # The build of docker-engine.md section 4: a RUN and a 1 MiB COPY.
 head -c 1048576 /dev/urandom >"$P/f"
 printf 'FROM %s:base\nRUN echo hi > /x\nCOPY f /f\n' $repo >"$P/.aishell/Dockerfile"
@@ -47,7 +29,6 @@ docker build -q -f "$P/.aishell/Dockerfile" -t $repo:cli "$P" >/dev/null 2>&1
 untag_ext="docker tag $EXT $repo:keep-ext && docker rmi $EXT >/dev/null"
 untag_cli="docker tag $repo:cli $repo:keep-cli && docker rmi $repo:cli >/dev/null"
 
-echo "engine: $DOCKER_HOST ($(docker version --format '{{.Server.Version}}' 2>/dev/null)); docker CLI $(docker version --format '{{.Client.Version}}' 2>/dev/null)"
 hyperfine --runs "$runs" --export-csv "$work/cold.csv" \
 	-n "aishell ensure --force (BuildKit; no cache)" \
 	"AISHELL_BUILDER=buildkit $aishell ensure -q --force -C $P" \

@@ -10,32 +10,13 @@ set -euo pipefail
 runs=${1:-200}
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
-# shellcheck source-path=SCRIPTDIR/..
-. tests/lib/engine.sh
-
-engine_ensure_packages
-command -v hyperfine >/dev/null ||
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends hyperfine >/dev/null
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-bench -j2 >/dev/null
-aishell="$root/build-bench/src/aishell"
-
-work=$(mktemp -d /tmp/aishell-bench.XXXXXX)
-repo=aisbench
-cleanup() {
-	ids=$(docker images -q --filter reference=$repo 2>/dev/null | sort -u)
-	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
-	rm -rf "$work"
-	engine_down
-}
-trap cleanup EXIT
-engine_up
+# shellcheck source-path=SCRIPTDIR
+. "$root/bench/lib.sh"
+bench_setup
 
 # The measured state: alias base plus one fresh extension (as in the notes).
-export AISHELL_IMAGE_REPO=$repo HOME="$work/home"
-mkdir -p "$HOME" "$work/project/.aishell"
+mkdir -p "$work/project/.aishell"
 P=$(cd "$work/project" && pwd -P)
-engine_make_foundation $repo >/dev/null
 printf 'FROM %s:base\nRUN echo ext > /ext\n' $repo >"$P/.aishell/Dockerfile"
 "$aishell" ensure -q -C "$P"
 "$aishell" ensure --check -C "$P" || { echo "setup failed: chain not fresh" >&2; exit 1; }
@@ -57,7 +38,6 @@ docker inspect --format='{{index .Config.Labels "aishell.extension.hash"}}' "\$E
 CLI
 sh "$work/noop-cli.sh" "$P" || { echo "the docker CLI sequence fails here" >&2; exit 1; }
 
-echo "engine: $DOCKER_HOST ($(docker version --format '{{.Server.Version}}' 2>/dev/null)); docker CLI $(docker version --format '{{.Client.Version}}' 2>/dev/null)"
 hyperfine -N --warmup 10 --runs "$runs" --export-csv "$work/times.csv" \
 	-n "aishell ensure" "$aishell ensure -C $P" \
 	-n "original: 8 docker CLI calls" "sh $work/noop-cli.sh $P"

@@ -11,30 +11,9 @@ set -euo pipefail
 runs=${1:-20}
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
-# shellcheck source-path=SCRIPTDIR/..
-. tests/lib/engine.sh
-
-engine_ensure_packages
-command -v hyperfine >/dev/null ||
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends hyperfine >/dev/null
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-bench -j2 >/dev/null
-aishell="$root/build-bench/src/aishell"
-
-work=$(mktemp -d /tmp/aishell-bench.XXXXXX)
-repo=aisbench
-cleanup() {
-	ids=$(docker images -q --filter reference="$repo" 2>/dev/null | sort -u)
-	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
-	rm -rf "$work"
-	engine_down
-}
-trap cleanup EXIT
-engine_up
-
-export AISHELL_IMAGE_REPO=$repo HOME="$work/home"
-mkdir -p "$HOME"
-engine_make_foundation $repo >/dev/null
+# shellcheck source-path=SCRIPTDIR
+. "$root/bench/lib.sh"
+bench_setup
 
 # 10,000 files of 1-4 KiB in 100 directories.
 P="$work/many"

@@ -2,6 +2,11 @@
 
 #include "error.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,4 +140,37 @@ char *ais_buf_detach(ais_buf *buf)
 const char *ais_buf_cstr(const ais_buf *buf)
 {
 	return buf->ptr ? buf->ptr : "";
+}
+
+int ais_buf_read_file(ais_buf *out, const char *path)
+{
+	char chunk[8192];
+	struct stat st;
+	ssize_t n;
+	int fd, error = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ais_error_set_os(errno == ENOENT || errno == ENOTDIR ?
+						AIS_ENOTFOUND : AIS_ERROR,
+					errno, "cannot open '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				      "'%s' is not a regular file", path);
+		goto done;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error = ais_error_set_os(AIS_ERROR, errno,
+						 "cannot read '%s'", path);
+			goto done;
+		}
+		if ((error = ais_buf_put(out, chunk, (size_t)n)) < 0)
+			goto done;
+	}
+done:
+	close(fd);
+	return error;
 }

@@ -36,6 +36,10 @@ void ais_buf_dispose(ais_buf *buf);
 /* Hand the string to the caller (free() it); the buffer becomes empty. */
 char *ais_buf_detach(ais_buf *buf);
 
+/* Append a whole file.  AIS_ENOTFOUND when it (or a parent) does not
+ * exist, AIS_EINVALID when it is not a regular file. */
+int ais_buf_read_file(ais_buf *out, const char *path);
+
 /* The contents, or "" for a buffer that never allocated. */
 const char *ais_buf_cstr(const ais_buf *buf);
 

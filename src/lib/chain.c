@@ -368,16 +368,11 @@ static void manifest_explain(ais_tier *t, const ais_chain *chain,
 {
 	ais_inputs now = AIS_INPUTS_INIT;
 	ais_buf path = AIS_BUF_INIT, old = AIS_BUF_INIT, list = AIS_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	FILE *f;
 
 	if (!chain->opts.state_dir || !t->id[0] ||
-	    manifest_path(&path, chain, t->id) < 0 || !(f = fopen(path.ptr, "rb")))
+	    manifest_path(&path, chain, t->id) < 0 ||
+	    ais_buf_read_file(&old, path.ptr) < 0)
 		goto done;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		ais_buf_put(&old, chunk, n);
-	fclose(f);
 	if (ais_inputs_compute(&now, root, dockerfile, chain->opts.cache_dir) < 0)
 		goto done;
 	if (ais_inputs_diff(&list, &old, &now.manifest, 5) > 0)

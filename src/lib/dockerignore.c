@@ -740,44 +740,25 @@ int ais_dockerignore_load(ais_dockerignore **out, const char *path)
 {
 	ais_buf content = AIS_BUF_INIT;
 	char msg[sizeof(((ais_error *)0)->message)];
-	ssize_t n;
-	int fd, error = 0;
+	int error;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return ais_dockerignore_parse(out, NULL, 0);
-		return ais_error_set_os(AIS_ERROR, errno, "cannot open '%s'",
-					path);
+	error = ais_buf_read_file(&content, path);
+	if (error == AIS_ENOTFOUND) {
+		ais_error_clear();
+		error = ais_dockerignore_parse(out, NULL, 0);
+		goto done;
 	}
-	for (;;) {
-		if ((error = ais_buf_grow(&content, 65536)) < 0)
-			goto done;
-		n = read(fd, content.ptr + content.size,
-			 content.alloc - content.size - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot read '%s'", path);
-			goto done;
-		}
-		if (n == 0)
-			break;
-		content.size += (size_t)n;
-		content.ptr[content.size] = '\0';
-	}
-	error = ais_dockerignore_parse(out, content.ptr, content.size);
+	if (error < 0)
+		goto done;
+	error = ais_dockerignore_parse(out, ais_buf_cstr(&content), content.size);
 	if (error < 0 && error != AIS_ENOMEM) {
 		const ais_error *last = ais_error_last();
 
 		snprintf(msg, sizeof(msg), "%s", last->message);
 		ais_error_set(error, last->klass, "%s: %s", path, msg);
 	}
-
 done:
-	close(fd);
 	ais_buf_dispose(&content);
 	return error;
 }

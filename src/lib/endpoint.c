@@ -97,40 +97,6 @@ static bool is_regular_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Read a whole file.  AIS_ENOTFOUND when it (or a parent) does not exist. */
-static int read_file(ais_buf *out, const char *path)
-{
-	char chunk[8192];
-	struct stat st;
-	ssize_t n;
-	int fd, error = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ais_error_set_os(errno == ENOENT || errno == ENOTDIR ?
-						AIS_ENOTFOUND : AIS_ERROR,
-					errno, "cannot open '%s'", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
-				      "'%s' is not a regular file", path);
-		goto done;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot read '%s'", path);
-			goto done;
-		}
-		if ((error = ais_buf_put(out, chunk, (size_t)n)) < 0)
-			goto done;
-	}
-done:
-	close(fd);
-	return error;
-}
-
 /*
  * Parse the JSON file at `path` into *out.  AIS_ENOTFOUND if it does not
  * exist; AIS_EINVALID naming the file and line if it does not parse or is
@@ -147,7 +113,7 @@ static int read_json_object(cJSON **out, const char *path, bool allow_empty)
 	int error;
 
 	*out = NULL;
-	if ((error = read_file(&text, path)) < 0)
+	if ((error = ais_buf_read_file(&text, path)) < 0)
 		goto done;
 	for (i = 0; i < text.size && is_space(text.ptr[i]); i++)
 		;

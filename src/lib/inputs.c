@@ -96,16 +96,10 @@ static bool cache_parse(cache_entry *ce, const char *p, const char *end)
 static void cache_load(stat_cache *c)
 {
 	ais_buf data = AIS_BUF_INIT;
-	char chunk[65536];
 	const char *p, *end;
-	ssize_t n;
-	int fd = open(c->file, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		ais_buf_put(&data, chunk, (size_t)n);
-	close(fd);
+	if (ais_buf_read_file(&data, c->file) < 0)
+		goto done;
 	p = ais_buf_cstr(&data);
 	end = p + data.size;
 	if (data.size < strlen(INPUTS_CACHE_MAGIC) ||
@@ -304,25 +298,14 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 	bool all;
 	long long now = now_ns();
 	size_t i;
-	int error = 0, fd;
+	int error = 0;
 
 	ais_inputs_dispose(out);
 	/* The Dockerfile, to find what it reads. */
 	if ((error = ais_buf_printf(&path, "%s/%s", root, dockerfile)) < 0)
 		goto done;
-	fd = open(path.ptr, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'", path.ptr);
+	if ((error = ais_buf_read_file(&text, path.ptr)) < 0)
 		goto done;
-	}
-	{
-		char buf[65536];
-		ssize_t n;
-
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			ais_buf_put(&text, buf, (size_t)n);
-		close(fd);
-	}
 	if ((error = ais_dockerfile_parse_inputs(&df, ais_buf_cstr(&text), text.size)) < 0 ||
 	    (error = source_prefixes(&prefixes, &df)) < 0 ||
 	    (!(all = selects_all(&df)) && (error = source_matcher(&select, &df)) < 0))

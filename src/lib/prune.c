@@ -7,6 +7,7 @@
 #include "lock.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,16 +30,35 @@ static int prune_add(ais_prune_result *res, const char *id, const char *tag,
 	return 0;
 }
 
-/* GET /images/json with a filters object given as JSON text. */
-static int list_images(cJSON **out, ais_docker *d, const char *filters)
+/* GET /images/json with filters given as key, value, ..., NULL (each key
+ * once, with one value: {"key":["value"], ...}). */
+static int list_images(cJSON **out, ais_docker *d, ...)
 {
 	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT;
+	cJSON *filters = cJSON_CreateObject();
+	const char *key;
+	char *text = NULL;
+	va_list ap;
 	long status;
 	int error;
 
 	*out = NULL;
+	va_start(ap, d);
+	while (filters && (key = va_arg(ap, const char *)) != NULL) {
+		cJSON *arr = cJSON_AddArrayToObject(filters, key);
+
+		if (!arr || !cJSON_AddItemToArray(arr, cJSON_CreateString(va_arg(ap, const char *)))) {
+			cJSON_Delete(filters);
+			filters = NULL;
+		}
+	}
+	va_end(ap);
+	text = filters ? cJSON_PrintUnformatted(filters) : NULL;
+	cJSON_Delete(filters);
+	if (!text)
+		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 	if ((error = ais_buf_puts(&path, "/images/json?filters=")) < 0 ||
-	    (error = ais_docker_urlencode(&path, d, filters)) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, text)) < 0 ||
 	    (error = ais_docker_request(&status, &body, d, "GET", path.ptr, NULL)) < 0)
 		goto done;
 	if (status != 200) {
@@ -54,6 +74,7 @@ static int list_images(cJSON **out, ais_docker *d, const char *filters)
 				      "the engine's image list is not a JSON array");
 	}
 done:
+	cJSON_free(text);
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
 	return error;
@@ -135,23 +156,15 @@ done:
 static int prune_ext(ais_prune_result *res, ais_docker *d,
 		     const ais_prune_opts *opts)
 {
-	cJSON *list = NULL, *filters = NULL, *arr;
+	cJSON *list = NULL;
 	const cJSON *img, *tag;
 	ais_buf pattern = AIS_BUF_INIT, prefix = AIS_BUF_INIT;
-	char *text = NULL;
 	int error = 0;
 
 	ais_buf_printf(&pattern, "%s:ext-*", opts->repo);
 	ais_buf_printf(&prefix, "%s:ext-", opts->repo);
-	filters = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(filters, "reference");
-	cJSON_AddItemToArray(arr, cJSON_CreateString(ais_buf_cstr(&pattern)));
-	text = cJSON_PrintUnformatted(filters);
-	if (!text) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
-		goto done;
-	}
-	if ((error = list_images(&list, d, text)) < 0)
+	if ((error = list_images(&list, d, "reference", ais_buf_cstr(&pattern),
+				 NULL)) < 0)
 		goto done;
 	cJSON_ArrayForEach(img, list) {
 		const char *id = str_item(img, "Id");
@@ -177,8 +190,6 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 	}
 done:
 	cJSON_Delete(list);
-	cJSON_Delete(filters);
-	cJSON_free(text);
 	ais_buf_dispose(&pattern);
 	ais_buf_dispose(&prefix);
 	return error;
@@ -199,22 +210,12 @@ static int prune_dangling(ais_prune_result *res, ais_docker *d,
 			  const ais_prune_opts *opts, const char *label,
 			  bool require_no_repo)
 {
-	cJSON *list = NULL, *filters = cJSON_CreateObject(), *arr;
+	cJSON *list = NULL;
 	const cJSON *img;
-	char *text = NULL;
 	int error = 0;
 
-	AIS_CHECK_ALLOC(filters);
-	arr = cJSON_AddArrayToObject(filters, "dangling");
-	cJSON_AddItemToArray(arr, cJSON_CreateString("true"));
-	arr = cJSON_AddArrayToObject(filters, "label");
-	cJSON_AddItemToArray(arr, cJSON_CreateString(label));
-	text = cJSON_PrintUnformatted(filters);
-	if (!text) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
-		goto done;
-	}
-	if ((error = list_images(&list, d, text)) < 0)
+	if ((error = list_images(&list, d, "dangling", "true", "label", label,
+				 NULL)) < 0)
 		goto done;
 	cJSON_ArrayForEach(img, list) {
 		const char *id = str_item(img, "Id");
@@ -232,8 +233,6 @@ static int prune_dangling(ais_prune_result *res, ais_docker *d,
 	}
 done:
 	cJSON_Delete(list);
-	cJSON_Delete(filters);
-	cJSON_free(text);
 	return error;
 }
 

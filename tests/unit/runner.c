@@ -1,6 +1,7 @@
 #include "test.h"
 
 #include <ftw.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -51,6 +52,29 @@ const char *test_tmpdir(void)
 		}
 	}
 	return tmpdir;
+}
+
+void test_write(const char *rel, const char *text)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), rel);
+	f = fopen(path, "w");
+	if (!f) {
+		test_fail(__FILE__, __LINE__, "cannot write %s", path);
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+void test_mkdir(const char *rel)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), rel);
+	mkdir(path, 0755);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag,

@@ -21,6 +21,10 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 /* A scratch directory for the running case, removed after it. */
 const char *test_tmpdir(void);
 
+/* Write `text` to, or make a directory at, test_tmpdir()/rel. */
+void test_write(const char *rel, const char *text);
+void test_mkdir(const char *rel);
+
 #define TEST(name)                                                          \
 	static void test_##name(void);                                      \
 	__attribute__((constructor)) static void test_reg_##name(void)      \

@@ -13,20 +13,17 @@
 static void put(const char *rel, const char *text)
 {
 	char path[1024];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/ctx/%s", test_tmpdir(), rel);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
+	snprintf(path, sizeof(path), "ctx/%s", rel);
+	test_write(path, text);
 }
 
 static void dir(const char *rel)
 {
 	char path[1024];
 
-	snprintf(path, sizeof(path), "%s/ctx%s%s", test_tmpdir(), *rel ? "/" : "", rel);
-	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "ctx%s%s", *rel ? "/" : "", rel);
+	test_mkdir(path);
 }
 
 typedef struct {

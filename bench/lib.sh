@@ -1,0 +1,35 @@
+# bench/lib.sh: shared set-up of the benchmarks; sourced by bench/*.sh.
+#
+# bench_setup: installs what is missing (hyperfine included), builds a
+# Release aishell in build-bench/ ($aishell), starts an engine when none is
+# reachable, makes a scratch foundation in the repository "aisbench" ($repo)
+# with its own HOME under $work, and removes all of it on exit.
+
+# shellcheck source-path=SCRIPTDIR/..
+. "$root/tests/lib/engine.sh"
+
+bench_cleanup() {
+	ids=$(docker images -q --filter reference="$repo" 2>/dev/null | sort -u)
+	# shellcheck disable=SC2086
+	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
+	[ -z "${bench_prune_builder:-}" ] || docker builder prune -f >/dev/null 2>&1 || true
+	rm -rf "$work"
+	engine_down
+}
+
+bench_setup() {
+	engine_ensure_packages
+	command -v hyperfine >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends hyperfine >/dev/null
+	cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	cmake --build "$root/build-bench" -j2 >/dev/null
+	aishell="$root/build-bench/src/aishell"
+	work=$(mktemp -d /tmp/aishell-bench.XXXXXX)
+	repo=aisbench
+	trap bench_cleanup EXIT
+	engine_up
+	export AISHELL_IMAGE_REPO=$repo HOME="$work/home"
+	mkdir -p "$HOME"
+	engine_make_foundation $repo >/dev/null
+	echo "engine: $DOCKER_HOST ($(docker version --format '{{.Server.Version}}' 2>/dev/null)); docker CLI $(docker version --format '{{.Client.Version}}' 2>/dev/null)"
+}
