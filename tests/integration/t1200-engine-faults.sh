@@ -52,3 +52,5 @@ fault build-hang 3 "the build sent nothing for 2 s" AISHELL_BUILD_TIMEOUT=2
 # Bad timeout settings are usage errors.
 expect_rc 2 env AISHELL_TIMEOUT=soon "$AISHELL" ensure
 expect_in "$T/err" "AISHELL_TIMEOUT"
+expect_rc 2 env AISHELL_IMAGE_REPO='Not A Repo' "$AISHELL" status
+expect_in "$T/err" "AISHELL_IMAGE_REPO 'Not A Repo' is not a valid image repository name"
