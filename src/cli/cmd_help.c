@@ -12,6 +12,8 @@ static const char help_text[] =
 	"Commands:\n"
 	"  ensure    make the base (and the project's extension) image fresh\n"
 	"  status    show each image, whether it is fresh, and why not\n"
+	"  devcontainer generate\n"
+	"            write .devcontainer/devcontainer.json for the project's image\n"
 	"  help      show this help\n"
 	"  version   show the version\n"
 	"\n"
@@ -25,7 +27,8 @@ static const char help_text[] =
 	"\n"
 	"Exit codes:\n"
 	"  0 success, 1 failure, 2 usage error, 3 Docker engine unreachable,\n"
-	"  4 stale or missing image (ensure --check), 130 interrupted\n";
+	"  4 stale or missing image (ensure --check), out-of-date devcontainer.json\n"
+	"  (devcontainer generate --check), 130 interrupted\n";
 
 int cmd_help(int argc, char **argv)
 {

@@ -14,6 +14,7 @@ typedef struct {
 static const cli_cmd commands[] = {
 	{ "ensure", cmd_ensure },
 	{ "status", cmd_status },
+	{ "devcontainer", cmd_devcontainer },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };
