@@ -28,6 +28,10 @@ fi
 
 cleanup() {
 	rc=$?
+	# a test that creates more than images (containers, ...) defines test_cleanup
+	if command -v test_cleanup >/dev/null 2>&1; then
+		test_cleanup >/dev/null 2>&1 || true
+	fi
 	ids=$(docker_cli images -q --filter "reference=$REPO" 2>/dev/null | sort -u)
 	if [ -n "$ids" ]; then
 		# shellcheck disable=SC2086
