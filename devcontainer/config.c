@@ -698,13 +698,17 @@ yaml_error:
 				      parser.problem ? parser.problem : "read error",
 				      parser.problem_offset);
 	} else {
+		char ctx[256] = "";
+
+		if (parser.context)
+			snprintf(ctx, sizeof(ctx), " %s that starts at line %zu, column %zu",
+				 parser.context, parser.context_mark.line + 1,
+				 parser.context_mark.column + 1);
 		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
-				      "%s:%zu:%zu: invalid YAML: %s%s%s", path,
+				      "%s:%zu:%zu: invalid YAML: %s%s", path,
 				      parser.problem_mark.line + 1,
 				      parser.problem_mark.column + 1,
-				      parser.problem ? parser.problem : "syntax error",
-				      parser.context ? " " : "",
-				      parser.context ? parser.context : "");
+				      parser.problem ? parser.problem : "syntax error", ctx);
 	}
 done:
 	if (doc_ok)
