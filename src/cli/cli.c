@@ -204,7 +204,7 @@ static const char *env(const char *name)
 
 /* Docker reference rules for the repository part, kept simple: lowercase
  * letters, digits and the separators . _ - / (and a registry host:port). */
-static bool valid_repo(const char *repo)
+bool cli_valid_repo(const char *repo)
 {
 	const char *p;
 
@@ -225,7 +225,7 @@ static int context_common(cli_context *ctx)
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
-	if (!valid_repo(ctx->repo)) {
+	if (!cli_valid_repo(ctx->repo)) {
 		cli_error("AISHELL_IMAGE_REPO '%s' is not a valid image repository name (lowercase letters, digits, '.', '_', '-', '/')",
 			  ctx->repo);
 		return CLI_EXIT_USAGE;

@@ -44,6 +44,9 @@ void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the library's last error and map `error` to an exit code. */
 int cli_fail(int error);
 
+/* Whether `repo` is usable as the image repository (AISHELL_IMAGE_REPO). */
+bool cli_valid_repo(const char *repo);
+
 /* Everything a chain command needs: resolved from the environment and -C. */
 typedef struct {
 	char project_dir[4096];
@@ -82,6 +85,7 @@ int cli_print_chain_json(const cli_context *ctx, bool ensured);
 int cmd_ensure(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
+int cmd_devcontainer(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

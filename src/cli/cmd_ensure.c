@@ -1,13 +1,16 @@
 #include "cli.h"
 
 #include "error.h"
+#include "wscontainer.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char ensure_usage[] =
 	"usage: aishell ensure [-C DIR] [--force] [--check] [--json] [-q] [-v]\n"
+	"                      [--recreate-on-change] [--expect-image TAG]\n"
 	"\n"
 	"Make the project's images fresh: <repo>:base (a tag of <repo>:foundation,\n"
 	"or a build of ~/.aishell/Dockerfile) and, when the project has\n"
@@ -19,6 +22,11 @@ static const char ensure_usage[] =
 	"  --json       print the result as JSON on stdout\n"
 	"  -q, --quiet  print nothing but errors\n"
 	"  -v, --verbose  print the full build log\n"
+	"  --recreate-on-change  remove the project's dev container when it runs an\n"
+	"               image the tag no longer names (so 'devcontainer up' makes a\n"
+	"               new one); without it such a container is only reported\n"
+	"  --expect-image TAG  fail unless the project's image is TAG (the image\n"
+	"               devcontainer.json names)\n"
 	"  -h, --help   show this help\n"
 	"\n"
 	"Exit: 0 fresh, 1 failed, 2 usage, 3 engine unreachable, 4 stale (--check).\n";
@@ -71,6 +79,42 @@ static void print_stale(const ais_chain *c)
 				 ais_state_name(tiers[i]->state), tiers[i]->reason);
 }
 
+/* The project's dev containers made from a generated devcontainer.json
+ * that run an outdated image: reported, or removed with `recreate`.
+ * Returns an exit code; *stale is set when one is left stale. */
+static int check_devcontainers(cli_context *ctx, bool recreate, bool *stale)
+{
+	const ais_tier *run = ctx->chain.has_ext ? &ctx->chain.ext : &ctx->chain.base;
+	ais_wscontainer *list = NULL;
+	size_t n = 0, i;
+	int error, rc = CLI_EXIT_OK;
+
+	*stale = false;
+	if ((error = ais_wscontainer_list(&list, &n, ctx->docker, ctx->project_dir,
+					  run->tag, run->id)) < 0)
+		return cli_fail(error);
+	for (i = 0; i < n; i++) {
+		const ais_wscontainer *c = &list[i];
+
+		if (!c->stale)
+			continue;
+		if (!recreate) {
+			*stale = true;
+			cli_warn("dev container %s is outdated: %s; it is reused until removed (docker rm -f %s, or ensure --recreate-on-change)",
+				 c->name, c->reason, c->name);
+			continue;
+		}
+		error = ais_wscontainer_remove(ctx->docker, c);
+		if (error < 0 && error != AIS_ENOTFOUND) {
+			rc = cli_fail(error);
+			break;
+		}
+		cli_note("removed dev container %s: %s", c->name, c->reason);
+	}
+	free(list);
+	return rc;
+}
+
 int cmd_ensure(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -80,12 +124,14 @@ int cmd_ensure(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "recreate-on-change", no_argument, NULL, 'R' },
+		{ "expect-image", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	ais_build_result failed;
 	cli_context ctx;
-	const char *dir = NULL;
-	bool force = false, check = false, json = false;
+	const char *dir = NULL, *expect = NULL, *run_tag;
+	bool force = false, check = false, json = false, recreate = false, stale;
 	int opt, error, rc;
 
 	optind = 0;
@@ -109,6 +155,12 @@ int cmd_ensure(int argc, char **argv)
 		case 'v':
 			cli.verbose++;
 			break;
+		case 'R':
+			recreate = true;
+			break;
+		case 'E':
+			expect = optarg;
+			break;
 		case 'h':
 			fputs(ensure_usage, stdout);
 			return CLI_EXIT_OK;
@@ -126,17 +178,35 @@ int cmd_ensure(int argc, char **argv)
 		cli_error("--check and --force cannot be combined");
 		return CLI_EXIT_USAGE;
 	}
+	if (check && recreate) {
+		cli_error("--check and --recreate-on-change cannot be combined");
+		return CLI_EXIT_USAGE;
+	}
 	if ((rc = cli_context_open(&ctx, dir, force)) != 0) {
 		cli_context_close(&ctx);
 		return rc;
 	}
 	ais_build_result_init(&failed);
+	run_tag = ctx.chain.has_ext ? ctx.chain.ext.tag : ctx.chain.base.tag;
+	if (expect && strcmp(expect, run_tag) != 0) {
+		cli_error("devcontainer.json names the image '%s', but the image of %s is '%s'; run 'aishell devcontainer generate' there",
+			  expect, ctx.project_dir, run_tag);
+		rc = CLI_EXIT_FAILURE;
+		goto done;
+	}
 	if (check) {
 		if ((error = ais_chain_check(&ctx.chain, ctx.docker)) < 0) {
 			rc = cli_fail(error);
 			goto done;
 		}
 		rc = ais_chain_fresh(&ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
+		error = check_devcontainers(&ctx, false, &stale);
+		if (error != CLI_EXIT_OK) {
+			rc = error;
+			goto done;
+		}
+		if (stale)
+			rc = CLI_EXIT_STALE;
 		if (json)
 			cli_print_chain_json(&ctx, false);
 		else if (rc == CLI_EXIT_STALE)
@@ -153,7 +223,8 @@ int cmd_ensure(int argc, char **argv)
 			cli_print_chain_json(&ctx, true);
 		goto done;
 	}
-	rc = CLI_EXIT_OK;
+	if ((rc = check_devcontainers(&ctx, recreate, &stale)) != CLI_EXIT_OK)
+		goto done;
 	if (json)
 		cli_print_chain_json(&ctx, true);
 	else

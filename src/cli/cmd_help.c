@@ -14,6 +14,8 @@ static const char help_text[] =
 	"  status    show each image, whether it is fresh, and why not\n"
 	"  prune     remove ext images of projects that are gone, and untagged\n"
 	"            images the chain left behind\n"
+	"  devcontainer generate\n"
+	"            write .devcontainer/devcontainer.json for the project's image\n"
 	"  help      show this help\n"
 	"  version   show the version\n"
 	"\n"
@@ -34,8 +36,8 @@ static const char help_text[] =
 	"\n"
 	"Exit codes:\n"
 	"  0 success, 1 failure, 2 usage error, 3 Docker engine unreachable,\n"
-	"  4 stale or missing image (ensure --check), 130/143 interrupted by\n"
-	"  SIGINT/SIGTERM\n";
+	"  4 stale or missing image (ensure --check), out-of-date devcontainer.json\n"
+	"  (devcontainer generate --check), 130/143 interrupted by SIGINT/SIGTERM\n";
 
 int cmd_help(int argc, char **argv)
 {

@@ -15,6 +15,7 @@ static const cli_cmd commands[] = {
 	{ "ensure", cmd_ensure },
 	{ "status", cmd_status },
 	{ "prune", cmd_prune },
+	{ "devcontainer", cmd_devcontainer },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

@@ -28,15 +28,26 @@ fi
 
 cleanup() {
 	rc=$?
+	# a test that creates more than images (containers, ...) defines test_cleanup
+	if command -v test_cleanup >/dev/null 2>&1; then
+		test_cleanup >/dev/null 2>&1 || true
+	fi
 	cids=$(docker_cli ps -a -q --filter "name=$REPO" 2>/dev/null)
 	if [ -n "$cids" ]; then
 		# shellcheck disable=SC2086
 		docker_cli rm -f $cids >/dev/null 2>&1 || true
 	fi
-	ids=$(docker_cli images -q --filter "reference=$REPO" 2>/dev/null | sort -u)
+	# Remove by tag, never `rmi -f <id>`: identical scratch foundations share
+	# one id across repositories, and -f would untag other tests' images.
+	refs=$(docker_cli images --format '{{.Repository}}:{{.Tag}}' --filter "reference=$REPO" 2>/dev/null)
+	if [ -n "$refs" ]; then
+		# shellcheck disable=SC2086
+		docker_cli rmi $refs >/dev/null 2>&1 || true
+	fi
+	ids=$(docker_cli images -q --filter dangling=true --filter "label=aishell.repo=$REPO" 2>/dev/null | sort -u)
 	if [ -n "$ids" ]; then
 		# shellcheck disable=SC2086
-		docker_cli rmi -f $ids >/dev/null 2>&1 || true
+		docker_cli rmi $ids >/dev/null 2>&1 || true
 	fi
 	rm -rf "$T"
 	if [ "$rc" = 0 ]; then

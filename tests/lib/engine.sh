@@ -472,20 +472,20 @@ _ais_pkg_installed() {
 
 # engine_ensure_packages: install what the build and the tests need, if anything is missing.
 engine_ensure_packages() {
-    local missing c p
+    local missing c p node_pkgs
     _ais_path
     missing=
-    for c in dockerd curl cmake pkg-config gcc ip protoc-c script clang valgrind flock setpriv; do
+    for c in dockerd curl cmake pkg-config gcc ip protoc-c script clang valgrind flock setpriv node npm; do
         command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
     done
     if command -v dpkg-query >/dev/null 2>&1; then
         if [ ! -x /bin/busybox ] || ! _ais_pkg_installed busybox-static; then missing="$missing busybox-static"; fi
-        for p in libc6-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev libprotobuf-c-dev; do
+        for p in libc6-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev libprotobuf-c-dev libyaml-dev libgit2-dev; do
             _ais_pkg_installed "$p" || missing="$missing $p"
         done
     else
         [ -x /bin/busybox ] || missing="$missing busybox"
-        for p in libcurl libcjson libarchive libcrypto libprotobuf-c; do
+        for p in libcurl libcjson libarchive libcrypto libprotobuf-c yaml-0.1 libgit2; do
             pkg-config --exists "$p" 2>/dev/null || missing="$missing $p.pc"
         done
     fi
@@ -500,10 +500,15 @@ engine_ensure_packages() {
         apt-get -o DPkg::Lock::Timeout=300 update >&2 || return 1
         _AIS_APT_UPDATED=1
     fi
+    # node and npm (for the devcontainer CLI and ajv) only when absent: a newer node may be installed otherwise.
+    node_pkgs=
+    command -v node >/dev/null 2>&1 || node_pkgs="$node_pkgs nodejs"
+    command -v npm >/dev/null 2>&1 || node_pkgs="$node_pkgs npm"
     # docker.io's postinst may try to start the system service; harmless without systemd, and not relied on.
+    # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
         docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
-        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler bsdutils util-linux clang valgrind iproute2 hyperfine >&2 || return 1
+        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev bsdutils util-linux clang valgrind iproute2 hyperfine $node_pkgs >&2 || return 1
     _ais_path
 }
 

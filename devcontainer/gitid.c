@@ -1,0 +1,106 @@
+#include "gitid.h"
+
+#include "error.h"
+
+#include <ctype.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int git_fail(const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "%s: %s", what,
+			     e && e->message ? e->message : "libgit2 error");
+}
+
+/* Copy the config value of `key`, trimmed; "" when unset or blank. */
+static int get_trimmed(ais_buf *out, git_config *cfg, const char *key)
+{
+	git_buf value = GIT_BUF_INIT;
+	const char *s, *e;
+	int rc, error = 0;
+
+	ais_buf_clear(out);
+	rc = git_config_get_string_buf(&value, cfg, key);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return git_fail("cannot read git config");
+	s = value.ptr;
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	error = ais_buf_put(out, s, (size_t)(e - s));
+	git_buf_dispose(&value);
+	return error;
+}
+
+/* Whether `path` is `dir` or inside it (both physical, no trailing slash). */
+static int inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning)
+{
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	char *common = NULL;
+	int rc, error = 0;
+
+	if (git_libgit2_init() < 0)
+		return git_fail("cannot initialise libgit2");
+	rc = git_repository_open_ext(&repo, project_dir, 0, NULL);
+	if (rc < 0 && rc != GIT_ENOTFOUND && warning) {
+		const git_error *e = git_error_last();
+
+		ais_buf_printf(warning, "cannot open the git repository of '%s' (%s); using the global git config",
+			       project_dir, e && e->message ? e->message : "libgit2 error");
+	}
+	if (rc == 0) {
+		if (git_repository_config_snapshot(&cfg, repo) < 0) {
+			error = git_fail("cannot read the repository's git config");
+			goto done;
+		}
+		common = realpath(git_repository_commondir(repo), NULL);
+		if (common && !inside(common, project_dir) &&
+		    (error = ais_buf_sets(&out->common_dir, common)) < 0)
+			goto done;
+	} else {
+		git_config *def = NULL;
+
+		if (git_config_open_default(&def) < 0) {
+			error = git_fail("cannot read the git config");
+			goto done;
+		}
+		rc = git_config_snapshot(&cfg, def);
+		git_config_free(def);
+		if (rc < 0) {
+			error = git_fail("cannot read the git config");
+			goto done;
+		}
+	}
+	if ((error = get_trimmed(&out->name, cfg, "user.name")) < 0 ||
+	    (error = get_trimmed(&out->email, cfg, "user.email")) < 0)
+		goto done;
+done:
+	free(common);
+	git_config_free(cfg);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return error;
+}
+
+void ais_gitid_dispose(ais_gitid *id)
+{
+	ais_buf_dispose(&id->name);
+	ais_buf_dispose(&id->email);
+	ais_buf_dispose(&id->common_dir);
+}

@@ -1,0 +1,296 @@
+#include "wscontainer.h"
+
+#include "error.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
+
+static const char *str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int engine_error(long status, const ais_buf *body, const char *what)
+{
+	cJSON *j = cJSON_Parse(ais_buf_cstr(body));
+	const char *msg = str(j, "message");
+	int error;
+
+	error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
+			      AIS_ERROR_DOCKER, "%s: %s (HTTP %ld)", what,
+			      msg ? msg : "engine error", status);
+	cJSON_Delete(j);
+	return error;
+}
+
+bool ais_wscontainer_parse_time(const char *s, long long *sec, long *nsec)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	long frac = 0;
+	int digits = 0;
+
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return false;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, digits++)
+			if (digits < 9)
+				frac = frac * 10 + (*p - '0');
+		for (; digits < 9; digits++)
+			frac *= 10;
+	}
+	if (*p != 'Z')
+		return false;
+	*sec = (long long)timegm(&tm);
+	*nsec = frac;
+	return true;
+}
+
+/* The image an aishell-generated devcontainer.json named, from the
+ * container's devcontainer.metadata label; NULL when not ours. */
+static const char *wanted_image(const cJSON *meta)
+{
+	const cJSON *entry, *found = NULL;
+
+	cJSON_ArrayForEach(entry, meta) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(entry, "customizations");
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(c, "aishell");
+
+		if (cJSON_IsObject(a) && str(a, "image"))
+			found = a;
+	}
+	return found ? str(found, "image") : NULL;
+}
+
+static int inspect(cJSON **out, ais_docker *d, const char *ref)
+{
+	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT;
+	long status;
+	int error;
+
+	*out = NULL;
+	if ((error = ais_buf_puts(&path, "/images/")) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, ref)) < 0 ||
+	    (error = ais_buf_puts(&path, "/json")) < 0 ||
+	    (error = ais_docker_request(&status, &body, d, "GET", path.ptr, NULL)) < 0)
+		goto done;
+	if (status != 200) {
+		error = engine_error(status, &body, "cannot inspect image");
+		goto done;
+	}
+	*out = cJSON_Parse(ais_buf_cstr(&body));
+	if (!*out)
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
+				      "the engine's description of '%s' is not JSON", ref);
+done:
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&body);
+	return error;
+}
+
+/* Whether image `img` was built on `base`: base's layers start img's and
+ * img is not older. */
+static bool derived_from(const cJSON *img, const cJSON *base)
+{
+	const cJSON *la = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(img, "RootFS"), "Layers");
+	const cJSON *lb = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(base, "RootFS"), "Layers");
+	const cJSON *a, *b;
+	long long sa, sb;
+	long na, nb;
+
+	if (!cJSON_IsArray(la) || !cJSON_IsArray(lb) ||
+	    cJSON_GetArraySize(lb) == 0 ||
+	    cJSON_GetArraySize(la) < cJSON_GetArraySize(lb))
+		return false;
+	for (a = la->child, b = lb->child; b; a = a->next, b = b->next)
+		if (!cJSON_IsString(a) || !cJSON_IsString(b) ||
+		    strcmp(a->valuestring, b->valuestring) != 0)
+			return false;
+	if (!str(img, "Created") || !str(base, "Created") ||
+	    !ais_wscontainer_parse_time(str(img, "Created"), &sa, &na) ||
+	    !ais_wscontainer_parse_time(str(base, "Created"), &sb, &nb))
+		return false;
+	return sa > sb || (sa == sb && na >= nb);
+}
+
+static int judge(ais_wscontainer *c, ais_docker *d, const char *tag,
+		 const char *tag_id, cJSON **tag_img)
+{
+	cJSON *img = NULL;
+	int error = 0;
+
+	if (strcmp(c->wanted, tag) != 0) {
+		c->stale = true;
+		snprintf(c->reason, sizeof(c->reason),
+			 "it was made for %s, but the project's image is now %s",
+			 c->wanted, tag);
+		return 0;
+	}
+	if (!tag_id[0] || !strcmp(c->image_id, tag_id))
+		return 0;
+	if (!*tag_img && (error = inspect(tag_img, d, tag_id)) < 0)
+		return error;
+	error = inspect(&img, d, c->image_id);
+	if (error == AIS_ENOTFOUND) {
+		error = 0;
+	} else if (error < 0) {
+		return error;
+	} else if (derived_from(img, *tag_img)) {
+		cJSON_Delete(img);
+		return 0;
+	}
+	cJSON_Delete(img);
+	c->stale = true;
+	if (!strcmp(c->image, tag))
+		snprintf(c->reason, sizeof(c->reason),
+			 "it runs %.19s, but %s is now %.19s", c->image_id, tag, tag_id);
+	else
+		snprintf(c->reason, sizeof(c->reason),
+			 "it runs %s (%.19s), which was not built on the current %s (%.19s)",
+			 c->image, c->image_id, tag, tag_id);
+	return 0;
+}
+
+int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
+			 const char *project_dir, const char *tag,
+			 const char *tag_id)
+{
+	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT, filter = AIS_BUF_INIT;
+	cJSON *list = NULL, *fj = NULL, *arr, *item, *tag_img = NULL;
+	ais_wscontainer *res = NULL, *grown;
+	size_t n = 0;
+	long status;
+	char *ftext = NULL;
+	int error = 0;
+
+	*out = NULL;
+	*count = 0;
+	if ((error = ais_buf_printf(&filter, "%s=%s", AIS_LABEL_DEVCONTAINER_FOLDER,
+				    project_dir)) < 0)
+		goto done;
+	fj = cJSON_CreateObject();
+	arr = fj ? cJSON_AddArrayToObject(fj, "label") : NULL;
+	if (!arr || !cJSON_AddItemToArray(arr, cJSON_CreateString(filter.ptr)) ||
+	    !(ftext = cJSON_PrintUnformatted(fj))) {
+		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		goto done;
+	}
+	if ((error = ais_buf_puts(&path, "/containers/json?all=1&filters=")) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, ftext)) < 0 ||
+	    (error = ais_docker_request(&status, &body, d, "GET", path.ptr, NULL)) < 0)
+		goto done;
+	if (status != 200) {
+		error = engine_error(status, &body, "cannot list containers");
+		goto done;
+	}
+	list = cJSON_Parse(ais_buf_cstr(&body));
+	if (!cJSON_IsArray(list)) {
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
+				      "the engine's container list is not a JSON array");
+		goto done;
+	}
+	cJSON_ArrayForEach(item, list) {
+		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(item, "Labels");
+		const cJSON *names = cJSON_GetObjectItemCaseSensitive(item, "Names");
+		const char *folder = str(labels, AIS_LABEL_DEVCONTAINER_FOLDER);
+		const char *meta_text = str(labels, AIS_LABEL_DEVCONTAINER_METADATA);
+		const char *wanted, *name;
+		cJSON *meta;
+		ais_wscontainer *c;
+
+		if (!folder || strcmp(folder, project_dir) != 0 || !meta_text)
+			continue;
+		meta = cJSON_Parse(meta_text);
+		wanted = wanted_image(meta);
+		if (!wanted) {
+			cJSON_Delete(meta);
+			continue;
+		}
+		grown = realloc(res, (n + 1) * sizeof(*res));
+		if (!grown) {
+			cJSON_Delete(meta);
+			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			goto done;
+		}
+		res = grown;
+		c = &res[n++];
+		memset(c, 0, sizeof(*c));
+		COPY(c->wanted, wanted);
+		cJSON_Delete(meta);
+		COPY(c->id, str(item, "Id"));
+		COPY(c->image, str(item, "Image"));
+		COPY(c->image_id, str(item, "ImageID"));
+		name = cJSON_IsArray(names) && cJSON_IsString(names->child)
+			       ? names->child->valuestring : c->id;
+		COPY(c->name, name[0] == '/' ? name + 1 : name);
+		if ((error = judge(c, d, tag, tag_id, &tag_img)) < 0)
+			goto done;
+	}
+	*out = res;
+	*count = n;
+	res = NULL;
+done:
+	free(res);
+	cJSON_Delete(list);
+	cJSON_Delete(fj);
+	cJSON_Delete(tag_img);
+	cJSON_free(ftext);
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&body);
+	ais_buf_dispose(&filter);
+	return error;
+}
+
+/* Whether every tag of the image is a devcontainer CLI derived one. */
+static bool only_derived_tags(const cJSON *img)
+{
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(img, "RepoTags"), *t;
+
+	cJSON_ArrayForEach(t, tags)
+		if (!cJSON_IsString(t) || strncmp(t->valuestring, "vsc-", 4) != 0)
+			return false;
+	return true;
+}
+
+int ais_wscontainer_remove(ais_docker *d, const ais_wscontainer *c)
+{
+	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT;
+	cJSON *img = NULL;
+	long status;
+	int error;
+
+	if ((error = ais_buf_puts(&path, "/containers/")) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, c->id)) < 0 ||
+	    (error = ais_buf_puts(&path, "?force=1")) < 0 ||
+	    (error = ais_docker_request(&status, &body, d, "DELETE", path.ptr, NULL)) < 0)
+		goto done;
+	if (status != 204 && status != 200) {
+		error = engine_error(status, &body, "cannot remove container");
+		goto done;
+	}
+	/* best effort: the engine refuses (409) while anything uses it */
+	if (c->image_id[0] && inspect(&img, d, c->image_id) == 0 &&
+	    only_derived_tags(img)) {
+		ais_buf_clear(&path);
+		if (ais_buf_puts(&path, "/images/") == 0 &&
+		    ais_docker_urlencode(&path, d, c->image_id) == 0)
+			ais_docker_request(&status, &body, d, "DELETE", path.ptr, NULL);
+	}
+	ais_error_clear();
+done:
+	cJSON_Delete(img);
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&body);
+	return error;
+}

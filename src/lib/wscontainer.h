@@ -1,0 +1,51 @@
+/*
+ * wscontainer.h - a project's dev containers, and whether they are stale.
+ *
+ * The devcontainer CLI (and VS Code) reuse a workspace's container even
+ * after the image behind its tag was rebuilt.  A container belongs to a
+ * project when its label devcontainer.local_folder is the project
+ * directory; it was made from a file `aishell devcontainer generate` wrote
+ * when its devcontainer.metadata label carries customizations.aishell.
+ * Only such containers are judged.
+ */
+#ifndef AIS_WSCONTAINER_H
+#define AIS_WSCONTAINER_H
+
+#include "docker.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define AIS_LABEL_DEVCONTAINER_FOLDER "devcontainer.local_folder"
+#define AIS_LABEL_DEVCONTAINER_METADATA "devcontainer.metadata"
+
+typedef struct {
+	char id[80];
+	char name[256];       /* without the leading '/' */
+	char image[512];      /* the image name it was created from */
+	char image_id[80];    /* the image it runs */
+	char wanted[512];     /* the image its devcontainer.json named */
+	bool stale;
+	char reason[1024];    /* why it is stale */
+} ais_wscontainer;
+
+/* List the project's aishell-generated dev containers and judge each
+ * against `tag`, whose current id is `tag_id` ("" when missing).  A
+ * container is fresh when it runs tag_id, or an image derived from it
+ * (the CLI's `-uid` image): one whose layers start with tag_id's and that
+ * was created after it.  *out is an array of *count (free() it). */
+int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
+			 const char *project_dir, const char *tag,
+			 const char *tag_id);
+
+/* Remove a container (running or not).  AIS_ENOTFOUND if it is gone.
+ * Then its image is removed too when nothing but the devcontainer CLI's
+ * derived tags (vsc-*) name it and nothing else uses it, which also prunes
+ * its untagged parents (an ext image the tag moved away from). */
+int ais_wscontainer_remove(ais_docker *d, const ais_wscontainer *c);
+
+/* Seconds and nanoseconds of an RFC 3339 time as the engine writes it
+ * ("2026-11-27T01:05:00.123456789Z"); false when it is not one. */
+bool ais_wscontainer_parse_time(const char *s, long long *sec, long *nsec);
+
+#endif

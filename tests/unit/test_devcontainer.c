@@ -1,0 +1,250 @@
+#include "test.h"
+
+#include "config.h"
+#include "devcontainer.h"
+#include "error.h"
+#include "jsonc.h"
+#include "wscontainer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static cJSON *jsonc(const char *text)
+{
+	cJSON *j = NULL;
+
+	CHECK_INT(ais_jsonc_parse(&j, text, strlen(text), "f.json"), 0);
+	return j;
+}
+
+TEST(jsonc_comments_and_trailing_commas)
+{
+	cJSON *j = jsonc("\xEF\xBB\xBF// head\n{\n\t\"a\": \"x // not a comment /* nor this */\", /* c */\n"
+			 "\t\"b\": [1, 2, ], // tail\n\t\"c\": {\"d\": true,},\n}\n");
+	const cJSON *b;
+
+	CHECK(j != NULL);
+	CHECK_STR(cJSON_GetObjectItem(j, "a")->valuestring, "x // not a comment /* nor this */");
+	b = cJSON_GetObjectItem(j, "b");
+	CHECK_INT(cJSON_GetArraySize(b), 2);
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "c"), "d")));
+	cJSON_Delete(j);
+	j = jsonc("{\"s\": \"a\\\"b,]\"}");
+	CHECK_STR(cJSON_GetObjectItem(j, "s")->valuestring, "a\"b,]");
+	cJSON_Delete(j);
+}
+
+TEST(jsonc_errors_name_line_and_column)
+{
+	cJSON *j = NULL;
+	const char *bad = "{\n  \"a\": 1,\n  \"b\": [1 2]\n}\n";
+
+	CHECK_INT(ais_jsonc_parse(&j, bad, strlen(bad), "f.json"), AIS_EINVALID);
+	CHECK(j == NULL);
+	CHECK(strstr(ais_error_last()->message, "f.json:3:11:") != NULL);
+	CHECK_INT(ais_jsonc_parse(&j, "{} /* open", 10, "g"), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "g:1:4: unterminated comment") != NULL);
+	CHECK_INT(ais_jsonc_parse(&j, "{\"a\": \"x\n\"}", 11, "h"), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "unterminated string") != NULL);
+	CHECK_INT(ais_jsonc_parse(&j, "{\"a\": 1", 7, "i"), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "i:1:8: unexpected end of JSON") != NULL);
+	CHECK_INT(ais_jsonc_parse(&j, "{}{}", 4, "k"), AIS_EINVALID);
+	CHECK_INT(ais_jsonc_parse(&j, "", 0, "l"), AIS_EINVALID);
+}
+
+TEST(config_port_syntax)
+{
+	CHECK(ais_config_port_valid("8080:80"));
+	CHECK(ais_config_port_valid("127.0.0.1:5432:5432"));
+	CHECK(ais_config_port_valid("53:53/udp"));
+	CHECK(!ais_config_port_valid("8080"));
+	CHECK(!ais_config_port_valid("8000-8010:8000-8010"));
+	CHECK(!ais_config_port_valid("[::1]:80:80"));
+	CHECK(!ais_config_port_valid("1.2.3:80:80"));
+	CHECK(!ais_config_port_valid("80:80/"));
+	CHECK(!ais_config_port_valid("80:80/TCP"));
+	CHECK(!ais_config_port_valid(""));
+}
+
+TEST(config_yaml11_sexagesimal)
+{
+	long long v = 0;
+
+	CHECK(ais_config_sexagesimal("22:22", &v));
+	CHECK_INT(v, 1342);
+	CHECK(ais_config_sexagesimal("1:30", &v));
+	CHECK_INT(v, 90);
+	CHECK(ais_config_sexagesimal("1:2:3", &v));
+	CHECK_INT(v, 3723);
+	CHECK(ais_config_sexagesimal("-1_0:05", &v));
+	CHECK_INT(v, -605);
+	CHECK(!ais_config_sexagesimal("8080:80", NULL));
+	CHECK(!ais_config_sexagesimal("08:30", NULL));
+	CHECK(!ais_config_sexagesimal("22", NULL));
+	CHECK(!ais_config_sexagesimal("22:", NULL));
+	CHECK(!ais_config_sexagesimal("1.1.1.1:22:22", NULL));
+}
+
+TEST(config_missing_files_give_an_empty_config)
+{
+	ais_config *cfg = NULL;
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/none.yaml", test_tmpdir());
+	CHECK_INT(ais_config_load(&cfg, path, path, NULL, NULL), 0);
+	CHECK(cfg != NULL);
+	CHECK_INT(cfg->env_count + cfg->mounts.count + cfg->ports.count, 0);
+	CHECK(cfg->pre_start == NULL);
+	ais_config_free(cfg);
+	snprintf(path, sizeof(path), "%s/bad.yaml", test_tmpdir());
+	write_text(path, "env: {A: 1}\n---\nenv: {}\n");
+	CHECK_INT(ais_config_load(&cfg, NULL, path, NULL, NULL), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "more than one YAML document") != NULL);
+	write_text(path, "mounts: [\"a\\0b\"]\n");
+	CHECK_INT(ais_config_load(&cfg, NULL, path, NULL, NULL), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "bad.yaml:1:10: value contains a NUL character") != NULL);
+	write_text(path, "env: \"a\"\n");
+	CHECK_INT(ais_config_load(&cfg, NULL, path, NULL, NULL), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "bad.yaml:1:6: 'env' must be a mapping or a list, not a scalar") != NULL);
+}
+
+TEST(dockerfile_final_from)
+{
+	ais_buf from = AIS_BUF_INIT;
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/Dockerfile", test_tmpdir());
+	write_text(path, "# comment\n# FROM nope\nFROM \\\n  --platform=$BUILDPLATFORM golang:1 AS Build\n"
+		   "RUN make \\\n  # inside\n  all\nFROM repo:base AS mid\nfrom MID\n");
+	CHECK_INT(ais_dockerfile_final_from(&from, path), 0);
+	CHECK_STR(ais_buf_cstr(&from), "repo:base");
+	write_text(path, "FROM build\n");
+	CHECK_INT(ais_dockerfile_final_from(&from, path), 0);
+	CHECK_STR(ais_buf_cstr(&from), "build");
+	write_text(path, "ARG B=repo:base\nFROM ${B}\n");
+	CHECK_INT(ais_dockerfile_final_from(&from, path), 0);
+	CHECK_STR(ais_buf_cstr(&from), "");
+	write_text(path, "RUN true\n");
+	CHECK_INT(ais_dockerfile_final_from(&from, path), 0);
+	CHECK_STR(ais_buf_cstr(&from), "");
+	snprintf(path, sizeof(path), "%s/absent", test_tmpdir());
+	CHECK_INT(ais_dockerfile_final_from(&from, path), AIS_ENOTFOUND);
+	ais_buf_dispose(&from);
+}
+
+TEST(devcontainer_merge_ownership)
+{
+	cJSON *gen = jsonc("{\"image\": \"new\", \"customizations\": {\"aishell\": "
+			   "{\"generator\": \"aishell devcontainer generate\", \"keys\": [\"image\"]}}}");
+	cJSON *old = jsonc("{\"image\": \"old\", \"appPort\": [1], \"user\": 1, \"user\": 2,"
+			   "\"customizations\": {\"vscode\": {}, \"aishell\": {\"generator\": "
+			   "\"aishell devcontainer generate\"}}}");
+	cJSON *listed = jsonc("{\"appPort\": [1], \"runArgs\": [], \"customizations\": {\"aishell\": "
+			      "{\"generator\": \"aishell devcontainer generate\", \"keys\": [\"runArgs\"]}}}");
+	cJSON *out = NULL;
+	ais_buf text = AIS_BUF_INIT;
+
+	CHECK(ais_devcontainer_is_ours(gen));
+	CHECK(ais_devcontainer_is_ours(old));
+	CHECK(!ais_devcontainer_is_ours(cJSON_GetObjectItem(old, "customizations")));
+	/* no keys list: every key aishell may generate is taken as ours */
+	CHECK_INT(ais_devcontainer_merge(&out, gen, old), 0);
+	CHECK_INT(ais_devcontainer_print(&text, out), 0);
+	CHECK_STR(ais_buf_cstr(&text),
+		  "{\n\t\"image\": \"new\",\n\t\"user\": 2,\n\t\"customizations\": {\n"
+		  "\t\t\"vscode\": {},\n\t\t\"aishell\": {\n"
+		  "\t\t\t\"generator\": \"aishell devcontainer generate\",\n"
+		  "\t\t\t\"keys\": [\n\t\t\t\t\"image\"\n\t\t\t]\n\t\t}\n\t}\n}\n");
+	cJSON_Delete(out);
+	/* with a keys list only the listed keys are dropped */
+	CHECK_INT(ais_devcontainer_merge(&out, gen, listed), 0);
+	CHECK(cJSON_GetObjectItem(out, "appPort") != NULL);
+	CHECK(cJSON_GetObjectItem(out, "runArgs") == NULL);
+	cJSON_Delete(out);
+	ais_buf_dispose(&text);
+	cJSON_Delete(gen);
+	cJSON_Delete(old);
+	cJSON_Delete(listed);
+}
+
+TEST(devcontainer_write_file_is_atomic_and_keeps_mode)
+{
+	char dir[1024], path[1200], link[1200], bakpath[1300];
+	ais_buf bak = AIS_BUF_INIT;
+	struct stat st;
+	char *text;
+
+	snprintf(dir, sizeof(dir), "%s/a/b", test_tmpdir());
+	snprintf(path, sizeof(path), "%s/dc.json", dir);
+	CHECK_INT(ais_devcontainer_write_file(path, "{}\n", 3), 0);
+	text = read_text(path);
+	CHECK_STR(text, "{}\n");
+	chmod(path, 0600);
+	CHECK_INT(ais_devcontainer_write_file(path, "{\"a\":1}\n", 8), 0);
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+	CHECK_STR(read_text(path), "{\"a\":1}\n");
+	/* a symlink is followed, not replaced */
+	snprintf(link, sizeof(link), "%s/link.json", test_tmpdir());
+	CHECK_INT(symlink(path, link), 0);
+	CHECK_INT(ais_devcontainer_write_file(link, "[]\n", 3), 0);
+	CHECK_INT(lstat(link, &st), 0);
+	CHECK(S_ISLNK(st.st_mode));
+	CHECK_STR(read_text(path), "[]\n");
+	/* backups never overwrite each other */
+	CHECK_INT(ais_devcontainer_backup(&bak, path, "one", 3), 0);
+	snprintf(bakpath, sizeof(bakpath), "%s.bak", path);
+	CHECK_STR(ais_buf_cstr(&bak), bakpath);
+	CHECK_INT(ais_devcontainer_backup(&bak, path, "two", 3), 0);
+	snprintf(bakpath, sizeof(bakpath), "%s.bak.1", path);
+	CHECK_STR(ais_buf_cstr(&bak), bakpath);
+	CHECK_STR(read_text(bakpath), "two");
+	/* no temp files left behind */
+	snprintf(bakpath, sizeof(bakpath), "ls -A '%s' | grep -q '^\\.devcontainer'", dir);
+	CHECK(system(bakpath) != 0);
+	ais_buf_dispose(&bak);
+}
+
+TEST(wscontainer_parse_time)
+{
+	long long s1, s2;
+	long n1, n2;
+
+	CHECK(ais_wscontainer_parse_time("2026-11-27T01:05:00.5Z", &s1, &n1));
+	CHECK(ais_wscontainer_parse_time("2026-11-27T01:05:00Z", &s2, &n2));
+	CHECK_INT(s1, s2);
+	CHECK_INT(n1, 500000000);
+	CHECK_INT(n2, 0);
+	CHECK(ais_wscontainer_parse_time("2026-11-27T01:05:00.123456789Z", &s1, &n1));
+	CHECK_INT(n1, 123456789);
+	CHECK_INT(s2, 1795741500LL);
+	CHECK(!ais_wscontainer_parse_time("2026-11-27 01:05:00", &s1, &n1));
+	CHECK(!ais_wscontainer_parse_time("2026-11-27T01:05:00+01:00", &s1, &n1));
+}
