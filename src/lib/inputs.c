@@ -121,7 +121,8 @@ static void cache_load(stat_cache *c)
 			break;
 		p = rec_end + 1;
 	}
-	qsort(c->e, c->n, sizeof(*c->e), entry_cmp);
+	if (c->n)
+		qsort(c->e, c->n, sizeof(*c->e), entry_cmp);
 done:
 	ais_buf_dispose(&data);
 	ais_error_clear();
