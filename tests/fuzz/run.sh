@@ -34,5 +34,6 @@ for src in tests/fuzz/fuzz_*.c; do
 	grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "build-fuzz/$name.log" | tail -1 || true
 	rm -rf "$corpus"
 done
+rm -f /tmp/ais-fuzz-global-*.yaml /tmp/ais-fuzz-project-*.yaml
 if [ "$failed" = 0 ]; then echo "fuzz: all targets ran ${seconds}s without a crash"; fi
 exit "$failed"

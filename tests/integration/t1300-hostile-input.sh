@@ -80,3 +80,23 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	expect_eq "$(grep -c '^aishell: error:' "$T/err")" 1 "error lines"
 	if grep -q '/build' "$T/fake.log"; then fail "a build was started"; fi
 fi
+
+# A config.yaml "billion laughs" (aliases nested nine deep): bounded time
+# and memory, one clear error naming file:line:column.
+new_project laughs
+mkdir -p "$P/.aishell"
+{
+	printf 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+	prev=a
+	for n in b c d e f g h i; do
+		printf '%s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n' $n $n $prev $prev $prev $prev $prev $prev $prev $prev $prev
+		prev=$n
+	done
+	printf 'mounts: *i\nenv: *i\n'
+} >"$P/.aishell/config.yaml"
+start=$(date +%s)
+expect_rc 1 ais devcontainer generate -C "$P" --stdout
+[ $(($(date +%s) - start)) -lt 10 ] || fail "the alias bomb took too long"
+expect_in "$T/err" "$P/.aishell/config.yaml:"
+expect_in "$T/err" "'mounts' entries must be strings"
+[ ! -e "$P/.devcontainer" ] || fail "a file was written"
