@@ -178,47 +178,68 @@ static bool valid_repo(const char *repo)
 	       isalnum((unsigned char)repo[strlen(repo) - 1]);
 }
 
-int cli_context_open(cli_context *ctx, const char *dir, bool force)
+const char *cli_home(void)
 {
-	ais_endpoint_env ee = { 0 };
-	ais_chain_opts opts = { 0 };
-	const char *home, *state;
-	char *real;
-	int error;
+	const char *home = env("HOME");
 
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
-	if (!valid_repo(ctx->repo)) {
-		cli_error("AISHELL_IMAGE_REPO '%s' is not a valid image repository name (lowercase letters, digits, '.', '_', '-', '/')",
-			  ctx->repo);
-		return CLI_EXIT_USAGE;
-	}
-	real = realpath(dir ? dir : ".", NULL);
-	if (!real) {
-		cli_error("cannot use project directory '%s': %s", dir ? dir : ".",
-			  strerror(errno));
-		return dir ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
-	}
-	snprintf(ctx->project_dir, sizeof(ctx->project_dir), "%s", real);
-	free(real);
-
-	home = env("HOME");
 	if (!home) {
 		struct passwd *pw = getpwuid(getuid());
 
 		home = pw ? pw->pw_dir : NULL;
 	}
-	if (!home) {
-		cli_error("cannot find the home directory: HOME is not set");
-		return CLI_EXIT_FAILURE;
-	}
-	snprintf(ctx->home, sizeof(ctx->home), "%s", home);
-	state = env("XDG_STATE_HOME");
+	return home;
+}
+
+void cli_state_dir(char *out, size_t len, const char *home)
+{
+	const char *state = env("XDG_STATE_HOME");
+
 	if (state)
-		snprintf(ctx->lock_dir, sizeof(ctx->lock_dir), "%s/aishell/locks", state);
+		snprintf(out, len, "%s/aishell", state);
 	else
-		snprintf(ctx->lock_dir, sizeof(ctx->lock_dir),
-			 "%s/.local/state/aishell/locks", home);
+		snprintf(out, len, "%s/.local/state/aishell", home ? home : "");
+}
+
+/* *usage is set when the failure is the caller's input: a bad
+ * AISHELL_IMAGE_REPO or -C directory. */
+static int context_open(cli_context *ctx, const char *dir, bool force,
+		bool *usage)
+{
+	ais_endpoint_env ee = { 0 };
+	ais_chain_opts opts = { 0 };
+	const char *home;
+	char *real;
+	int error;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
+	*usage = true;
+	if (!valid_repo(ctx->repo))
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				     "AISHELL_IMAGE_REPO '%s' is not a valid image repository name (lowercase letters, digits, '.', '_', '-', '/')",
+				     ctx->repo);
+	real = realpath(dir ? dir : ".", NULL);
+	if (!real) {
+		*usage = dir != NULL;
+		return ais_error_set_os(AIS_EINVALID, errno,
+					"cannot use project directory '%s'",
+					dir ? dir : ".");
+	}
+	snprintf(ctx->project_dir, sizeof(ctx->project_dir), "%s", real);
+	free(real);
+	*usage = false;
+
+	home = cli_home();
+	if (!home)
+		return ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+				     "cannot find the home directory: HOME is not set");
+	snprintf(ctx->home, sizeof(ctx->home), "%s", home);
+	cli_state_dir(ctx->state_dir, sizeof(ctx->state_dir), home);
+	if (snprintf(ctx->lock_dir, sizeof(ctx->lock_dir), "%s/locks",
+		     ctx->state_dir) >= (int)sizeof(ctx->lock_dir))
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				     "state directory path too long: '%s'",
+				     ctx->state_dir);
 
 	opts.repo = ctx->repo;
 	opts.project_dir = ctx->project_dir;
@@ -228,7 +249,7 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 	opts.on_event = cli_on_event;
 	opts.cancel = &cli_interrupted;
 	if ((error = ais_chain_init(&ctx->chain, &opts)) < 0)
-		return cli_fail(error);
+		return error;
 
 	ee.docker_host = env("DOCKER_HOST");
 	ee.docker_context = env("DOCKER_CONTEXT");
@@ -237,11 +258,32 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 	ee.docker_config = env("DOCKER_CONFIG");
 	ee.home = home;
 	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0)
-		return cli_fail(error);
+		return error;
 	if ((error = ais_docker_open(&ctx->docker, &ctx->endpoint)) < 0)
-		return cli_fail(error);
+		return error;
 	ais_docker_set_cancel(ctx->docker, &cli_interrupted);
 	return 0;
+}
+
+int cli_context_try_open(cli_context *ctx, const char *dir, bool force)
+{
+	bool usage;
+
+	return context_open(ctx, dir, force, &usage);
+}
+
+int cli_context_open(cli_context *ctx, const char *dir, bool force)
+{
+	bool usage = false;
+	int error = context_open(ctx, dir, force, &usage);
+
+	if (error == 0)
+		return 0;
+	if (usage) {
+		cli_error("%s", ais_error_last()->message);
+		return CLI_EXIT_USAGE;
+	}
+	return cli_fail(error);
 }
 
 void cli_context_close(cli_context *ctx)

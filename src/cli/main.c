@@ -14,6 +14,8 @@ typedef struct {
 static const cli_cmd commands[] = {
 	{ "ensure", cmd_ensure },
 	{ "status", cmd_status },
+	{ "hooks", cmd_hooks },
+	{ "hook", cmd_hook },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };
