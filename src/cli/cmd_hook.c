@@ -103,7 +103,7 @@ static void describe_changes(ais_buf *out, const hook_run *run)
 			if (named++)
 				ais_buf_puts(out, ", ");
 			ais_buf_put(out, p + 2, len - 2);
-			if (p[0] == 'A')
+			if (p[0] == 'A' && run->old[0])
 				ais_buf_puts(out, " (added)");
 			else if (p[0] == 'D')
 				ais_buf_puts(out, " (deleted)");
@@ -115,7 +115,7 @@ static void describe_changes(ais_buf *out, const hook_run *run)
 	if (run->old[0])
 		ais_buf_printf(out, " changed in %.7s..%.7s", run->old, run->new);
 	else
-		ais_buf_printf(out, " in %.7s", run->new);
+		ais_buf_printf(out, " (new checkout of %.7s)", run->new);
 }
 
 static void describe_base(ais_buf *out, const ais_chain *c)
