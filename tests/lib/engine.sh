@@ -475,17 +475,17 @@ engine_ensure_packages() {
     local missing c p
     _ais_path
     missing=
-    for c in dockerd curl cmake pkg-config gcc ip; do
+    for c in dockerd curl cmake pkg-config gcc ip git pre-commit; do
         command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
     done
     if command -v dpkg-query >/dev/null 2>&1; then
         if [ ! -x /bin/busybox ] || ! _ais_pkg_installed busybox-static; then missing="$missing busybox-static"; fi
-        for p in libc6-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev; do
+        for p in libc6-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev libgit2-dev; do
             _ais_pkg_installed "$p" || missing="$missing $p"
         done
     else
         [ -x /bin/busybox ] || missing="$missing busybox"
-        for p in libcurl libcjson libarchive libcrypto; do
+        for p in libcurl libcjson libarchive libcrypto libgit2; do
             pkg-config --exists "$p" 2>/dev/null || missing="$missing $p.pc"
         done
     fi
@@ -503,7 +503,7 @@ engine_ensure_packages() {
     # docker.io's postinst may try to start the system service; harmless without systemd, and not relied on.
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
         docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
-        libarchive-dev libssl-dev iproute2 hyperfine >&2 || return 1
+        libarchive-dev libssl-dev libgit2-dev git pre-commit iproute2 hyperfine >&2 || return 1
     _ais_path
 }
 
