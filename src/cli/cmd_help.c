@@ -32,7 +32,8 @@ static const char help_text[] =
 	"\n"
 	"Exit codes:\n"
 	"  0 success, 1 failure, 2 usage error, 3 Docker engine unreachable,\n"
-	"  4 stale or missing image (ensure --check), 130 interrupted\n";
+	"  4 stale or missing image (ensure --check), 130 interrupted;\n"
+	"  'aishell hook' always exits 0 (2 for an unknown hook name)\n";
 
 int cmd_help(int argc, char **argv)
 {
