@@ -64,7 +64,7 @@ done
 ensure_lefthook() {
     local dir=$root/build/tools lh
     if [ -n "${AIS_LEFTHOOK:-}" ]; then return 0; fi
-    lh=$(find "$dir/node_modules" -path '*/bin/lefthook' -type f 2>/dev/null | head -1)
+    lh=$(find "$dir/node_modules" -path '*/bin/lefthook' -type f 2>/dev/null | head -1 || true)
     if [ -z "$lh" ]; then
         if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
             DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends npm >&2 || true
@@ -73,7 +73,7 @@ ensure_lefthook() {
             echo "== npm install lefthook into $dir" >&2
             mkdir -p "$dir"
             npm install --no-save --no-audit --no-fund --ignore-scripts --prefix "$dir" lefthook@2 >&2 || true
-            lh=$(find "$dir/node_modules" -path '*/bin/lefthook' -type f 2>/dev/null | head -1)
+            lh=$(find "$dir/node_modules" -path '*/bin/lefthook' -type f 2>/dev/null | head -1 || true)
         fi
     fi
     if [ -n "$lh" ] && "$lh" version >/dev/null 2>&1; then
