@@ -131,8 +131,13 @@ count_containers() {
 
 # ---- git helpers (hooks tests) ----
 
-# git_setup: an identity and quiet defaults in the test's own HOME.
+# git_setup: an identity and quiet defaults in the test's own HOME. It also moves to $T and stops git's
+# repository discovery there, so a git command that forgets -C can never touch the source tree (ctest
+# runs tests inside the build directory, inside the aishell checkout).
 git_setup() {
+	cd "$T"
+	GIT_CEILING_DIRECTORIES=$T
+	export GIT_CEILING_DIRECTORIES
 	git config --global user.name aishell-test
 	git config --global user.email test@example.invalid
 	git config --global init.defaultBranch main

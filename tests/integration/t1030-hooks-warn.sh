@@ -8,7 +8,7 @@ make_foundation one
 new_git_project warn
 commit_branch two main two
 commit_branch docs main -
-git checkout -q main 2>/dev/null || git -C "$P" checkout -q main
+git -C "$P" checkout -q main
 expect_rc 0 ais ensure -C "$P" -q
 cd "$P"
 expect_rc 0 ais hooks install

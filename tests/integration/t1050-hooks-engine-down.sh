@@ -5,7 +5,7 @@
 git_setup
 new_git_project down
 commit_branch two main two
-git checkout -q main 2>/dev/null || git -C "$P" checkout -q main
+git -C "$P" checkout -q main
 cd "$P"
 expect_rc 0 ais hooks install
 
