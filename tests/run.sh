@@ -61,6 +61,29 @@ for tree in "${trees[@]}"; do
     fi
 done
 
+# lefthook (an npm package) for the hooks ecosystem test; without it that one test is skipped.
+ensure_lefthook() {
+    local dir=$root/build/tools lh
+    if [ -n "${AIS_LEFTHOOK:-}" ]; then return 0; fi
+    lh=$(find "$dir/node_modules" -path '*/bin/lefthook' -type f 2>/dev/null | head -1 || true)
+    if [ -z "$lh" ]; then
+        if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends npm >&2 || true
+        fi
+        if command -v npm >/dev/null 2>&1; then
+            echo "== npm install lefthook into $dir" >&2
+            mkdir -p "$dir"
+            npm install --no-save --no-audit --no-fund --ignore-scripts --prefix "$dir" lefthook@2 >&2 || true
+            lh=$(find "$dir/node_modules" -path '*/bin/lefthook' -type f 2>/dev/null | head -1 || true)
+        fi
+    fi
+    if [ -n "$lh" ] && "$lh" version >/dev/null 2>&1; then
+        export AIS_LEFTHOOK=$lh
+    else
+        echo "tests/run.sh: lefthook unavailable; t1095-hooks-lefthook will be skipped" >&2
+    fi
+}
+
 ctest_args=(--output-on-failure --no-tests=error)
 engine=skipped
 if [ "$unit" = 1 ]; then
@@ -69,6 +92,7 @@ else
     trap engine_down EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
+    ensure_lefthook
     if engine_up; then
         engine=$DOCKER_HOST
     else

@@ -218,35 +218,54 @@ bool cli_valid_repo(const char *repo)
 	       isalnum((unsigned char)repo[strlen(repo) - 1]);
 }
 
-/* Repository, home and the state, lock and cache directories. */
-static int context_common(cli_context *ctx)
+const char *cli_home(void)
 {
-	const char *home, *state;
+	const char *home = env("HOME");
 
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
-	if (!cli_valid_repo(ctx->repo)) {
-		cli_error("AISHELL_IMAGE_REPO '%s' is not a valid image repository name (lowercase letters, digits, '.', '_', '-', '/')",
-			  ctx->repo);
-		return CLI_EXIT_USAGE;
-	}
-	home = env("HOME");
 	if (!home) {
 		struct passwd *pw = getpwuid(getuid());
 
 		home = pw ? pw->pw_dir : NULL;
 	}
-	if (!home) {
-		cli_error("cannot find the home directory: HOME is not set");
-		return CLI_EXIT_FAILURE;
-	}
-	snprintf(ctx->home, sizeof(ctx->home), "%s", home);
-	state = env("XDG_STATE_HOME");
+	return home;
+}
+
+void cli_state_dir(char *out, size_t len, const char *home)
+{
+	const char *state = env("XDG_STATE_HOME");
+
 	if (state)
-		snprintf(ctx->state_dir, sizeof(ctx->state_dir), "%s/aishell", state);
+		snprintf(out, len, "%s/aishell", state);
 	else
-		snprintf(ctx->state_dir, sizeof(ctx->state_dir),
-			 "%s/.local/state/aishell", home);
+		snprintf(out, len, "%s/.local/state/aishell", home ? home : "");
+}
+
+/*
+ * Setting up a command's context never prints: each step returns a library
+ * error code, and sets *usage when the failure is the caller's input (an
+ * environment variable or -C directory), so that `aishell hook` can stay
+ * quiet and the other commands can report with the right exit code.
+ */
+
+/* Repository, home and the state, lock and cache directories. */
+static int context_common(cli_context *ctx, bool *usage)
+{
+	const char *home;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
+	if (!cli_valid_repo(ctx->repo)) {
+		*usage = true;
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				     "AISHELL_IMAGE_REPO '%s' is not a valid image repository name (lowercase letters, digits, '.', '_', '-', '/')",
+				     ctx->repo);
+	}
+	home = cli_home();
+	if (!home)
+		return ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+				     "cannot find the home directory: HOME is not set");
+	snprintf(ctx->home, sizeof(ctx->home), "%s", home);
+	cli_state_dir(ctx->state_dir, sizeof(ctx->state_dir), home);
 	snprintf(ctx->lock_dir, sizeof(ctx->lock_dir), "%s/locks", ctx->state_dir);
 	if (env("XDG_CACHE_HOME"))
 		snprintf(ctx->cache_dir, sizeof(ctx->cache_dir), "%s/aishell",
@@ -258,7 +277,7 @@ static int context_common(cli_context *ctx)
 }
 
 /* A timeout in whole seconds from the environment (0: none). */
-static int env_seconds(long *out, const char *name)
+static int env_seconds(long *out, const char *name, bool *usage)
 {
 	const char *v = env(name);
 	char *end;
@@ -269,61 +288,56 @@ static int env_seconds(long *out, const char *name)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || n < 0 || n > 86400 * 7) {
-		cli_error("%s is '%s'; use a whole number of seconds (0 for none)",
-			  name, v);
-		return CLI_EXIT_USAGE;
+		*usage = true;
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				     "%s is '%s'; use a whole number of seconds (0 for none)",
+				     name, v);
 	}
 	*out = n;
 	return 0;
 }
 
 /* Resolve the endpoint and connect. */
-static int context_engine(cli_context *ctx)
+static int context_engine(cli_context *ctx, bool *usage)
 {
 	ais_endpoint_env ee = { 0 };
 	ais_docker_timeouts timeouts = AIS_DOCKER_TIMEOUTS_INIT;
-	int error, rc;
+	int error;
 
-	if ((rc = env_seconds(&timeouts.connect, "AISHELL_CONNECT_TIMEOUT")) != 0 ||
-	    (rc = env_seconds(&timeouts.idle, "AISHELL_TIMEOUT")) != 0 ||
-	    (rc = env_seconds(&timeouts.build_idle, "AISHELL_BUILD_TIMEOUT")) != 0)
-		return rc;
-
+	if ((error = env_seconds(&timeouts.connect, "AISHELL_CONNECT_TIMEOUT", usage)) < 0 ||
+	    (error = env_seconds(&timeouts.idle, "AISHELL_TIMEOUT", usage)) < 0 ||
+	    (error = env_seconds(&timeouts.build_idle, "AISHELL_BUILD_TIMEOUT", usage)) < 0)
+		return error;
 	ee.docker_host = env("DOCKER_HOST");
 	ee.docker_context = env("DOCKER_CONTEXT");
 	ee.docker_tls_verify = env("DOCKER_TLS_VERIFY");
 	ee.docker_cert_path = env("DOCKER_CERT_PATH");
 	ee.docker_config = env("DOCKER_CONFIG");
 	ee.home = ctx->home;
-	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0)
-		return cli_fail(error);
-	if ((error = ais_docker_open_with(&ctx->docker, &ctx->endpoint,
+	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0 ||
+	    (error = ais_docker_open_with(&ctx->docker, &ctx->endpoint,
 					  &timeouts)) < 0)
-		return cli_fail(error);
+		return error;
 	ais_docker_set_cancel(ctx->docker, &cli_interrupted);
 	return 0;
 }
 
-int cli_engine_open(cli_context *ctx)
-{
-	int rc = context_common(ctx);
-
-	return rc ? rc : context_engine(ctx);
-}
-
-int cli_context_open(cli_context *ctx, const char *dir, bool force)
+static int context_open(cli_context *ctx, const char *dir, bool force,
+			bool *usage)
 {
 	ais_chain_opts opts = { 0 };
+	const char *b = env("AISHELL_BUILDER");
 	char *real;
-	int error, rc;
+	int error;
 
-	if ((rc = context_common(ctx)) != 0)
-		return rc;
+	if ((error = context_common(ctx, usage)) < 0)
+		return error;
 	real = realpath(dir ? dir : ".", NULL);
 	if (!real) {
-		cli_error("cannot use project directory '%s': %s", dir ? dir : ".",
-			  strerror(errno));
-		return dir ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+		*usage = dir != NULL;
+		return ais_error_set_os(AIS_EINVALID, errno,
+					"cannot use project directory '%s'",
+					dir ? dir : ".");
 	}
 	snprintf(ctx->project_dir, sizeof(ctx->project_dir), "%s", real);
 	free(real);
@@ -336,23 +350,56 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 	opts.cache_dir = ctx->cache_dir;
 	opts.force = force;
 	opts.builder = AIS_BUILDER_AUTO;
-	if (env("AISHELL_BUILDER")) {
-		const char *b = env("AISHELL_BUILDER");
-
-		if (!strcmp(b, "buildkit"))
-			opts.builder = AIS_BUILDER_BUILDKIT;
-		else if (!strcmp(b, "legacy"))
-			opts.builder = AIS_BUILDER_LEGACY;
-		else if (strcmp(b, "auto") != 0) {
-			cli_error("AISHELL_BUILDER is '%s'; use buildkit, legacy or auto", b);
-			return CLI_EXIT_USAGE;
-		}
+	if (b && !strcmp(b, "buildkit")) {
+		opts.builder = AIS_BUILDER_BUILDKIT;
+	} else if (b && !strcmp(b, "legacy")) {
+		opts.builder = AIS_BUILDER_LEGACY;
+	} else if (b && strcmp(b, "auto") != 0) {
+		*usage = true;
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				     "AISHELL_BUILDER is '%s'; use buildkit, legacy or auto", b);
 	}
 	opts.on_event = cli_on_event;
 	opts.cancel = &cli_interrupted;
 	if ((error = ais_chain_init(&ctx->chain, &opts)) < 0)
-		return cli_fail(error);
-	return context_engine(ctx);
+		return error;
+	return context_engine(ctx, usage);
+}
+
+/* Print a setup failure; the exit code for it. */
+static int context_report(int error, bool usage)
+{
+	if (error == 0)
+		return 0;
+	if (usage) {
+		cli_error("%s", ais_error_last()->message);
+		return CLI_EXIT_USAGE;
+	}
+	return cli_fail(error);
+}
+
+int cli_context_try_open(cli_context *ctx, const char *dir, bool force)
+{
+	bool usage = false;
+
+	return context_open(ctx, dir, force, &usage);
+}
+
+int cli_context_open(cli_context *ctx, const char *dir, bool force)
+{
+	bool usage = false;
+
+	return context_report(context_open(ctx, dir, force, &usage), usage);
+}
+
+int cli_engine_open(cli_context *ctx)
+{
+	bool usage = false;
+	int error = context_common(ctx, &usage);
+
+	if (error == 0)
+		error = context_engine(ctx, &usage);
+	return context_report(error, usage);
 }
 
 void cli_context_close(cli_context *ctx)

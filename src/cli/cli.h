@@ -12,6 +12,7 @@
 #include "docker.h"
 #include "endpoint.h"
 #include "event.h"
+#include "hooks.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -51,8 +52,8 @@ bool cli_valid_repo(const char *repo);
 typedef struct {
 	char project_dir[4096];
 	char home[4096];
+	char state_dir[4096];  /* $XDG_STATE_HOME/aishell or ~/.local/state/aishell */
 	char lock_dir[4096 + 16];
-	char state_dir[4096];
 	char cache_dir[4096];
 	const char *repo;
 	ais_endpoint endpoint;
@@ -64,11 +65,26 @@ typedef struct {
  * directory and engine endpoint, connect, and initialise the chain.
  * Returns an exit code (0 on success). */
 int cli_context_open(cli_context *ctx, const char *dir, bool force);
+
+/* The same, printing nothing: 0, or a negative AIS_E* code with the
+ * message in ais_error_last(). */
+int cli_context_try_open(cli_context *ctx, const char *dir, bool force);
 void cli_context_close(cli_context *ctx);
 
 /* Only the repository, directories and engine connection, for commands
  * that are not about one project (prune).  Returns an exit code. */
 int cli_engine_open(cli_context *ctx);
+
+/* $HOME, else the password database's home; NULL when neither. */
+const char *cli_home(void);
+
+/* The user's state dir: $XDG_STATE_HOME/aishell, else
+ * <home>/.local/state/aishell. */
+void cli_state_dir(char *out, size_t len, const char *home);
+
+/* The background-build files of the project at `project_dir` (physical
+ * path) in the user's state dir (cmd_hook.c). */
+int cli_hooks_bg_for(ais_hooks_bg *bg, const char *project_dir);
 
 /* Render library events on stderr according to cli. */
 void cli_on_event(const ais_event *ev, void *payload);
@@ -86,6 +102,8 @@ int cmd_ensure(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_devcontainer(int argc, char **argv);
+int cmd_hooks(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -16,6 +16,10 @@ static const char help_text[] =
 	"            images the chain left behind\n"
 	"  devcontainer generate\n"
 	"            write .devcontainer/devcontainer.json for the project's image\n"
+	"  hooks     install, uninstall or show the git hooks that report (or\n"
+	"            rebuild) stale images after checkout, merge and rebase\n"
+	"  hook      what those git hooks run: hook post-checkout|post-merge|\n"
+	"            post-rewrite ARGS...\n"
 	"  help      show this help\n"
 	"  version   show the version\n"
 	"\n"
@@ -31,13 +35,18 @@ static const char help_text[] =
 	"  AISHELL_TIMEOUT     seconds a request may go without data (default 60)\n"
 	"  AISHELL_BUILD_TIMEOUT  seconds a build may go without output (default 0:\n"
 	"                      no limit)\n"
-	"  XDG_STATE_HOME      locks and build manifests under $XDG_STATE_HOME/aishell\n"
+	"  XDG_STATE_HOME      state dir $XDG_STATE_HOME/aishell (default\n"
+	"                      ~/.local/state/aishell): locks/, hooks/ (background\n"
+	"                      logs), inputs/ (build manifests)\n"
 	"  XDG_CACHE_HOME      the build-input stat cache under $XDG_CACHE_HOME/aishell\n"
+	"  AISHELL_HOOKS=0     the git hooks do nothing\n"
+	"  AISHELL_BIN         the aishell binary the git hooks run\n"
 	"\n"
 	"Exit codes:\n"
 	"  0 success, 1 failure, 2 usage error, 3 Docker engine unreachable,\n"
 	"  4 stale or missing image (ensure --check), out-of-date devcontainer.json\n"
-	"  (devcontainer generate --check), 130/143 interrupted by SIGINT/SIGTERM\n";
+	"  (devcontainer generate --check), 130/143 interrupted by SIGINT/SIGTERM;\n"
+	"  'aishell hook' always exits 0 (2 for an unknown hook name)\n";
 
 int cmd_help(int argc, char **argv)
 {

@@ -16,6 +16,8 @@ static const cli_cmd commands[] = {
 	{ "status", cmd_status },
 	{ "prune", cmd_prune },
 	{ "devcontainer", cmd_devcontainer },
+	{ "hooks", cmd_hooks },
+	{ "hook", cmd_hook },
 	{ "help", cmd_help },
 	{ "version", cmd_version },
 };

@@ -204,7 +204,7 @@ static int ctx_walk(ais_context *ctx, const ais_dockerignore *di,
 		}
 		n++;
 	}
-	if (n)
+	if (n > 1) /* qsort(NULL, 0, ...) is undefined: empty directories */
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		struct stat st;

@@ -144,3 +144,50 @@ new_project() {
 count_containers() {
 	docker_cli ps -a -q | wc -l
 }
+
+# ---- git helpers (hooks tests) ----
+
+# git_setup: an identity and quiet defaults in the test's own HOME. It also moves to $T and stops git's
+# repository discovery there, so a git command that forgets -C can never touch the source tree (ctest
+# runs tests inside the build directory, inside the aishell checkout).
+git_setup() {
+	cd "$T"
+	GIT_CEILING_DIRECTORIES=$T
+	export GIT_CEILING_DIRECTORIES
+	git config --global user.name aishell-test
+	git config --global user.email test@example.invalid
+	git config --global init.defaultBranch main
+	git config --global advice.detachedHead false
+	unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+}
+
+# ext_dockerfile TEXT: write $P/.aishell/Dockerfile FROM this test's base.
+ext_dockerfile() {
+	mkdir -p "$P/.aishell"
+	printf 'FROM %s:base\nRUN echo %s > /ext\n' "$REPO" "$1" >"$P/.aishell/Dockerfile"
+}
+
+# new_git_project NAME: a repository in $P with .aishell/Dockerfile ("one") committed on main.
+new_git_project() {
+	new_project "$1"
+	git -C "$P" init -q
+	ext_dockerfile one
+	echo readme >"$P/README"
+	git -C "$P" add -A
+	git -C "$P" commit -qm one
+}
+
+# commit_branch BRANCH FROM TEXT: branch BRANCH off FROM with the ext Dockerfile saying TEXT
+# (or, with TEXT "-", only a README change).
+commit_branch() {
+	git -C "$P" checkout -q -b "$1" "$2"
+	if [ "$3" = - ]; then echo "$1" >>"$P/README"; else ext_dockerfile "$3"; fi
+	git -C "$P" commit -qam "$1"
+}
+
+# render_shim BIN: the shim text install writes, from the template file.
+render_shim() {
+	q=$(printf '%s' "$1" | sed "s/'/'\\\\''/g")
+	Q=$q awk '{ i = index($0, "@AISHELL_BIN@"); if (i) $0 = substr($0, 1, i - 1) ENVIRON["Q"] substr($0, i + 13); print }' \
+		"$AIS_SRC/hooks/shim.sh"
+}

@@ -1,0 +1,342 @@
+/*
+ * repo.c - the repository side of the hooks, through libgit2: discovery,
+ * the hooks directory, aishell.hooks.mode, worktrees and tree diffs.
+ */
+#include "hooks.h"
+
+#include "error.h"
+
+#include <git2.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int git_fail(int code, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return ais_error_set(code, AIS_ERROR_CONFIG, "%s: %s", what,
+			     e && e->message ? e->message : "libgit2 error");
+}
+
+int ais_hooks_git_init(void)
+{
+	/* libgit2 1.5 does not know extensions.worktreeConfig and would
+	 * refuse such repositories; we only read shared config, so allow it. */
+	static const char *ext[] = { "worktreeconfig" };
+
+	if (git_libgit2_init() < 0)
+		return git_fail(AIS_ERROR, "cannot initialise libgit2");
+	git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, ext, (size_t)1);
+	return 0;
+}
+
+void ais_hooks_git_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
+
+static void strip_slashes(ais_buf *b)
+{
+	while (b->size > 1 && b->ptr[b->size - 1] == '/')
+		b->ptr[--b->size] = '\0';
+}
+
+int ais_hooks_resolve_dir(ais_buf *out, const char *hooks_path,
+			  const char *workdir, const char *gitdir,
+			  const char *commondir, const char *home)
+{
+	const char *rest;
+	int error;
+
+	ais_buf_clear(out);
+	if (!hooks_path || !*hooks_path) {
+		if ((error = ais_buf_puts(out, commondir)) < 0)
+			return error;
+		strip_slashes(out);
+		if ((error = ais_buf_puts(out, "/hooks")) < 0)
+			return error;
+		return 0;
+	}
+	if (hooks_path[0] == '~') {
+		rest = strchr(hooks_path, '/');
+		if (!rest)
+			rest = hooks_path + strlen(hooks_path);
+		if (rest == hooks_path + 1) {
+			if (!home || !*home)
+				return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+						     "cannot expand '%s': no home directory",
+						     hooks_path);
+			error = ais_buf_puts(out, home);
+		} else {
+			char user[256];
+			struct passwd *pw;
+
+			snprintf(user, sizeof(user), "%.*s",
+				 (int)(rest - hooks_path - 1), hooks_path + 1);
+			pw = getpwnam(user);
+			if (!pw)
+				return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+						     "cannot expand '%s': no user '%s'",
+						     hooks_path, user);
+			error = ais_buf_puts(out, pw->pw_dir);
+		}
+		if (error < 0)
+			return error;
+		strip_slashes(out);
+		if (*rest && (error = ais_buf_puts(out, rest)) < 0)
+			return error;
+	} else if (hooks_path[0] == '/') {
+		if ((error = ais_buf_puts(out, hooks_path)) < 0)
+			return error;
+	} else {
+		const char *base = workdir && *workdir ? workdir : gitdir;
+
+		if ((error = ais_buf_puts(out, base)) < 0)
+			return error;
+		strip_slashes(out);
+		if ((error = ais_buf_printf(out, "/%s", hooks_path)) < 0)
+			return error;
+	}
+	strip_slashes(out);
+	return 0;
+}
+
+static void copy_dir(char *dst, size_t len, const char *src)
+{
+	size_t n;
+
+	snprintf(dst, len, "%s", src ? src : "");
+	n = strlen(dst);
+	while (n > 1 && dst[n - 1] == '/')
+		dst[--n] = '\0';
+}
+
+int ais_hooks_repo_open(ais_hooks_repo *out, const char *start,
+			const char *home)
+{
+	git_config *cfg = NULL;
+	git_buf value = GIT_BUF_INIT;
+	ais_buf dir = AIS_BUF_INIT;
+	int error = 0, rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = git_repository_open_ext(&out->git, start, 0, NULL);
+	if (rc == GIT_ENOTFOUND) {
+		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
+				      "not in a git repository: '%s'", start);
+		goto done;
+	}
+	if (rc < 0) {
+		error = git_fail(AIS_ERROR, "cannot open the git repository");
+		goto done;
+	}
+	copy_dir(out->workdir, sizeof(out->workdir),
+		 git_repository_workdir(out->git));
+	copy_dir(out->gitdir, sizeof(out->gitdir), git_repository_path(out->git));
+	copy_dir(out->commondir, sizeof(out->commondir),
+		 git_repository_commondir(out->git));
+	if (git_repository_config_snapshot(&cfg, out->git) < 0) {
+		error = git_fail(AIS_ERROR, "cannot read the git config");
+		goto done;
+	}
+	rc = git_config_get_string_buf(&value, cfg, "core.hooksPath");
+	if (rc == 0)
+		snprintf(out->hooks_path, sizeof(out->hooks_path), "%s", value.ptr);
+	else if (rc != GIT_ENOTFOUND) {
+		error = git_fail(AIS_ERROR, "cannot read core.hooksPath");
+		goto done;
+	}
+	git_buf_dispose(&value);
+	git_error_clear();
+
+	out->mode = AIS_HOOKS_MODE_WARN;
+	rc = git_config_get_string_buf(&value, cfg, AIS_HOOKS_MODE_KEY);
+	if (rc == 0) {
+		out->mode_set = true;
+		snprintf(out->mode_value, sizeof(out->mode_value), "%s", value.ptr);
+		out->mode_valid = ais_hooks_mode_parse(&out->mode, value.ptr) == 0;
+		if (!out->mode_valid) {
+			out->mode = AIS_HOOKS_MODE_WARN;
+			ais_error_clear();
+		}
+	}
+	git_error_clear();
+
+	if ((error = ais_hooks_resolve_dir(&dir, NULL, NULL, NULL,
+					   out->commondir, home)) < 0)
+		goto done;
+	snprintf(out->default_dir, sizeof(out->default_dir), "%s", dir.ptr);
+	if ((error = ais_hooks_resolve_dir(&dir, out->hooks_path, out->workdir,
+					   out->gitdir, out->commondir,
+					   home)) < 0)
+		goto done;
+	snprintf(out->hooks_dir, sizeof(out->hooks_dir), "%s", dir.ptr);
+done:
+	git_buf_dispose(&value);
+	git_config_free(cfg);
+	ais_buf_dispose(&dir);
+	if (error < 0) {
+		git_repository_free(out->git);
+		out->git = NULL;
+	}
+	return error;
+}
+
+void ais_hooks_repo_close(ais_hooks_repo *repo)
+{
+	git_repository_free(repo->git);
+	repo->git = NULL;
+}
+
+int ais_hooks_repo_set_mode(ais_hooks_repo *repo, ais_hooks_mode mode)
+{
+	git_config *cfg = NULL, *local = NULL;
+	int error = 0;
+
+	if (git_repository_config(&cfg, repo->git) < 0 ||
+	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0 ||
+	    git_config_set_string(local, AIS_HOOKS_MODE_KEY,
+				  ais_hooks_mode_name(mode)) < 0) {
+		error = git_fail(AIS_ERROR, "cannot set " AIS_HOOKS_MODE_KEY);
+		goto done;
+	}
+	repo->mode = mode;
+	repo->mode_set = repo->mode_valid = true;
+	snprintf(repo->mode_value, sizeof(repo->mode_value), "%s",
+		 ais_hooks_mode_name(mode));
+done:
+	git_config_free(local);
+	git_config_free(cfg);
+	return error;
+}
+
+static bool under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	return n > 0 && !strncmp(path, root, n) &&
+	       (path[n] == '/' || path[n] == '\0');
+}
+
+bool ais_hooks_repo_path_in_worktree(ais_buf *worktree, ais_hooks_repo *repo,
+				     const char *path)
+{
+	git_strarray names = { 0 };
+	git_repository *main = NULL;
+	const char *root;
+	bool found = false;
+	size_t i;
+
+	ais_buf_clear(worktree);
+	/* The main worktree: open the common dir's repository. */
+	if (git_repository_open_ext(&main, repo->commondir,
+				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
+	    (root = git_repository_workdir(main)) && under(path, root)) {
+		ais_buf_puts(worktree, root);
+		found = true;
+		goto done;
+	}
+	if (repo->workdir[0] && under(path, repo->workdir)) {
+		ais_buf_puts(worktree, repo->workdir);
+		found = true;
+		goto done;
+	}
+	if (git_worktree_list(&names, repo->git) < 0)
+		goto done;
+	for (i = 0; i < names.count && !found; i++) {
+		git_worktree *wt = NULL;
+
+		if (git_worktree_lookup(&wt, repo->git, names.strings[i]) == 0 &&
+		    (root = git_worktree_path(wt)) && under(path, root)) {
+			ais_buf_puts(worktree, root);
+			found = true;
+		}
+		git_worktree_free(wt);
+	}
+done:
+	git_strarray_dispose(&names);
+	git_repository_free(main);
+	git_error_clear();
+	return found;
+}
+
+int ais_hooks_repo_resolve(ais_buf *out, ais_hooks_repo *repo, const char *spec)
+{
+	git_object *obj = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error = 0;
+
+	ais_buf_clear(out);
+	if (git_revparse_single(&obj, repo->git, spec) < 0) {
+		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
+				      "no such revision: '%s'", spec);
+		goto done;
+	}
+	git_oid_tostr(hex, sizeof(hex), git_object_id(obj));
+	error = ais_buf_puts(out, hex);
+done:
+	git_object_free(obj);
+	git_error_clear();
+	return error;
+}
+
+static int tree_of(git_tree **out, git_repository *git, const char *spec)
+{
+	git_object *obj = NULL;
+	int error = 0;
+
+	*out = NULL;
+	/* Nothing, or git's all-zero id (clone, worktree add): the empty tree. */
+	if (!spec || !*spec || spec[strspn(spec, "0")] == '\0')
+		return 0;
+	if (git_revparse_single(&obj, git, spec) < 0 ||
+	    git_object_peel((git_object **)out, obj, GIT_OBJECT_TREE) < 0)
+		error = git_fail(AIS_ENOTFOUND, "cannot read the tree of a commit");
+	git_object_free(obj);
+	return error;
+}
+
+int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
+			   const char *old, const char *new, size_t max)
+{
+	static char *paths[] = { ".aishell/", ".sandbox/" };
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	size_t i, n;
+	int error;
+
+	ais_buf_clear(out);
+	*total = 0;
+	if ((error = tree_of(&a, repo->git, old)) < 0 ||
+	    (error = tree_of(&b, repo->git, new)) < 0)
+		goto done;
+	opts.pathspec.strings = paths;
+	opts.pathspec.count = 2;
+	if (git_diff_tree_to_tree(&diff, repo->git, a, b, &opts) < 0) {
+		error = git_fail(AIS_ERROR, "cannot diff the trees");
+		goto done;
+	}
+	n = git_diff_num_deltas(diff);
+	*total = n;
+	for (i = 0; i < n && i < max; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		char st = d->status == GIT_DELTA_ADDED ? 'A'
+			: d->status == GIT_DELTA_DELETED ? 'D' : 'M';
+
+		if ((error = ais_buf_printf(out, "%c %s\n", st,
+					    d->new_file.path ? d->new_file.path
+							     : d->old_file.path)) < 0)
+			goto done;
+	}
+done:
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	git_error_clear();
+	return error;
+}
