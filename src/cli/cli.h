@@ -102,6 +102,10 @@ int cmd_ensure(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_devcontainer(int argc, char **argv);
+
+/* Is there a devcontainer.json that aishell generated for the project and
+ * that regenerating would change?  Prints nothing but errors. */
+bool cli_devcontainer_stale(const char *project_dir);
 int cmd_hooks(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -282,6 +282,31 @@ done:
 	return rc;
 }
 
+bool cli_devcontainer_stale(const char *project_dir)
+{
+	gen_opts g = { .dir = project_dir, .check = true };
+	ais_buf path = AIS_BUF_INIT, text = AIS_BUF_INIT;
+	cJSON *json = NULL;
+	int quiet = cli.quiet, rc = CLI_EXIT_OK;
+
+	/* Only a file aishell generated; a missing or foreign one is the
+	 * user's business, and saying so is `devcontainer generate`'s job. */
+	if (ais_buf_printf(&path, "%s/.devcontainer/devcontainer.json", project_dir) < 0 ||
+	    ais_buf_read_file(&text, path.ptr) < 0 ||
+	    ais_jsonc_parse(&json, ais_buf_cstr(&text), text.size, path.ptr) < 0 ||
+	    !ais_devcontainer_is_ours(json))
+		goto done;
+	cli.quiet = 1;
+	rc = generate(&g);
+	cli.quiet = quiet;
+done:
+	ais_error_clear();
+	cJSON_Delete(json);
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&text);
+	return rc == CLI_EXIT_STALE;
+}
+
 int cmd_devcontainer(int argc, char **argv)
 {
 	static const struct option longopts[] = {

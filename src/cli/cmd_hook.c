@@ -57,6 +57,7 @@ typedef struct {
 	ais_hook_args args;
 	char root[4096];            /* worktree root (the hook's cwd) */
 	char fix[4200];             /* the command that fixes it */
+	char fix_devcontainer[4300];
 	char old[65], new[65];      /* the range compared */
 	ais_buf changes;            /* "A path\n" lines */
 	size_t nchanges;
@@ -78,6 +79,8 @@ static void set_fix(hook_run *run, const char *prefix)
 
 	if (!prefix || !*prefix) {
 		snprintf(run->fix, sizeof(run->fix), "aishell ensure");
+		snprintf(run->fix_devcontainer, sizeof(run->fix_devcontainer),
+			 "aishell devcontainer generate");
 		return;
 	}
 	if (needs_quote(run->root))
@@ -86,6 +89,8 @@ static void set_fix(hook_run *run, const char *prefix)
 		ais_buf_puts(&q, run->root);
 	snprintf(run->fix, sizeof(run->fix), "aishell ensure -C %s",
 		 ais_buf_cstr(&q));
+	snprintf(run->fix_devcontainer, sizeof(run->fix_devcontainer),
+		 "aishell devcontainer generate -C %s", ais_buf_cstr(&q));
 	ais_buf_dispose(&q);
 }
 
@@ -346,6 +351,9 @@ static int run_hook(hook_run *run, const char *prefix)
 	ctx_open = true;
 	if (error == 0)
 		error = ais_chain_check(&ctx.chain, ctx.docker);
+	if (error == 0 && cli_devcontainer_stale(ctx.project_dir))
+		cli_note(".devcontainer/devcontainer.json is out of date; run '%s'",
+			 run->fix_devcontainer);
 	if (error == 0 && ais_chain_fresh(&ctx.chain))
 		goto done;
 

@@ -1,0 +1,37 @@
+#!/bin/sh
+# warn mode also reports a generated devcontainer.json that a checkout made
+# out of date (config.yaml changed); a current or foreign file: silent.
+. "$(dirname "$0")/lib.sh"
+git_setup
+make_foundation one
+new_git_project dc
+printf 'env:\n  FOO: one\n' >"$P/.aishell/config.yaml"
+cd "$P"
+expect_rc 0 ais devcontainer generate -q
+git add -A
+git commit -qm "config and devcontainer.json"
+git checkout -q -b cfg
+printf 'env:\n  FOO: two\n' >"$P/.aishell/config.yaml"
+git commit -qam "config changed"
+git checkout -q main
+expect_rc 0 ais ensure -q
+expect_rc 0 ais hooks install
+
+# The config changed, the image did not: exactly the devcontainer line.
+expect_rc 0 git checkout -q cfg
+expect_in "$T/err" "aishell: .devcontainer/devcontainer.json is out of date; run 'aishell devcontainer generate'"
+expect_eq "$(grep -c aishell "$T/err")" 1 "one line"
+expect_rc 4 ais devcontainer generate --check
+# Back on main the committed file is current again: silent.
+expect_rc 0 git checkout -q main
+expect_eq "$(cat "$T/err")" "" "current devcontainer.json"
+
+# A devcontainer.json aishell did not generate is not ours to judge.
+printf '{"image": "something-else"}\n' >"$P/.devcontainer/devcontainer.json"
+git commit -qam "foreign devcontainer.json"
+git checkout -q -b cfg2
+printf 'env:\n  FOO: three\n' >"$P/.aishell/config.yaml"
+git commit -qam "config again"
+git checkout -q main
+expect_rc 0 git checkout -q cfg2
+expect_not_in "$T/err" "devcontainer.json"
