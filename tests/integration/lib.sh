@@ -15,13 +15,15 @@ T=$(cd "$T" && pwd -P)
 REPO="aistest-$(printf '%s' "$TEST_NAME-$$" | sha256sum | cut -c1-8)"
 export AISHELL_IMAGE_REPO="$REPO"
 export HOME="$T/home"
-unset XDG_STATE_HOME DOCKER_CONTEXT
+unset XDG_STATE_HOME XDG_CACHE_HOME XDG_CONFIG_HOME DOCKER_CONTEXT DOCKER_CONFIG AISHELL_BUILDER \
+	AISHELL_TIMEOUT AISHELL_CONNECT_TIMEOUT AISHELL_BUILD_TIMEOUT AISHELL_BIN AISHELL_HOOKS
 export DOCKER_BUILDKIT=0
 mkdir -p "$HOME"
 
 docker_cli() { command docker "$@"; }
 
 if ! docker_cli version >/dev/null 2>&1; then
+	rm -rf "$T"
 	echo "$TEST_NAME: no Docker engine reachable at ${DOCKER_HOST:-unix:///var/run/docker.sock}; run tests/run.sh, which starts one" >&2
 	exit 1
 fi
