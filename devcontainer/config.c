@@ -814,3 +814,8 @@ done:
 	ais_config_free(p);
 	return error;
 }
+
+const char *ais_config_libyaml_version(void)
+{
+	return yaml_get_version_string();
+}

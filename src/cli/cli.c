@@ -17,10 +17,15 @@
 cli_global cli;
 volatile sig_atomic_t cli_interrupted;
 
-static void cli_vprint(const char *prefix, const char *fmt, va_list ap)
+/* `color` is an SGR colour for the prefix when colour is on ("31" red). */
+static void cli_vprint(const char *prefix, const char *color, const char *fmt,
+		       va_list ap)
 {
 	cli_progress_end();
-	fprintf(stderr, "aishell: %s", prefix);
+	if (cli.color && color && *prefix)
+		fprintf(stderr, "aishell: \033[%sm%s\033[0m", color, prefix);
+	else
+		fprintf(stderr, "aishell: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -30,7 +35,7 @@ void cli_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cli_vprint("error: ", fmt, ap);
+	cli_vprint("error: ", "1;31", fmt, ap);
 	va_end(ap);
 }
 
@@ -41,7 +46,7 @@ void cli_warn(const char *fmt, ...)
 	if (cli.quiet)
 		return;
 	va_start(ap, fmt);
-	cli_vprint("warning: ", fmt, ap);
+	cli_vprint("warning: ", "33", fmt, ap);
 	va_end(ap);
 }
 
@@ -52,7 +57,7 @@ void cli_note(const char *fmt, ...)
 	if (cli.quiet)
 		return;
 	va_start(ap, fmt);
-	cli_vprint("", fmt, ap);
+	cli_vprint("", NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -388,8 +393,9 @@ int cli_context_try_open(cli_context *ctx, const char *dir, bool force)
 int cli_context_open(cli_context *ctx, const char *dir, bool force)
 {
 	bool usage = false;
+	int error = context_open(ctx, dir, force, &usage);
 
-	return context_report(context_open(ctx, dir, force, &usage), usage);
+	return context_report(error, usage);
 }
 
 int cli_engine_open(cli_context *ctx)

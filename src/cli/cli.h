@@ -31,6 +31,7 @@ typedef struct {
 	int quiet;       /* -q: errors only */
 	int verbose;     /* -v: full build log */
 	bool tty;        /* stderr is a terminal: live progress line */
+	bool color;      /* colour the error/warning prefixes (a terminal, no NO_COLOR) */
 	bool line_open;  /* a live progress line is on screen */
 } cli_global;
 

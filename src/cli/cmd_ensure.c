@@ -10,7 +10,7 @@
 
 static const char ensure_usage[] =
 	"usage: aishell ensure [-C DIR] [--force] [--check] [--json] [-q] [-v]\n"
-	"                      [--recreate-on-change] [--expect-image TAG]\n"
+	"                      [--no-progress] [--recreate-on-change] [--expect-image TAG]\n"
 	"\n"
 	"Make the project's images fresh: <repo>:base (a tag of <repo>:foundation,\n"
 	"or a build of ~/.aishell/Dockerfile) and, when the project has\n"
@@ -22,6 +22,7 @@ static const char ensure_usage[] =
 	"  --json       print the result as JSON on stdout\n"
 	"  -q, --quiet  print nothing but errors\n"
 	"  -v, --verbose  print the full build log\n"
+	"  --no-progress  no live progress line on a terminal; plain lines instead\n"
 	"  --recreate-on-change  remove the project's dev container when it runs an\n"
 	"               image the tag no longer names (so 'devcontainer up' makes a\n"
 	"               new one); without it such a container is only reported\n"
@@ -126,6 +127,7 @@ int cmd_ensure(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "recreate-on-change", no_argument, NULL, 'R' },
 		{ "expect-image", required_argument, NULL, 'E' },
+		{ "no-progress", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	ais_build_result failed;
@@ -157,6 +159,10 @@ int cmd_ensure(int argc, char **argv)
 			break;
 		case 'R':
 			recreate = true;
+			break;
+		case 'P':
+			/* Plain lines, as when stderr is not a terminal. */
+			cli.tty = false;
 			break;
 		case 'E':
 			expect = optarg;

@@ -1,5 +1,13 @@
 #include "cli.h"
 
+#include "config.h"
+#include "context.h"
+#include "gitid.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <protobuf-c/protobuf-c.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -58,8 +66,21 @@ int cmd_help(int argc, char **argv)
 
 int cmd_version(int argc, char **argv)
 {
+	curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	const char *archive = ais_context_libarchive_version();
+	char git[32];
+
 	(void)argc;
 	(void)argv;
+	ais_gitid_libgit2_version(git, sizeof(git));
 	printf("aishell %s\n", AIS_VERSION);
+	printf("libcurl %s (%s)\n", curl->version,
+	       curl->ssl_version ? curl->ssl_version : "no TLS");
+	printf("cJSON %s\n", cJSON_Version());
+	printf("libarchive %s\n", archive ? archive + strlen("libarchive ")
+					    : "(cannot be loaded)");
+	printf("libyaml %s\n", ais_config_libyaml_version());
+	printf("libgit2 %s\n", git);
+	printf("protobuf-c %s\n", protobuf_c_version());
 	return CLI_EXIT_OK;
 }

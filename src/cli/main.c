@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,6 +60,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		name = "help";
 	cli.tty = isatty(STDERR_FILENO);
+	/* https://no-color.org: a set, non-empty NO_COLOR turns colour off. */
+	cli.color = cli.tty && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
+		    !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	install_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

@@ -46,7 +46,8 @@
 	X(archive_write_header) \
 	X(archive_write_new) \
 	X(archive_write_open2) \
-	X(archive_write_set_format_pax_restricted)
+	X(archive_write_set_format_pax_restricted) \
+	X(archive_version_string)
 
 #define LA_DECLARE(name) __typeof__(&name) name;
 static struct {
@@ -464,6 +465,15 @@ ssize_t ais_context_read(char *buf, size_t len, void *p)
 	memcpy(buf, ctx->out.ptr + ctx->out_off, avail);
 	ctx->out_off += avail;
 	return (ssize_t)avail;
+}
+
+const char *ais_context_libarchive_version(void)
+{
+	if (la_ready() < 0) {
+		ais_error_clear();
+		return NULL;
+	}
+	return la.archive_version_string();
 }
 
 size_t ais_context_entry_count(const ais_context *ctx)

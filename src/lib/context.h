@@ -51,4 +51,8 @@ const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i);
 
 void ais_context_free(ais_context *ctx);
 
+/* "libarchive 3.6.2 ..." of the library that will be loaded; NULL when it
+ * cannot be loaded. */
+const char *ais_context_libarchive_version(void);
+
 #endif

@@ -56,3 +56,19 @@ expect_rc 0 ais ensure -q
 # A no-op prints nothing either; --check -q stays silent too.
 expect_rc 0 ais ensure
 [ ! -s "$T/err" ] || { cat "$T/err" >&2; fail "no-op ensure printed something"; }
+
+# --no-progress: plain step lines even on a terminal.
+build noprogress
+script -qec "stty cols 100; AISHELL_BUILDER=legacy '$AISHELL' ensure --no-progress" "$T/tty.log" >/dev/null 2>&1 ||
+	fail "ensure --no-progress on a tty failed"
+expect_not_in "$T/tty.log" "$(printf '\033[K')"
+expect_in "$T/tty.log" "$EXT: Step 2/"
+
+# Colour: only the error/warning prefix, only on a terminal, never with NO_COLOR.
+script -qec "'$AISHELL' ensure -C /nonexistent-aishell-dir" "$T/tty.log" >/dev/null 2>&1 || true
+expect_in "$T/tty.log" "$(printf 'aishell: \033[1;31merror: \033[0m')cannot use project directory"
+script -qec "NO_COLOR=1 '$AISHELL' ensure -C /nonexistent-aishell-dir" "$T/tty.log" >/dev/null 2>&1 || true
+expect_in "$T/tty.log" "aishell: error: cannot use project directory"
+expect_not_in "$T/tty.log" "$(printf '\033[')"
+expect_rc 2 ais ensure -C /nonexistent-aishell-dir
+expect_not_in "$T/err" "$(printf '\033[')"
