@@ -139,7 +139,8 @@ static int generate(const gen_opts *g)
 	ais_gitid git = AIS_GITID_INIT;
 	ais_config *cfg = NULL;
 	cJSON *gen = NULL, *existing = NULL, *merged = NULL;
-	char project[PATH_MAX], lock_dir[PATH_MAX], *real;
+	char project[PATH_MAX], lock_dir[PATH_MAX + 16], state_dir[PATH_MAX],
+	     cache_dir[PATH_MAX], *real;
 	const char *repo, *home, *user;
 	struct passwd *pw = getpwuid(getuid());
 	bool have_old = false, ours = false, descends = false;
@@ -167,12 +168,19 @@ static int generate(const gen_opts *g)
 	}
 	user = env("USER") ? env("USER") : env("USERNAME") ? env("USERNAME")
 			   : pw ? pw->pw_name : "";
-	snprintf(lock_dir, sizeof(lock_dir), "%s/.local/state/aishell/locks", home);
+	cli_state_dir(state_dir, sizeof(state_dir), home);
+	snprintf(lock_dir, sizeof(lock_dir), "%s/locks", state_dir);
+	if (env("XDG_CACHE_HOME"))
+		snprintf(cache_dir, sizeof(cache_dir), "%s/aishell", env("XDG_CACHE_HOME"));
+	else
+		snprintf(cache_dir, sizeof(cache_dir), "%s/.cache/aishell", home);
 
 	copts.repo = repo;
 	copts.project_dir = project;
 	copts.home = home;
 	copts.lock_dir = lock_dir;
+	copts.state_dir = state_dir;
+	copts.cache_dir = cache_dir;
 	if ((error = ais_chain_init(&chain, &copts)) < 0 ||
 	    (error = ais_devcontainer_descends(&descends, &chain)) < 0 ||
 	    (error = ais_buf_printf(&gpath, "%s/config.yaml", chain.global_dir)) < 0 ||

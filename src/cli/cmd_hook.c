@@ -330,7 +330,7 @@ static int run_hook(hook_run *run, const char *prefix)
 	ais_build_result failed;
 	ais_hooks_mode mode;
 	cli_context ctx;
-	bool opened = false, ctx_open = false, git = false;
+	bool opened = false, ctx_open = false, git = false, dc_stale;
 	char why[1024];
 	int error;
 
@@ -351,10 +351,8 @@ static int run_hook(hook_run *run, const char *prefix)
 	ctx_open = true;
 	if (error == 0)
 		error = ais_chain_check(&ctx.chain, ctx.docker);
-	if (error == 0 && cli_devcontainer_stale(ctx.project_dir))
-		cli_note(".devcontainer/devcontainer.json is out of date; run '%s'",
-			 run->fix_devcontainer);
-	if (error == 0 && ais_chain_fresh(&ctx.chain))
+	dc_stale = error == 0 && cli_devcontainer_stale(ctx.project_dir);
+	if (error == 0 && ais_chain_fresh(&ctx.chain) && !dc_stale)
 		goto done;
 
 	if (error < 0)
@@ -362,6 +360,11 @@ static int run_hook(hook_run *run, const char *prefix)
 	git = true;
 	mode = read_mode(&repo, &opened);
 	if (mode == AIS_HOOKS_MODE_OFF)
+		goto done;
+	if (dc_stale)
+		cli_note(".devcontainer/devcontainer.json is out of date; run '%s'",
+			 run->fix_devcontainer);
+	if (error == 0 && ais_chain_fresh(&ctx.chain))
 		goto done;
 	if (error < 0) {
 		cli_warn("%s hook: cannot check the images: %s", run->name, why);

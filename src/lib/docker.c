@@ -77,7 +77,9 @@ static void docker_prepare(ais_docker *d, const char *url, long idle)
 	curl_easy_setopt(d->curl, CURLOPT_URL, url);
 	curl_easy_setopt(d->curl, CURLOPT_ERRORBUFFER, d->errbuf);
 	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, d->timeouts.connect);
+	/* libcurl reads 0 as its own 300 s default; 0 here means no limit. */
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT,
+			 d->timeouts.connect > 0 ? d->timeouts.connect : 86400L * 365);
 	if (idle > 0) {
 		curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_TIME, idle);

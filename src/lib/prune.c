@@ -130,8 +130,8 @@ static int prune_remove(ais_prune_item *item, ais_docker *d,
 	if (opts->dry_run)
 		return 0;
 	if (item->tag[0] &&
-	    (error = ais_lock_acquire(&lock, opts->lock_dir, item->tag, NULL,
-				      NULL, NULL)) < 0)
+	    (error = ais_lock_acquire(&lock, opts->lock_dir, item->tag,
+				      opts->cancel, NULL, NULL)) < 0)
 		return error;
 	if ((error = ais_buf_printf(&path, "/images/%s", ref)) < 0 ||
 	    (error = ais_docker_request(&status, &body, d, "DELETE", path.ptr,

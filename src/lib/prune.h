@@ -14,6 +14,7 @@
 
 #include "docker.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +40,7 @@ typedef struct {
 	const char *repo;
 	const char *lock_dir;  /* ext removal takes the tag's lock */
 	bool dry_run;
+	const volatile sig_atomic_t *cancel; /* stops a wait for a tag lock */
 } ais_prune_opts;
 
 int ais_prune(ais_prune_result *out, ais_docker *d, const ais_prune_opts *opts);

@@ -25,6 +25,12 @@ expect_rc 4 ais devcontainer generate --check
 # Back on main the committed file is current again: silent.
 expect_rc 0 git checkout -q main
 expect_eq "$(cat "$T/err")" "" "current devcontainer.json"
+# off: nothing, not even this.
+git config aishell.hooks.mode off
+expect_rc 0 git checkout -q cfg
+expect_eq "$(cat "$T/err")" "" "off mode"
+git config aishell.hooks.mode warn
+expect_rc 0 git checkout -q main
 
 # A devcontainer.json aishell did not generate is not ours to judge.
 printf '{"image": "something-else"}\n' >"$P/.devcontainer/devcontainer.json"
