@@ -48,6 +48,7 @@ static const char help_text[] =
 	"                      logs), inputs/ (build manifests)\n"
 	"  XDG_CACHE_HOME      the build-input stat cache under $XDG_CACHE_HOME/aishell\n"
 	"  AISHELL_HOOKS=0     the git hooks do nothing\n"
+	"  NO_COLOR            no colour in error and warning prefixes\n"
 	"  AISHELL_BIN         the aishell binary the git hooks run\n"
 	"\n"
 	"Exit codes:\n"

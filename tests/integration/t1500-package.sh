@@ -1,0 +1,55 @@
+#!/bin/sh
+# The Debian package (`cpack -G DEB`): its declared dependencies, its
+# contents, and -- installed with dpkg on the CI machine -- `aishell
+# --version` and `aishell hooks install` from it.
+. "$(dirname "$0")/lib.sh"
+
+B="$T/pkg"
+cmake -S "$AIS_SRC" -B "$B" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >"$T/cmake.log" 2>&1 ||
+	{ cat "$T/cmake.log" >&2; fail "configure failed"; }
+cmake --build "$B" -j2 >"$T/build.log" 2>&1 || { tail -20 "$T/build.log" >&2; fail "build failed"; }
+(cd "$B" && cpack -G DEB) >"$T/cpack.log" 2>&1 || { cat "$T/cpack.log" >&2; fail "cpack failed"; }
+deb=$(ls "$B"/aishell_*.deb)
+[ -f "$deb" ] || fail "no .deb"
+
+# Dependencies: every shared library the binary links, and libarchive,
+# which it opens with dlopen().
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "$depends" >"$T/depends"
+for lib in libc6 libcurl4 libcjson1 libarchive13 libyaml-0-2 libgit2-1.5 libprotobuf-c1 libssl3; do
+	expect_in "$T/depends" "$lib"
+done
+
+dpkg-deb -c "$deb" >"$T/contents"
+for f in ./usr/bin/aishell ./usr/share/man/man1/aishell.1 \
+	./usr/share/bash-completion/completions/aishell ./usr/share/zsh/vendor-completions/_aishell \
+	./usr/share/doc/aishell/README.md ./usr/share/doc/aishell/ARCHITECTURE.md; do
+	expect_in "$T/contents" "$f"
+done
+
+dpkg-deb -x "$deb" "$T/root"
+expect_rc 0 "$T/root/usr/bin/aishell" --version
+expect_in "$T/out" "aishell 0.1.0"
+expect_in "$T/out" "libarchive 3."
+
+# Installed for real, where that is safe: as root on CI, or when asked.
+if [ "$(id -u)" = 0 ] && { [ "${CI:-}" = true ] || [ -n "${AIS_TEST_DPKG:-}" ]; } &&
+	! dpkg -s aishell >/dev/null 2>&1; then
+	test_cleanup() { dpkg -P aishell >/dev/null 2>&1 || true; }
+	dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log" >&2; fail "dpkg -i failed"; }
+	expect_rc 0 /usr/bin/aishell --version
+	expect_in "$T/out" "aishell 0.1.0"
+	R="$T/repo"
+	git init -q "$R"
+	expect_rc 0 env -C "$R" /usr/bin/aishell hooks install
+	grep -q "/usr/bin/aishell" "$R/.git/hooks/post-checkout" || fail "the shim does not record /usr/bin/aishell"
+	expect_rc 0 env -C "$R" /usr/bin/aishell hooks status
+	expect_in "$T/out" "/usr/bin/aishell"
+	if command -v man >/dev/null; then
+		man -w aishell >/dev/null || fail "man cannot find aishell(1)"
+	fi
+	dpkg -P aishell >/dev/null
+	[ ! -e /usr/bin/aishell ] || fail "dpkg -P left /usr/bin/aishell"
+else
+	echo "t1500-package: not installing with dpkg here (needs root and CI=true or AIS_TEST_DPKG=1)"
+fi
