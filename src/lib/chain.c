@@ -603,8 +603,10 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d,
 				      chain->opts.cancel, chain->opts.on_event,
 				      chain->opts.payload)) < 0)
 		return error;
-	/* Someone may have done the work while we waited. */
-	if ((error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
+	/* Someone may have done the work while we waited, and the files may
+	 * have changed meanwhile: judge again from scratch. */
+	if ((error = chain_hash_dockerfiles(chain)) < 0 ||
+	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
 	    (error = inspect_optional(&base, d, chain->base.tag)) < 0)
 		goto done;
 	judge_foundation(chain, foundation);
@@ -671,7 +673,8 @@ static int chain_ensure_ext(ais_chain *chain, ais_docker *d,
 				      chain->opts.cancel, chain->opts.on_event,
 				      chain->opts.payload)) < 0)
 		return error;
-	if ((error = ais_docker_image_inspect(&base, d, chain->base.tag)) < 0 ||
+	if ((error = chain_hash_dockerfiles(chain)) < 0 ||
+	    (error = ais_docker_image_inspect(&base, d, chain->base.tag)) < 0 ||
 	    (error = inspect_optional(&ext, d, chain->ext.tag)) < 0)
 		goto done;
 	ais_chain_judge_ext(&chain->ext, chain, base, NULL, ext);

@@ -30,6 +30,7 @@ fi
 
 cleanup() {
 	rc=$?
+	set +e # best effort: an engine that is gone must not stop the clean-up
 	# a test that creates more than images (containers, ...) defines test_cleanup
 	if command -v test_cleanup >/dev/null 2>&1; then
 		test_cleanup >/dev/null 2>&1 || true
