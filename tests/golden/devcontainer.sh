@@ -51,7 +51,7 @@ rc=$?
 set -e
 
 h12=$(printf '%s' "$P" | sha256sum | cut -c1-12)
-ver=$("$AISHELL" --version | sed 's/^aishell //')
+ver=$("$AISHELL" --version | sed -n 's/^aishell //p')
 # placeholders: longest paths first
 norm() {
     sed -e "s|$BIN|@AISHELL@|g" -e "s|$P|@P@|g" -e "s|$HOME|@HOME@|g" -e "s|$T|@T@|g" \
