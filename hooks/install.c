@@ -4,6 +4,7 @@
 #include "hooks.h"
 
 #include "error.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -219,34 +220,6 @@ done:
 	return error;
 }
 
-static int mkdirs(const char *dir)
-{
-	ais_buf path = AIS_BUF_INIT;
-	char *p;
-	int error;
-
-	if ((error = ais_buf_puts(&path, dir)) < 0)
-		return error;
-	for (p = path.ptr + 1; ; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(path.ptr, 0755) < 0 && errno != EEXIST) {
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot create directory '%s'",
-						 path.ptr);
-			break;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	ais_buf_dispose(&path);
-	return error;
-}
-
 /* Write `text` to `path` atomically (temp file + rename), mode 0755. */
 static int write_shim(const char *path, const ais_buf *text)
 {
@@ -346,7 +319,7 @@ int ais_hooks_install(const char *dir, const char *bin, ais_event_cb on_event,
 			goto done;
 		}
 	}
-	if ((error = mkdirs(dir)) < 0 || (error = ais_hooks_render(&shim, bin)) < 0)
+	if ((error = ais_mkdirs(dir, 0755)) < 0 || (error = ais_hooks_render(&shim, bin)) < 0)
 		goto done;
 	for (i = 0; i < AIS_HOOKS_COUNT; i++) {
 		const char *name = ais_hooks_names[i];

@@ -5,6 +5,7 @@
 #include "hooks.h"
 
 #include "error.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,34 +162,6 @@ void ais_hooks_scrub_env(void)
 
 /* ---- background builds -------------------------------------------------- */
 
-static int mkdirs(const char *dir)
-{
-	ais_buf path = AIS_BUF_INIT;
-	char *p;
-	int error;
-
-	if ((error = ais_buf_puts(&path, dir)) < 0)
-		return error;
-	for (p = path.ptr + 1; ; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot create directory '%s'",
-						 path.ptr);
-			break;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	ais_buf_dispose(&path);
-	return error;
-}
-
 static int bg_path(char *dst, size_t len, const char *dir, const char *key,
 		   const char *suffix)
 {
@@ -244,7 +217,7 @@ int ais_hooks_bg_request(const ais_hooks_bg *bg, char *const argv[])
 	pid_t pid;
 	int error, status;
 
-	if ((error = mkdirs(bg->dir)) < 0 || (error = touch(bg->pending)) < 0)
+	if ((error = ais_mkdirs(bg->dir, 0700)) < 0 || (error = touch(bg->pending)) < 0)
 		return error;
 	pid = fork();
 	if (pid < 0)
@@ -345,7 +318,7 @@ int ais_hooks_bg_work(const ais_hooks_bg *bg, unsigned debounce_ms,
 	int lock = -1, log, error = 0;
 
 again:
-	if ((error = mkdirs(bg->dir)) < 0)
+	if ((error = ais_mkdirs(bg->dir, 0700)) < 0)
 		goto done;
 	lock = open(bg->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock < 0) {

@@ -4,6 +4,7 @@
 #include "context.h"
 #include "error.h"
 #include "inputs.h"
+#include "fsutil.h"
 #include "lock.h"
 
 #include <errno.h>
@@ -343,7 +344,7 @@ static void manifest_save(const ais_chain *chain, const build_plan *plan,
 			       chain->opts.cache_dir) < 0)
 		goto done;
 	ais_buf_printf(&path, "%s/inputs", chain->opts.state_dir);
-	if (ais_mkdirs(path.ptr) < 0)
+	if (ais_mkdirs(path.ptr, 0700) < 0)
 		goto done;
 	ais_buf_clear(&path);
 	manifest_path(&path, chain, id);

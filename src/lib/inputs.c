@@ -4,6 +4,7 @@
 #include "dockerfile.h"
 #include "dockerignore.h"
 #include "error.h"
+#include "fsutil.h"
 #include "lock.h"
 
 #include <errno.h>
@@ -394,7 +395,7 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 		fresh.dirty = true;
 	error = ais_hash_h12(out->hash, ais_buf_cstr(&out->manifest),
 			     out->manifest.size);
-	if (error == 0 && cache_dir && ais_mkdirs(cache_dir) == 0)
+	if (error == 0 && cache_dir && ais_mkdirs(cache_dir, 0700) == 0)
 		cache_save(&old, &fresh);
 	ais_error_clear();
 done:

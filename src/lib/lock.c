@@ -2,6 +2,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,33 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int ais_mkdirs(const char *dir)
-{
-	ais_buf path = AIS_BUF_INIT;
-	char *p;
-	int error = 0;
-
-	if ((error = ais_buf_puts(&path, dir)) < 0)
-		return error;
-	for (p = path.ptr + 1; ; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(path.ptr, 0700) < 0 && errno != EEXIST) {
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot create directory '%s'",
-						 path.ptr);
-			break;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	ais_buf_dispose(&path);
-	return error;
-}
 
 int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,
 		     const volatile sig_atomic_t *cancel, ais_event_cb on_event,
@@ -49,7 +23,7 @@ int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,
 	int waited = 0;
 
 	lock->fd = -1;
-	if ((error = ais_mkdirs(dir)) < 0 ||
+	if ((error = ais_mkdirs(dir, 0700)) < 0 ||
 	    (error = ais_buf_printf(&path, "%s/", dir)) < 0)
 		goto done;
 	/* Tags hold ':' and may hold '/': keep the name one path component. */

@@ -29,7 +29,4 @@ int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,
 
 void ais_lock_release(ais_lock *lock);
 
-/* mkdir -p with mode 0700 for what it creates. */
-int ais_mkdirs(const char *dir);
-
 #endif
