@@ -19,6 +19,9 @@ volatile sig_atomic_t cli_interrupted;
 
 /* `color` is an SGR colour for the prefix when colour is on ("31" red). */
 static void cli_vprint(const char *prefix, const char *color, const char *fmt,
+		       va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void cli_vprint(const char *prefix, const char *color, const char *fmt,
 		       va_list ap)
 {
 	cli_progress_end();

@@ -25,7 +25,8 @@ int ais_buf_puts(ais_buf *buf, const char *s);
 int ais_buf_putc(ais_buf *buf, char c);
 int ais_buf_printf(ais_buf *buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int ais_buf_vprintf(ais_buf *buf, const char *fmt, va_list ap);
+int ais_buf_vprintf(ais_buf *buf, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 int ais_buf_sets(ais_buf *buf, const char *s);
 
 /* Drop the first `n` bytes, keeping the rest. */

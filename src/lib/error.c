@@ -7,6 +7,9 @@
 static _Thread_local ais_error last_error;
 
 static void error_vset(int code, ais_error_class klass, const char *fmt,
+		       va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void error_vset(int code, ais_error_class klass, const char *fmt,
 		       va_list ap)
 {
 	last_error.code = code;
