@@ -2,7 +2,8 @@
 # tests/run.sh: the test command of aishell. Works from any directory.
 #
 #   tests/run.sh           build build/ and build-asan/ (ASan+UBSan), start an engine, run all tests in both,
-#                          then the unit tests under valgrind and each fuzz target for AIS_FUZZ_SECONDS (15)
+#                          then the unit tests under valgrind and each fuzz target on AIS_FUZZ_RUNS (30000)
+#                          inputs from a fixed seed (repeatable; tests/fuzz/run.sh SECONDS fuzzes longer)
 #   tests/run.sh --quick   only the build/ tree
 #   tests/run.sh --unit    only unit tests (ctest -L unit); no engine needed
 #
@@ -136,8 +137,8 @@ if [ "$quick" = 0 ] && [ "${status[build]:-}" = pass ]; then
         failed=1
     fi
     if [ "$unit" = 0 ]; then
-        echo "== fuzz: ${AIS_FUZZ_SECONDS:-15}s per target" >&2
-        if bash tests/fuzz/run.sh "${AIS_FUZZ_SECONDS:-15}" >&2; then
+        echo "== fuzz: ${AIS_FUZZ_RUNS:-30000} inputs per target, fixed seed" >&2
+        if bash tests/fuzz/run.sh --runs "${AIS_FUZZ_RUNS:-30000}" >&2; then
             extra="$extra fuzz: pass;"
         else
             extra="$extra fuzz: FAIL;"

@@ -691,7 +691,10 @@ static void build_message(build_state *st, const char *text, size_t len)
 			m = v;
 		ais_buf_sets(&st->error, cJSON_IsString(m) ? m->valuestring
 							 : "unknown build error");
-		if (cJSON_IsNumber(code))
+		/* An exit code; anything else (found by fuzz_stream: 3e46) is
+		 * not one, and must not be cast. */
+		if (cJSON_IsNumber(code) && code->valuedouble >= 0 &&
+		    code->valuedouble <= 255)
 			st->res->exit_code = (long)code->valuedouble;
 	}
 	cJSON_Delete(msg);

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh [SECONDS]: build the libFuzzer targets with clang
-# (ASan+UBSan) in build-fuzz/ and run each for SECONDS (default 60), starting
-# from the seed corpus in tests/fuzz/corpus/<target>/ (copied, so the
-# repository is not written).  A crash stops the run with exit 1 and leaves
-# the input in build-fuzz/crashes/; make it a regression test.
+# tests/fuzz/run.sh [SECONDS | --runs N]: build the libFuzzer targets with
+# clang (ASan+UBSan) in build-fuzz/ and run each for SECONDS (default 60), or
+# for exactly N inputs from a fixed seed (repeatable: what the test command
+# runs), starting from the seed corpus in tests/fuzz/corpus/<target>/
+# (copied, so the repository is not written).  A crash stops the run with
+# exit 1 and leaves the input in build-fuzz/crashes/; make it a regression
+# test and add the input to the corpus.
 set -euo pipefail
 
-seconds=${1:-60}
+if [ "${1:-}" = --runs ]; then
+	limit="-runs=${2:?--runs needs a number} -seed=1"
+	what="${2} inputs (seed 1)"
+else
+	limit="-max_total_time=${1:-60}"
+	what="${1:-60}s"
+fi
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$root"
 command -v clang >/dev/null || {
@@ -23,9 +31,9 @@ for src in tests/fuzz/fuzz_*.c; do
 	target=${name#fuzz_}
 	corpus=$(mktemp -d)
 	[ -d "tests/fuzz/corpus/$target" ] && cp -r "tests/fuzz/corpus/$target/." "$corpus/"
-	echo "== $name: ${seconds}s"
+	echo "== $name: $what"
 	if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		"build-fuzz/tests/fuzz/$name" -max_total_time="$seconds" -max_len=65536 \
+		"build-fuzz/tests/fuzz/$name" $limit -max_len=65536 \
 		-artifact_prefix="build-fuzz/crashes/$name-" -print_final_stats=1 "$corpus" \
 		>"build-fuzz/$name.log" 2>&1; then
 		tail -40 "build-fuzz/$name.log" >&2
@@ -35,5 +43,5 @@ for src in tests/fuzz/fuzz_*.c; do
 	rm -rf "$corpus"
 done
 rm -f /tmp/ais-fuzz-global-*.yaml /tmp/ais-fuzz-project-*.yaml
-if [ "$failed" = 0 ]; then echo "fuzz: all targets ran ${seconds}s without a crash"; fi
+if [ "$failed" = 0 ]; then echo "fuzz: all targets ran $what without a crash"; fi
 exit "$failed"

@@ -67,6 +67,20 @@ TEST(stream_garbage_is_kept_as_output_and_no_id_fails)
 	ais_build_result_dispose(&res);
 }
 
+/* Found by fuzz_stream: a code too large for a long. */
+TEST(stream_error_code_out_of_range)
+{
+	static const char text[] =
+		"{\"errorDetail\":{\"code\":3e46,\"message\":\"m\"},\"error\":\"m\"}\n"
+		"{\"errorDetail\":{\"code\":-1,\"message\":\"m\"}}\n";
+	ais_build_result res;
+
+	ais_build_result_init(&res);
+	CHECK_INT(ais_docker__parse_build_stream(&res, text, sizeof(text) - 1, 0), AIS_EBUILD);
+	CHECK_INT(res.exit_code, 0);
+	ais_build_result_dispose(&res);
+}
+
 TEST(stream_buildkit_image_id)
 {
 	static const char text[] =
