@@ -203,7 +203,7 @@ void cli_on_event(const ais_event *ev, void *payload)
 
 /* ---- context --------------------------------------------------------- */
 
-static const char *env(const char *name)
+const char *cli_env(const char *name)
 {
 	const char *v = getenv(name);
 
@@ -228,7 +228,7 @@ bool cli_valid_repo(const char *repo)
 
 const char *cli_home(void)
 {
-	const char *home = env("HOME");
+	const char *home = cli_env("HOME");
 
 	if (!home) {
 		struct passwd *pw = getpwuid(getuid());
@@ -240,7 +240,7 @@ const char *cli_home(void)
 
 void cli_state_dir(char *out, size_t len, const char *home)
 {
-	const char *state = env("XDG_STATE_HOME");
+	const char *state = cli_env("XDG_STATE_HOME");
 
 	if (state)
 		snprintf(out, len, "%s/aishell", state);
@@ -261,7 +261,7 @@ static int context_common(cli_context *ctx, bool *usage)
 	const char *home;
 
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
+	ctx->repo = cli_env("AISHELL_IMAGE_REPO") ? cli_env("AISHELL_IMAGE_REPO") : "aishell";
 	if (!cli_valid_repo(ctx->repo)) {
 		*usage = true;
 		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
@@ -275,9 +275,9 @@ static int context_common(cli_context *ctx, bool *usage)
 	snprintf(ctx->home, sizeof(ctx->home), "%s", home);
 	cli_state_dir(ctx->state_dir, sizeof(ctx->state_dir), home);
 	snprintf(ctx->lock_dir, sizeof(ctx->lock_dir), "%s/locks", ctx->state_dir);
-	if (env("XDG_CACHE_HOME"))
+	if (cli_env("XDG_CACHE_HOME"))
 		snprintf(ctx->cache_dir, sizeof(ctx->cache_dir), "%s/aishell",
-			 env("XDG_CACHE_HOME"));
+			 cli_env("XDG_CACHE_HOME"));
 	else
 		snprintf(ctx->cache_dir, sizeof(ctx->cache_dir), "%s/.cache/aishell",
 			 home);
@@ -287,7 +287,7 @@ static int context_common(cli_context *ctx, bool *usage)
 /* A timeout in whole seconds from the environment (0: none). */
 static int env_seconds(long *out, const char *name, bool *usage)
 {
-	const char *v = env(name);
+	const char *v = cli_env(name);
 	char *end;
 	long n;
 
@@ -316,11 +316,11 @@ static int context_engine(cli_context *ctx, bool *usage)
 	    (error = env_seconds(&timeouts.idle, "AISHELL_TIMEOUT", usage)) < 0 ||
 	    (error = env_seconds(&timeouts.build_idle, "AISHELL_BUILD_TIMEOUT", usage)) < 0)
 		return error;
-	ee.docker_host = env("DOCKER_HOST");
-	ee.docker_context = env("DOCKER_CONTEXT");
-	ee.docker_tls_verify = env("DOCKER_TLS_VERIFY");
-	ee.docker_cert_path = env("DOCKER_CERT_PATH");
-	ee.docker_config = env("DOCKER_CONFIG");
+	ee.docker_host = cli_env("DOCKER_HOST");
+	ee.docker_context = cli_env("DOCKER_CONTEXT");
+	ee.docker_tls_verify = cli_env("DOCKER_TLS_VERIFY");
+	ee.docker_cert_path = cli_env("DOCKER_CERT_PATH");
+	ee.docker_config = cli_env("DOCKER_CONFIG");
 	ee.home = ctx->home;
 	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0 ||
 	    (error = ais_docker_open_with(&ctx->docker, &ctx->endpoint,
@@ -330,11 +330,12 @@ static int context_engine(cli_context *ctx, bool *usage)
 	return 0;
 }
 
-static int context_open(cli_context *ctx, const char *dir, bool force,
-			bool *usage)
+/* Repository, directories, project directory and chain: all but the
+ * engine. */
+static int context_project(cli_context *ctx, const char *dir, bool force,
+			   ais_builder builder, bool *usage)
 {
 	ais_chain_opts opts = { 0 };
-	const char *b = env("AISHELL_BUILDER");
 	char *real;
 	int error;
 
@@ -357,19 +358,29 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 	opts.state_dir = ctx->state_dir;
 	opts.cache_dir = ctx->cache_dir;
 	opts.force = force;
-	opts.builder = AIS_BUILDER_AUTO;
+	opts.builder = builder;
+	opts.on_event = cli_on_event;
+	opts.cancel = &cli_interrupted;
+	return ais_chain_init(&ctx->chain, &opts);
+}
+
+static int context_open(cli_context *ctx, const char *dir, bool force,
+			bool *usage)
+{
+	ais_builder builder = AIS_BUILDER_AUTO;
+	const char *b = cli_env("AISHELL_BUILDER");
+	int error;
+
 	if (b && !strcmp(b, "buildkit")) {
-		opts.builder = AIS_BUILDER_BUILDKIT;
+		builder = AIS_BUILDER_BUILDKIT;
 	} else if (b && !strcmp(b, "legacy")) {
-		opts.builder = AIS_BUILDER_LEGACY;
+		builder = AIS_BUILDER_LEGACY;
 	} else if (b && strcmp(b, "auto") != 0) {
 		*usage = true;
 		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
 				     "AISHELL_BUILDER is '%s'; use buildkit, legacy or auto", b);
 	}
-	opts.on_event = cli_on_event;
-	opts.cancel = &cli_interrupted;
-	if ((error = ais_chain_init(&ctx->chain, &opts)) < 0)
+	if ((error = context_project(ctx, dir, force, builder, usage)) < 0)
 		return error;
 	return context_engine(ctx, usage);
 }
@@ -397,6 +408,14 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force)
 {
 	bool usage = false;
 	int error = context_open(ctx, dir, force, &usage);
+
+	return context_report(error, usage);
+}
+
+int cli_project_open(cli_context *ctx, const char *dir)
+{
+	bool usage = false;
+	int error = context_project(ctx, dir, false, AIS_BUILDER_AUTO, &usage);
 
 	return context_report(error, usage);
 }

@@ -49,6 +49,9 @@ int cli_fail(int error);
 /* Whether `repo` is usable as the image repository (AISHELL_IMAGE_REPO). */
 bool cli_valid_repo(const char *repo);
 
+/* getenv(), with an empty value read as unset. */
+const char *cli_env(const char *name);
+
 /* Everything a chain command needs: resolved from the environment and -C. */
 typedef struct {
 	char project_dir[4096];
@@ -71,6 +74,10 @@ int cli_context_open(cli_context *ctx, const char *dir, bool force);
  * message in ais_error_last(). */
 int cli_context_try_open(cli_context *ctx, const char *dir, bool force);
 void cli_context_close(cli_context *ctx);
+
+/* The repository, directories, project and chain, without the engine
+ * (devcontainer generate).  Returns an exit code, having printed why. */
+int cli_project_open(cli_context *ctx, const char *dir);
 
 /* Only the repository, directories and engine connection, for commands
  * that are not about one project (prune).  Returns an exit code. */

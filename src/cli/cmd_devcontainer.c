@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,13 +43,6 @@ static const char devcontainer_usage[] =
 	"A file aishell generated is regenerated in place, keeping the keys you added.\n"
 	"\n"
 	"Exit: 0 written or current, 1 failed, 2 usage, 4 out of date (--check).\n";
-
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
 
 static void on_event(const ais_event *ev, void *payload)
 {
@@ -99,30 +91,6 @@ done:
 	return error;
 }
 
-/* Read a whole file; AIS_ENOTFOUND when missing. */
-static int read_file(ais_buf *out, const char *path)
-{
-	char chunk[65536];
-	struct stat st;
-	size_t n;
-	FILE *f;
-	int error = 0;
-
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS, "'%s' is a directory", path);
-	f = fopen(path, "rb");
-	if (!f)
-		return errno == ENOENT ? AIS_ENOTFOUND
-				       : ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((error = ais_buf_put(out, chunk, n)) < 0)
-			break;
-	if (!error && ferror(f))
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'", path);
-	fclose(f);
-	return error;
-}
-
 typedef struct {
 	const char *dir;
 	const char *output;
@@ -135,72 +103,42 @@ static int generate(const gen_opts *g)
 		gpath = AIS_BUF_INIT, ppath = AIS_BUF_INIT, out_path = AIS_BUF_INIT,
 		backup = AIS_BUF_INIT, gitwarn = AIS_BUF_INIT;
 	ais_devcontainer_opts o = { 0 };
-	ais_chain_opts copts = { 0 };
 	ais_gitid git = AIS_GITID_INIT;
 	ais_config *cfg = NULL;
 	cJSON *gen = NULL, *existing = NULL, *merged = NULL;
-	char project[PATH_MAX], lock_dir[PATH_MAX + 16], state_dir[PATH_MAX],
-	     cache_dir[PATH_MAX], *real;
-	const char *repo, *home, *user;
+	const char *user;
 	struct passwd *pw = getpwuid(getuid());
 	bool have_old = false, ours = false, descends = false;
-	ais_chain chain;
-	int error, rc = CLI_EXIT_FAILURE;
+	cli_context ctx;
+	ais_chain *chain = &ctx.chain;
+	int error, rc;
 
-	repo = env("AISHELL_IMAGE_REPO") ? env("AISHELL_IMAGE_REPO") : "aishell";
-	if (!cli_valid_repo(repo)) {
-		cli_error("AISHELL_IMAGE_REPO '%s' is not a valid image repository name (lowercase letters, digits, '.', '_', '-', '/')",
-			  repo);
-		return CLI_EXIT_USAGE;
+	if ((rc = cli_project_open(&ctx, g->dir)) != 0) {
+		cli_context_close(&ctx);
+		return rc;
 	}
-	real = realpath(g->dir ? g->dir : ".", NULL);
-	if (!real) {
-		cli_error("cannot use project directory '%s': %s", g->dir ? g->dir : ".",
-			  strerror(errno));
-		return g->dir ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
-	}
-	snprintf(project, sizeof(project), "%s", real);
-	free(real);
-	home = env("HOME") ? env("HOME") : pw ? pw->pw_dir : NULL;
-	if (!home) {
-		cli_error("cannot find the home directory: HOME is not set");
-		return CLI_EXIT_FAILURE;
-	}
-	user = env("USER") ? env("USER") : env("USERNAME") ? env("USERNAME")
-			   : pw ? pw->pw_name : "";
-	cli_state_dir(state_dir, sizeof(state_dir), home);
-	snprintf(lock_dir, sizeof(lock_dir), "%s/locks", state_dir);
-	if (env("XDG_CACHE_HOME"))
-		snprintf(cache_dir, sizeof(cache_dir), "%s/aishell", env("XDG_CACHE_HOME"));
-	else
-		snprintf(cache_dir, sizeof(cache_dir), "%s/.cache/aishell", home);
-
-	copts.repo = repo;
-	copts.project_dir = project;
-	copts.home = home;
-	copts.lock_dir = lock_dir;
-	copts.state_dir = state_dir;
-	copts.cache_dir = cache_dir;
-	if ((error = ais_chain_init(&chain, &copts)) < 0 ||
-	    (error = ais_devcontainer_descends(&descends, &chain)) < 0 ||
-	    (error = ais_buf_printf(&gpath, "%s/config.yaml", chain.global_dir)) < 0 ||
-	    (error = ais_buf_printf(&ppath, "%s/%s/config.yaml", project,
-				    chain.config_dir[0] ? chain.config_dir : ".aishell")) < 0 ||
+	rc = CLI_EXIT_FAILURE;
+	user = cli_env("USER") ? cli_env("USER") : cli_env("USERNAME") ? cli_env("USERNAME")
+				 : pw ? pw->pw_name : "";
+	if ((error = ais_devcontainer_descends(&descends, chain)) < 0 ||
+	    (error = ais_buf_printf(&gpath, "%s/config.yaml", chain->global_dir)) < 0 ||
+	    (error = ais_buf_printf(&ppath, "%s/%s/config.yaml", ctx.project_dir,
+				    chain->config_dir[0] ? chain->config_dir : ".aishell")) < 0 ||
 	    (error = ais_config_load(&cfg, gpath.ptr, ppath.ptr, on_event, NULL)) < 0 ||
-	    (error = ais_gitid_read(&git, project, &gitwarn)) < 0 ||
+	    (error = ais_gitid_read(&git, ctx.project_dir, &gitwarn)) < 0 ||
 	    (error = self_path(&self)) < 0)
 		goto fail;
 	if (gitwarn.size)
 		cli_warn("%s", gitwarn.ptr);
 
-	o.project_dir = project;
-	o.image = chain.has_ext ? chain.ext.tag : chain.base.tag;
-	o.repo = repo;
+	o.project_dir = ctx.project_dir;
+	o.image = chain->has_ext ? chain->ext.tag : chain->base.tag;
+	o.repo = ctx.repo;
 	o.remote_user = descends;
 	o.aishell_path = self.ptr;
 	o.recreate_on_change = g->recreate;
 	o.version = AIS_VERSION;
-	o.home = home;
+	o.home = ctx.home;
 	o.user = user;
 	o.uid = (unsigned long)getuid();
 	o.gid = (unsigned long)getgid();
@@ -212,13 +150,15 @@ static int generate(const gen_opts *g)
 	if (g->output && strcmp(g->output, "-") != 0)
 		error = ais_buf_sets(&out_path, g->output);
 	else
-		error = ais_buf_printf(&out_path, "%s/.devcontainer/devcontainer.json", project);
+		error = ais_buf_printf(&out_path, "%s/.devcontainer/devcontainer.json",
+				       ctx.project_dir);
 	if (error < 0)
 		goto fail;
-	error = read_file(&old, out_path.ptr);
+	error = ais_buf_read_file(&old, out_path.ptr);
 	if (error < 0 && error != AIS_ENOTFOUND)
 		goto fail;
 	have_old = error == 0;
+	ais_error_clear();
 	if (have_old) {
 		error = ais_jsonc_parse(&existing, ais_buf_cstr(&old), old.size, out_path.ptr);
 		if (error < 0 && g->to_stdout) {
@@ -287,6 +227,7 @@ done:
 	ais_buf_dispose(&out_path);
 	ais_buf_dispose(&backup);
 	ais_buf_dispose(&gitwarn);
+	cli_context_close(&ctx);
 	return rc;
 }
 

@@ -105,28 +105,42 @@ static int chain_hash_inputs(char out[AIS_H12_LEN + 1], const ais_chain *chain,
 	return error;
 }
 
-/* Hash the Dockerfiles and their inputs; at init and after each build. */
-static int chain_hash_dockerfiles(ais_chain *chain)
+/* H12 of the Dockerfiles' text: cheap, at init. */
+static int chain_hash_texts(ais_chain *chain)
 {
 	char path[PATH_MAX + 32];
 	int error = 0;
 
 	if (chain->custom_base) {
 		snprintf(path, sizeof(path), "%s/Dockerfile", chain->global_dir);
-		if ((error = ais_hash_file_h12(chain->base_hash, path)) < 0 ||
-		    (error = chain_hash_inputs(chain->base_inputs, chain,
-					       chain->global_dir, "Dockerfile")) < 0)
+		if ((error = ais_hash_file_h12(chain->base_hash, path)) < 0)
 			return error;
 	}
 	if (chain->has_ext) {
 		snprintf(path, sizeof(path), "%s/%s", chain->opts.project_dir,
 			 chain->ext_dockerfile);
-		if ((error = ais_hash_file_h12(chain->ext_hash, path)) < 0 ||
-		    (error = chain_hash_inputs(chain->ext_inputs, chain,
-					       chain->opts.project_dir,
-					       chain->ext_dockerfile)) < 0)
-			return error;
+		error = ais_hash_file_h12(chain->ext_hash, path);
 	}
+	return error;
+}
+
+/* The Dockerfiles and the files they COPY/ADD: walks the build contexts,
+ * so only where staleness is judged (check, under a lock, after a build),
+ * never for commands that only need the tags. */
+static int chain_hash_dockerfiles(ais_chain *chain)
+{
+	int error;
+
+	if ((error = chain_hash_texts(chain)) < 0)
+		return error;
+	if (chain->custom_base &&
+	    (error = chain_hash_inputs(chain->base_inputs, chain,
+				       chain->global_dir, "Dockerfile")) < 0)
+		return error;
+	if (chain->has_ext)
+		error = chain_hash_inputs(chain->ext_inputs, chain,
+					  chain->opts.project_dir,
+					  chain->ext_dockerfile);
 	return error;
 }
 
@@ -172,7 +186,7 @@ int ais_chain_init(ais_chain *chain, const ais_chain_opts *opts)
 			return found;
 		chain->has_ext = found;
 	}
-	return chain_hash_dockerfiles(chain);
+	return chain_hash_texts(chain);
 }
 
 static void tier_set(ais_tier *t, ais_state state, const char *label,
@@ -414,7 +428,8 @@ int ais_chain_check(ais_chain *chain, ais_docker *d)
 	ais_image *foundation = NULL, *base = NULL, *ext = NULL;
 	int error;
 
-	if ((error = inspect_optional(&base, d, chain->base.tag)) < 0 ||
+	if ((error = chain_hash_dockerfiles(chain)) < 0 ||
+	    (error = inspect_optional(&base, d, chain->base.tag)) < 0 ||
 	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
 	    (chain->has_ext &&
 	     (error = inspect_optional(&ext, d, chain->ext.tag)) < 0))

@@ -90,12 +90,12 @@ typedef struct {
 	char global_dir[PATH_MAX];             /* home/.aishell */
 	bool custom_base;                      /* global Dockerfile exists */
 	char base_hash[AIS_H12_LEN + 1];       /* H12(global Dockerfile) */
-	char base_inputs[AIS_H12_LEN + 1];     /* its COPY/ADD inputs hash */
+	char base_inputs[AIS_H12_LEN + 1];     /* its COPY/ADD inputs hash (check) */
 	bool has_ext;                          /* project Dockerfile exists */
 	char config_dir[16];                   /* ".aishell", ".sandbox" or "" */
 	char ext_dockerfile[32];               /* "<config_dir>/Dockerfile" */
 	char ext_hash[AIS_H12_LEN + 1];        /* H12(project Dockerfile) */
-	char ext_inputs[AIS_H12_LEN + 1];      /* its COPY/ADD inputs hash */
+	char ext_inputs[AIS_H12_LEN + 1];      /* its COPY/ADD inputs hash (check) */
 	ais_tier foundation, base, ext;
 } ais_chain;
 
@@ -104,7 +104,9 @@ typedef struct {
  * not a regular file. */
 int ais_chain_init(ais_chain *chain, const ais_chain_opts *opts);
 
-/* Inspect the three images and judge each tier. */
+/* Hash the files each Dockerfile COPYs or ADDs (a walk of the build
+ * contexts, which ais_chain_init leaves out), inspect the three images and
+ * judge each tier. */
 int ais_chain_check(ais_chain *chain, ais_docker *d);
 
 /* True when nothing needs building or tagging (after ais_chain_check). */
