@@ -143,12 +143,13 @@ int ais_hooks_repo_set_mode(ais_hooks_repo *repo, ais_hooks_mode mode);
 bool ais_hooks_repo_path_in_worktree(ais_buf *worktree, ais_hooks_repo *repo,
 				     const char *path);
 
-/* Paths under .aishell/ and .sandbox/ that differ between commits `old`
- * and `new` (hex ids or revspecs; an all-zero or NULL `old` is the empty
- * tree), "A path" / "M path" / "D path" lines, at most `max` of them;
- * *total gets the full count. */
+/* Which of the `npaths` worktree-relative file `paths` differ between
+ * commits `old` and `new` (hex ids or revspecs; an all-zero or NULL `old`
+ * is the empty tree): "A path" / "M path" / "D path" lines, at most `max`
+ * of them; *total gets the full count. */
 int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
-			   const char *old, const char *new, size_t max);
+			   const char *old, const char *new,
+			   const char *const *paths, size_t npaths, size_t max);
 
 /* The full hex id `spec` (e.g. "ORIG_HEAD") names; AIS_ENOTFOUND if none. */
 int ais_hooks_repo_resolve(ais_buf *out, ais_hooks_repo *repo,
@@ -196,11 +197,14 @@ void ais_hooks_scrub_env(void);
 
 /* ---- background builds ------------------------------------------------ */
 
+/* How many background build logs are kept: <key>.log, <key>.log.1, ... */
+#define AIS_HOOKS_BG_LOGS 5
+
 typedef struct {
 	char dir[PATH_MAX];     /* <state>/hooks */
 	char lock[PATH_MAX];    /* held by the running worker */
 	char pending[PATH_MAX]; /* touched by each hook that wants a build */
-	char log[PATH_MAX];     /* the last worker's output */
+	char log[PATH_MAX];     /* the last worker's output (older ones: .1 ...) */
 	char result[PATH_MAX];  /* "<unix time> <exit code> <summary>" */
 } ais_hooks_bg;
 

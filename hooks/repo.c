@@ -301,9 +301,9 @@ static int tree_of(git_tree **out, git_repository *git, const char *spec)
 }
 
 int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
-			   const char *old, const char *new, size_t max)
+			   const char *old, const char *new,
+			   const char *const *paths, size_t npaths, size_t max)
 {
-	static char *paths[] = { ".aishell/", ".sandbox/" };
 	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
 	git_tree *a = NULL, *b = NULL;
 	git_diff *diff = NULL;
@@ -315,8 +315,10 @@ int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
 	if ((error = tree_of(&a, repo->git, old)) < 0 ||
 	    (error = tree_of(&b, repo->git, new)) < 0)
 		goto done;
-	opts.pathspec.strings = paths;
-	opts.pathspec.count = 2;
+	/* Exact paths: a file name holding '*' is not a pattern. */
+	opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	opts.pathspec.strings = (char **)paths;
+	opts.pathspec.count = npaths;
 	if (git_diff_tree_to_tree(&diff, repo->git, a, b, &opts) < 0) {
 		error = git_fail(AIS_ERROR, "cannot diff the trees");
 		goto done;

@@ -301,6 +301,24 @@ static int write_result(const ais_hooks_bg *bg, int code, const char *summary)
 	return 0;
 }
 
+/* Keep the last AIS_HOOKS_BG_LOGS logs: <log>.1 is the one before <log>,
+ * and so on; the oldest is dropped. */
+static void rotate_logs(const char *log)
+{
+	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+	int i;
+
+	for (i = AIS_HOOKS_BG_LOGS - 1; i >= 1; i--) {
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", log);
+		else
+			snprintf(from, sizeof(from), "%s.%d", log, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", log, i);
+		if (rename(from, to) < 0 && errno != ENOENT)
+			break;
+	}
+}
+
 /* POSIX record locks, not flock: `hooks status` can ask with F_GETLK
  * whether a worker runs without ever holding the lock itself. */
 static int lock_file(int fd, short type)
@@ -330,6 +348,7 @@ again:
 		/* Another worker runs; it sees our pending file. */
 		goto done;
 	}
+	rotate_logs(bg->log);
 	log = open(bg->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (log >= 0) {
 		fflush(stdout);

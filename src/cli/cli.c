@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <limits.h>
 #include <unistd.h>
 
 cli_global cli;
@@ -330,6 +332,54 @@ static int context_engine(cli_context *ctx, bool *usage)
 	return 0;
 }
 
+static bool has_entry(const char *dir, const char *name, bool want_dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return false;
+	if (stat(path, &st) < 0)
+		return false;
+	return !want_dir || S_ISDIR(st.st_mode);
+}
+
+/* The project of a command run without -C: the nearest directory from
+ * `cwd` upward that holds .aishell/ or .sandbox/, never above the root of
+ * the git worktree `cwd` lies in; the home directory only when it is
+ * `cwd` (its .aishell/ is the global one).  Outside a git worktree, and
+ * when none is found, `cwd` itself. */
+static void discover_project(char *out, size_t len, const char *cwd,
+			     const char *home)
+{
+	char dir[PATH_MAX], top[PATH_MAX], *slash;
+
+	snprintf(out, len, "%s", cwd);
+	/* The worktree root: the nearest directory with a .git entry. */
+	snprintf(top, sizeof(top), "%s", cwd);
+	while (!has_entry(top, ".git", false)) {
+		slash = strrchr(top, '/');
+		if (!slash || slash == top)
+			return;
+		*slash = '\0';
+	}
+	snprintf(dir, sizeof(dir), "%s", cwd);
+	for (;;) {
+		if ((!home || strcmp(dir, home) != 0 || !strcmp(dir, cwd)) &&
+		    (has_entry(dir, ".aishell", true) ||
+		     has_entry(dir, ".sandbox", true))) {
+			snprintf(out, len, "%s", dir);
+			return;
+		}
+		if (!strcmp(dir, top))
+			return;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return;
+		*slash = '\0';
+	}
+}
+
 /* Repository, directories, project directory and chain: all but the
  * engine. */
 static int context_project(cli_context *ctx, const char *dir, bool force,
@@ -348,7 +398,17 @@ static int context_project(cli_context *ctx, const char *dir, bool force,
 					"cannot use project directory '%s'",
 					dir ? dir : ".");
 	}
-	snprintf(ctx->project_dir, sizeof(ctx->project_dir), "%s", real);
+	if (dir) {
+		char *cwd = realpath(".", NULL);
+
+		snprintf(ctx->project_dir, sizeof(ctx->project_dir), "%s", real);
+		ctx->project_elsewhere = !cwd || strcmp(cwd, real) != 0;
+		free(cwd);
+	} else {
+		discover_project(ctx->project_dir, sizeof(ctx->project_dir), real,
+				 ctx->home);
+		ctx->project_elsewhere = strcmp(ctx->project_dir, real) != 0;
+	}
 	free(real);
 
 	opts.repo = ctx->repo;
@@ -404,11 +464,22 @@ int cli_context_try_open(cli_context *ctx, const char *dir, bool force)
 	return context_open(ctx, dir, force, &usage);
 }
 
+/* Say which project a command without -C found above the cwd. */
+static void note_project(const cli_context *ctx, const char *dir)
+{
+	if (!dir && ctx->project_elsewhere)
+		cli_note("project %s (the nearest directory above the current one with %s/)",
+			 ctx->project_dir,
+			 ctx->chain.config_dir[0] ? ctx->chain.config_dir : ".aishell");
+}
+
 int cli_context_open(cli_context *ctx, const char *dir, bool force)
 {
 	bool usage = false;
 	int error = context_open(ctx, dir, force, &usage);
 
+	if (error == 0)
+		note_project(ctx, dir);
 	return context_report(error, usage);
 }
 
@@ -417,6 +488,8 @@ int cli_project_open(cli_context *ctx, const char *dir)
 	bool usage = false;
 	int error = context_project(ctx, dir, false, AIS_BUILDER_AUTO, &usage);
 
+	if (error == 0)
+		note_project(ctx, dir);
 	return context_report(error, usage);
 }
 
@@ -448,6 +521,54 @@ const char *cli_builder_name(const cli_context *ctx)
 		break;
 	}
 	return ais_docker_buildkit_supported(ctx->docker) ? "buildkit" : "legacy";
+}
+
+/* ---- verdicts ---------------------------------------------------------- */
+
+int cli_verdict(ais_buf *out, const ais_tier *t)
+{
+	return ais_buf_printf(out, "%s is %s%s%s", t->tag, ais_state_name(t->state),
+			      t->reason[0] ? ": " : "", t->reason);
+}
+
+static bool sh_plain(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("/._-+:@%,=", *s))
+			return false;
+	return true;
+}
+
+int cli_fix_command(ais_buf *out, const cli_context *ctx, const char *cmd,
+		    bool always)
+{
+	int error = ais_buf_printf(out, "aishell %s", cmd);
+
+	if (error < 0 || !(always || ctx->project_elsewhere))
+		return error;
+	if (sh_plain(ctx->project_dir))
+		return ais_buf_printf(out, " -C %s", ctx->project_dir);
+	if ((error = ais_buf_puts(out, " -C ")) < 0)
+		return error;
+	return ais_hooks_sh_quote(out, ctx->project_dir);
+}
+
+int cli_background_line(ais_buf *out, const ais_hooks_bg_status *st,
+			const ais_hooks_bg *bg)
+{
+	const char *summary = st->summary;
+	char when[64];
+	time_t t = (time_t)st->when;
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(when, sizeof(when), "%lld", st->when);
+	if (!strncmp(summary, "failed: ", 8))
+		summary += 8;
+	return ais_buf_printf(out, "the background build of %s %s (exit %d): %s; log: %s",
+			      when, st->exit_code ? "failed" : "succeeded",
+			      st->exit_code, summary, bg->log);
 }
 
 /* ---- JSON ------------------------------------------------------------ */

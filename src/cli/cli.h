@@ -55,6 +55,7 @@ const char *cli_env(const char *name);
 /* Everything a chain command needs: resolved from the environment and -C. */
 typedef struct {
 	char project_dir[4096];
+	bool project_elsewhere; /* project_dir is not the current directory */
 	char home[4096];
 	char state_dir[4096];  /* $XDG_STATE_HOME/aishell or ~/.local/state/aishell */
 	char lock_dir[4096 + 16];
@@ -93,6 +94,19 @@ void cli_state_dir(char *out, size_t len, const char *home);
 /* The background-build files of the project at `project_dir` (physical
  * path) in the user's state dir (cmd_hook.c). */
 int cli_hooks_bg_for(ais_hooks_bg *bg, const char *project_dir);
+
+/* One verdict line, the same in status, ensure --check and the hooks:
+ * "<tag> is stale: <reason>" ("missing", ...). */
+int cli_verdict(ais_buf *out, const ais_tier *t);
+
+/* "aishell <cmd>", with " -C <project>" (quoted for sh when needed) when
+ * the project is not the current directory, or `always`. */
+int cli_fix_command(ais_buf *out, const cli_context *ctx, const char *cmd,
+		    bool always);
+
+/* "the background build of <time> failed (exit N): <summary>; log: <path>" */
+int cli_background_line(ais_buf *out, const ais_hooks_bg_status *st,
+			const ais_hooks_bg *bg);
 
 /* Render library events on stderr according to cli. */
 void cli_on_event(const ais_event *ev, void *payload);

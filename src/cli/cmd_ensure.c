@@ -16,7 +16,9 @@ static const char ensure_usage[] =
 	"or a build of ~/.aishell/Dockerfile) and, when the project has\n"
 	".aishell/Dockerfile or .sandbox/Dockerfile, <repo>:ext-<hash>.\n"
 	"\n"
-	"  -C DIR       use DIR as the project directory (default: the current one)\n"
+	"  -C DIR       use DIR as the project directory (default: the nearest\n"
+	"               directory from the current one up to the git worktree root\n"
+	"               that holds .aishell/ or .sandbox/, else the current one)\n"
 	"  -f, --force  rebuild the custom base and the extension without cache\n"
 	"  --check      build nothing; exit 4 when an image is stale or missing\n"
 	"  --json       print the result as JSON on stdout\n"
@@ -69,15 +71,19 @@ static void print_summary(const ais_chain *c)
 
 static void print_stale(const ais_chain *c)
 {
-	const ais_tier *tiers[2] = { &c->base, c->has_ext ? &c->ext : NULL };
+	const ais_tier *tiers[3] = { &c->foundation, &c->base,
+				     c->has_ext ? &c->ext : NULL };
+	ais_buf line = AIS_BUF_INIT;
 	int i;
 
-	if (c->foundation.state == AIS_STATE_MISSING)
-		cli_note("%s: missing", c->foundation.tag);
-	for (i = 0; i < 2; i++)
-		if (tiers[i] && tiers[i]->state != AIS_STATE_FRESH)
-			cli_note("%s: %s: %s", tiers[i]->tag,
-				 ais_state_name(tiers[i]->state), tiers[i]->reason);
+	for (i = 0; i < 3; i++) {
+		if (!tiers[i] || tiers[i]->state == AIS_STATE_FRESH)
+			continue;
+		ais_buf_clear(&line);
+		cli_verdict(&line, tiers[i]);
+		cli_note("%s", ais_buf_cstr(&line));
+	}
+	ais_buf_dispose(&line);
 }
 
 /* The project's dev containers made from a generated devcontainer.json

@@ -19,8 +19,6 @@
 
 /* Checkouts in quick succession within this time build once. */
 #define BACKGROUND_DEBOUNCE_MS 1000
-/* Changed paths named in a warning. */
-#define MAX_NAMED_CHANGES 3
 
 static const char hook_usage[] =
 	"usage: aishell hook post-checkout OLD NEW FLAG\n"
@@ -29,16 +27,20 @@ static const char hook_usage[] =
 	"\n"
 	"Run by the git hooks that 'aishell hooks install' writes (or by a hook\n"
 	"manager such as pre-commit or lefthook) from the worktree root, with\n"
-	"git's arguments.  When the checkout, merge or rebase made the project's\n"
-	"images stale, acts according to git config aishell.hooks.mode:\n"
+	"git's arguments.  Judges the project's images exactly as 'aishell status'\n"
+	"does (foundation, base, ext, and the files their Dockerfiles COPY or ADD)\n"
+	"and, when one is stale or missing, acts according to git config\n"
+	"aishell.hooks.mode:\n"
 	"\n"
-	"  warn        (default) print one line per stale image: which one, what\n"
-	"              changed (files under .aishell/ or .sandbox/ between the old\n"
-	"              and new commit, or the global Dockerfile or foundation), and\n"
-	"              the command that fixes it\n"
+	"  warn        (default) print one line per stale image: which one, why (the\n"
+	"              reason status gives, plus 'changed in OLD..NEW' when the\n"
+	"              commits git moved across changed the file it names), and the\n"
+	"              command that fixes it\n"
 	"  build       run 'aishell ensure' now, with its progress\n"
-	"  background  start a detached 'aishell ensure' logging to\n"
-	"              $XDG_STATE_HOME/aishell/hooks/ and return at once\n"
+	"  background  start a detached 'aishell ensure' and return at once; it\n"
+	"              logs to $XDG_STATE_HOME/aishell/hooks/<hash>.log (the last\n"
+	"              five runs are kept), and a failed run is reported by the\n"
+	"              next hook that finds the images stale, and by status\n"
 	"  off         do nothing\n"
 	"\n"
 	"Nothing is checked for a file checkout (FLAG 0), when OLD equals NEW,\n"
@@ -56,143 +58,95 @@ typedef struct {
 	const char *name;           /* hook name */
 	ais_hook_args args;
 	char root[4096];            /* worktree root (the hook's cwd) */
-	char fix[4200];             /* the command that fixes it */
-	char fix_devcontainer[4300];
+	bool name_project;          /* fix commands need -C <project> */
 	char old[65], new[65];      /* the range compared */
-	ais_buf changes;            /* "A path\n" lines */
-	size_t nchanges;
 } hook_run;
 
-static bool needs_quote(const char *s)
+/* The fix commands name the project (-C) unless the user surely stands in
+ * it: git ran in a subdirectory (GIT_PREFIX), or this is a new checkout
+ * (a clone or `git worktree add`, run from elsewhere), or a linked
+ * worktree (often updated from the main one). */
+static bool must_name_project(const hook_run *run, const char *prefix,
+			      const char *gitdir)
 {
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("/._-+:@%", *s))
-			return true;
-	return false;
+	const char *wt = strstr(gitdir, "/worktrees/");
+
+	return (prefix && *prefix) || !run->args.old[0] ||
+	       (wt && !strchr(wt + strlen("/worktrees/"), '/'));
 }
 
-/* "aishell ensure", with -C ROOT when git ran in a subdirectory (the user
- * is not at the root, where the hook runs and the project lives). */
-static void set_fix(hook_run *run, const char *prefix)
+/* "; changed in 1a2b3c4..5d6e7f8" when the commits the git command moved
+ * across changed the project files a tier's reason names. */
+static void describe_range(ais_buf *out, const hook_run *run,
+			   ais_hooks_repo *repo, const cli_context *ctx,
+			   const ais_tier *t)
 {
-	ais_buf q = AIS_BUF_INIT;
+	const char *paths[32], *p;
+	ais_buf names = AIS_BUF_INIT, rel = AIS_BUF_INIT;
+	size_t n = 0, total = 0, wl = strlen(repo->workdir), at[32];
+	const char *prefix = "";
 
-	if (!prefix || !*prefix) {
-		snprintf(run->fix, sizeof(run->fix), "aishell ensure");
-		snprintf(run->fix_devcontainer, sizeof(run->fix_devcontainer),
-			 "aishell devcontainer generate");
+	if (!run->new[0] || !t->cause[0] || !repo->workdir[0])
 		return;
-	}
-	if (needs_quote(run->root))
-		ais_hooks_sh_quote(&q, run->root);
-	else
-		ais_buf_puts(&q, run->root);
-	snprintf(run->fix, sizeof(run->fix), "aishell ensure -C %s",
-		 ais_buf_cstr(&q));
-	snprintf(run->fix_devcontainer, sizeof(run->fix_devcontainer),
-		 "aishell devcontainer generate -C %s", ais_buf_cstr(&q));
-	ais_buf_dispose(&q);
-}
-
-/* ".aishell/Dockerfile, .aishell/x (added) (+1 more) changed in 1a2b3c4..5d6e7f8" */
-static void describe_changes(ais_buf *out, const hook_run *run)
-{
-	const char *p = ais_buf_cstr(&run->changes);
-	size_t named = 0;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (len > 2) {
-			if (named++)
-				ais_buf_puts(out, ", ");
-			ais_buf_put(out, p + 2, len - 2);
-			if (p[0] == 'A' && run->old[0])
-				ais_buf_puts(out, " (added)");
-			else if (p[0] == 'D')
-				ais_buf_puts(out, " (deleted)");
-		}
-		p += len + (nl ? 1 : 0);
-	}
-	if (run->nchanges > named)
-		ais_buf_printf(out, " (+%zu more)", run->nchanges - named);
-	if (run->old[0])
-		ais_buf_printf(out, " changed in %.7s..%.7s", run->old, run->new);
-	else
-		ais_buf_printf(out, " (new checkout of %.7s)", run->new);
-}
-
-static void describe_base(ais_buf *out, const ais_chain *c)
-{
-	const ais_tier *t = &c->base;
-
-	if (t->state == AIS_STATE_MISSING)
-		ais_buf_printf(out, "%s is missing", t->tag);
-	else if (!strcmp(t->label, AIS_LABEL_BASE_DOCKERFILE_HASH))
-		ais_buf_printf(out, "%s is stale: ~/.aishell/Dockerfile %s", t->tag,
-			       c->custom_base ? "changed" : "was removed");
-	else
-		ais_buf_printf(out, "%s is stale: the foundation %s changed",
-			       t->tag, c->foundation.tag);
-}
-
-static void describe_ext(ais_buf *out, const ais_chain *c, const hook_run *run)
-{
-	const ais_tier *t = &c->ext;
-	bool said = false;
-
-	if (t->state == AIS_STATE_MISSING) {
-		ais_buf_printf(out, "%s is missing (nothing built for %s yet)",
-			       t->tag, run->root);
-		if (run->nchanges) {
-			ais_buf_puts(out, "; ");
-			describe_changes(out, run);
-		}
+	/* The project may lie below the worktree root. */
+	while (wl && repo->workdir[wl - 1] == '/')
+		wl--;
+	if (strncmp(ctx->project_dir, repo->workdir, wl) != 0 ||
+	    (ctx->project_dir[wl] && ctx->project_dir[wl] != '/'))
 		return;
+	prefix = ctx->project_dir + wl + (ctx->project_dir[wl] == '/');
+	for (p = t->cause; *p && n < 32; p += strlen(p) + 1) {
+		at[n++] = rel.size;
+		if (*prefix)
+			ais_buf_printf(&rel, "%s/", prefix);
+		ais_buf_puts(&rel, p);
+		ais_buf_putc(&rel, '\0');
 	}
-	ais_buf_printf(out, "%s is stale: ", t->tag);
-	if (run->nchanges) {
-		describe_changes(out, run);
-		said = true;
-	} else if (!strcmp(t->label, AIS_LABEL_EXTENSION_HASH)) {
-		ais_buf_printf(out, "%s differs from the one it was built from",
-			       c->ext_dockerfile);
-		said = true;
+	for (size_t i = 0; i < n; i++)
+		paths[i] = ais_buf_cstr(&rel) + at[i];
+	if (ais_hooks_repo_changes(&names, &total, repo,
+				   run->old[0] ? run->old : NULL, run->new,
+				   paths, n, 0) == 0 && total) {
+		if (run->old[0])
+			ais_buf_printf(out, "; changed in %.7s..%.7s", run->old,
+				       run->new);
+		else
+			ais_buf_printf(out, "; from the checkout of %.7s", run->new);
 	}
-	if (!strcmp(t->label, AIS_LABEL_BASE_ID) || !t->label[0] ||
-	    c->base.state != AIS_STATE_FRESH)
-		ais_buf_printf(out, "%s%s changed since it was built",
-			       said ? "; and " : "", c->base.tag);
+	ais_error_clear();
+	ais_buf_dispose(&names);
+	ais_buf_dispose(&rel);
 }
 
-/* One line per stale image; returns how many. */
-static int report(const ais_chain *c, const hook_run *run, const char *tail)
+/* One line per image that is not fresh, each ending in `tail`; returns
+ * how many. */
+static int report(const cli_context *ctx, const hook_run *run,
+		  ais_hooks_repo *repo, const char *tail)
 {
+	const ais_chain *c = &ctx->chain;
+	const ais_tier *tiers[3] = { &c->foundation, &c->base,
+				     c->has_ext ? &c->ext : NULL };
 	ais_buf line = AIS_BUF_INIT;
-	int n = 0;
+	int n = 0, i;
 
-	if (c->foundation.state == AIS_STATE_MISSING) {
-		cli_note("%s is missing, so nothing can be built; see 'aishell ensure'",
-			 c->foundation.tag);
-		return 1;
-	}
-	if (c->base.state != AIS_STATE_FRESH) {
-		describe_base(&line, c);
-		cli_note("%s; %s", ais_buf_cstr(&line), tail);
+	for (i = 0; i < 3; i++) {
+		if (!tiers[i] || tiers[i]->state == AIS_STATE_FRESH)
+			continue;
 		ais_buf_clear(&line);
-		n++;
-	}
-	if (c->has_ext && c->ext.state != AIS_STATE_FRESH) {
-		describe_ext(&line, c, run);
+		cli_verdict(&line, tiers[i]);
+		if (repo)
+			describe_range(&line, run, repo, ctx, tiers[i]);
 		cli_note("%s; %s", ais_buf_cstr(&line), tail);
 		n++;
+		/* Nothing can be built without the foundation. */
+		if (i == 0)
+			break;
 	}
 	ais_buf_dispose(&line);
 	return n;
 }
 
-/* ---- the range: what the git command changed ----------------------------- */
+/* ---- the range: what the git command moved across -------------------------- */
 
 static void find_range(hook_run *run, ais_hooks_repo *repo)
 {
@@ -214,15 +168,6 @@ static void find_range(hook_run *run, ais_hooks_repo *repo)
 		break;
 	}
 	ais_buf_dispose(&id);
-	if (!run->new[0])
-		return;
-	if (ais_hooks_repo_changes(&run->changes, &run->nchanges, repo,
-				   run->old[0] ? run->old : NULL, run->new,
-				   MAX_NAMED_CHANGES) < 0) {
-		ais_buf_clear(&run->changes);
-		run->nchanges = 0;
-		ais_error_clear();
-	}
 }
 
 /* ---- background -------------------------------------------------------- */
@@ -323,36 +268,57 @@ static ais_hooks_mode read_mode(ais_hooks_repo *repo, bool *opened)
 	return *opened ? repo->mode : AIS_HOOKS_MODE_WARN;
 }
 
+/* A background build that failed and is not running again: one line. */
+static bool background_failed(const cli_context *ctx, ais_buf *line)
+{
+	ais_hooks_bg bg;
+	ais_hooks_bg_status st;
+
+	if (cli_hooks_bg_for(&bg, ctx->project_dir) < 0 ||
+	    ais_hooks_bg_read(&st, &bg) < 0) {
+		ais_error_clear();
+		return false;
+	}
+	if (!st.found || st.running || st.exit_code == 0)
+		return false;
+	cli_background_line(line, &st, &bg);
+	return true;
+}
+
 static int run_hook(hook_run *run, const char *prefix)
 {
 	ais_hooks_repo repo;
-	ais_buf gitdir = AIS_BUF_INIT;
+	ais_buf gitdir = AIS_BUF_INIT, fix = AIS_BUF_INIT, bgline = AIS_BUF_INIT,
+		tail = AIS_BUF_INIT;
 	ais_build_result failed;
 	ais_hooks_mode mode;
 	cli_context ctx;
-	bool opened = false, ctx_open = false, git = false, dc_stale;
+	bool opened = false, git = false, dc_stale, bg_failed;
 	char why[1024];
 	int error;
 
+	memset(&ctx, 0, sizeof(ctx));
 	if (!getcwd(run->root, sizeof(run->root))) {
 		cli_warn("%s hook: cannot read the current directory: %s; image check skipped",
 			 run->name, strerror(errno));
 		return 0;
 	}
-	set_fix(run, prefix);
+	if (ais_hooks_find_gitdir(&gitdir, run->root) < 0)
+		ais_error_clear();
 	/* In the middle of a rebase, post-rewrite checks at the end. */
-	if (run->args.type == AIS_HOOK_POST_CHECKOUT &&
-	    ais_hooks_find_gitdir(&gitdir, run->root) == 0 &&
+	if (run->args.type == AIS_HOOK_POST_CHECKOUT && gitdir.size &&
 	    ais_hooks_rebase_in_progress(gitdir.ptr))
 		goto done;
-	ais_error_clear();
+	run->name_project = must_name_project(run, prefix, ais_buf_cstr(&gitdir));
 
 	error = cli_context_try_open(&ctx, NULL, false);
-	ctx_open = true;
 	if (error == 0)
 		error = ais_chain_check(&ctx.chain, ctx.docker);
 	dc_stale = error == 0 && cli_devcontainer_stale(ctx.project_dir);
-	if (error == 0 && ais_chain_fresh(&ctx.chain) && !dc_stale)
+	bg_failed = error == 0 && !ais_chain_fresh(&ctx.chain) &&
+		    background_failed(&ctx, &bgline);
+	if (error == 0 && ais_chain_fresh(&ctx.chain) &&
+	    ctx.chain.foundation.state == AIS_STATE_FRESH && !dc_stale)
 		goto done;
 
 	if (error < 0)
@@ -361,48 +327,55 @@ static int run_hook(hook_run *run, const char *prefix)
 	mode = read_mode(&repo, &opened);
 	if (mode == AIS_HOOKS_MODE_OFF)
 		goto done;
-	if (dc_stale)
-		cli_note(".devcontainer/devcontainer.json is out of date; run '%s'",
-			 run->fix_devcontainer);
-	if (error == 0 && ais_chain_fresh(&ctx.chain))
-		goto done;
 	if (error < 0) {
 		cli_warn("%s hook: cannot check the images: %s", run->name, why);
 		goto done;
 	}
+	if (dc_stale) {
+		cli_fix_command(&fix, &ctx, "devcontainer generate", run->name_project);
+		cli_note(".devcontainer/devcontainer.json is out of date; run '%s'",
+			 ais_buf_cstr(&fix));
+	}
+	if (ais_chain_fresh(&ctx.chain) &&
+	    ctx.chain.foundation.state == AIS_STATE_FRESH)
+		goto done;
+	if (bg_failed)
+		cli_warn("%s", ais_buf_cstr(&bgline));
 	if (opened)
 		find_range(run, &repo);
+	cli_fix_command(&fix, &ctx, "ensure", run->name_project);
 
 	switch (mode) {
 	case AIS_HOOKS_MODE_WARN:
-	case AIS_HOOKS_MODE_OFF: {
-		char tail[4400];
-
-		snprintf(tail, sizeof(tail), "run '%s' to rebuild", run->fix);
-		report(&ctx.chain, run, tail);
+	case AIS_HOOKS_MODE_OFF:
+		ais_buf_printf(&tail, "run '%s' to rebuild", ais_buf_cstr(&fix));
+		report(&ctx, run, opened ? &repo : NULL, ais_buf_cstr(&tail));
 		break;
-	}
 	case AIS_HOOKS_MODE_BUILD:
-		if (report(&ctx.chain, run, "rebuilding (aishell.hooks.mode=build)") &&
-		    ctx.chain.foundation.state != AIS_STATE_MISSING) {
-			ais_build_result_init(&failed);
-			error = ais_chain_ensure(&ctx.chain, ctx.docker, &failed);
-			cli_progress_end();
-			if (error < 0)
-				cli_warn("rebuild failed: %s%s%s; run '%s' to retry",
-					 ais_error_last()->message,
-					 failed.failed_step.size ? " at " : "",
-					 ais_buf_cstr(&failed.failed_step), run->fix);
-			ais_build_result_dispose(&failed);
+		if (ctx.chain.foundation.state == AIS_STATE_MISSING) {
+			report(&ctx, run, NULL, "nothing can be built");
+			break;
 		}
+		report(&ctx, run, opened ? &repo : NULL,
+		       "rebuilding (aishell.hooks.mode=build)");
+		ais_build_result_init(&failed);
+		error = ais_chain_ensure(&ctx.chain, ctx.docker, &failed);
+		cli_progress_end();
+		if (error < 0)
+			cli_warn("rebuild failed: %s%s%s; run '%s' to retry",
+				 ais_error_last()->message,
+				 failed.failed_step.size ? " at " : "",
+				 ais_buf_cstr(&failed.failed_step),
+				 ais_buf_cstr(&fix));
+		ais_build_result_dispose(&failed);
 		break;
 	case AIS_HOOKS_MODE_BACKGROUND: {
 		ais_hooks_bg bg;
-		char self[4096], tail[4400];
+		char self[4096];
 		char *argv[] = { self, "hook", "background", NULL };
 
 		if (ctx.chain.foundation.state == AIS_STATE_MISSING) {
-			report(&ctx.chain, run, "");
+			report(&ctx, run, NULL, "nothing can be built");
 			break;
 		}
 		if ((error = cli_hooks_bg_for(&bg, ctx.project_dir)) < 0 ||
@@ -411,26 +384,27 @@ static int run_hook(hook_run *run, const char *prefix)
 				 ais_error_last()->message);
 			break;
 		}
-		snprintf(tail, sizeof(tail),
-			 "rebuilding in the background (log: %s)", bg.log);
-		report(&ctx.chain, run, tail);
+		ais_buf_printf(&tail, "rebuilding in the background (log: %s)",
+			       bg.log);
+		report(&ctx, run, opened ? &repo : NULL, ais_buf_cstr(&tail));
 		/* Let the worker print its own engine errors into its log. */
 		cli_context_close(&ctx);
-		ctx_open = false;
 		if (ais_hooks_bg_request(&bg, argv) < 0)
 			cli_warn("cannot start a background build: %s; run '%s'",
-				 ais_error_last()->message, run->fix);
+				 ais_error_last()->message, ais_buf_cstr(&fix));
 		break;
 	}
 	}
 done:
-	if (ctx_open)
-		cli_context_close(&ctx);
+	cli_context_close(&ctx);
 	if (opened)
 		ais_hooks_repo_close(&repo);
 	if (git)
 		ais_hooks_git_shutdown();
 	ais_buf_dispose(&gitdir);
+	ais_buf_dispose(&fix);
+	ais_buf_dispose(&bgline);
+	ais_buf_dispose(&tail);
 	return 0;
 }
 
@@ -476,6 +450,5 @@ int cmd_hook(int argc, char **argv)
 	if (ais_hook_args_trivial(&run.args))
 		return CLI_EXIT_OK;
 	rc = run_hook(&run, prefix);
-	ais_buf_dispose(&run.changes);
 	return rc;
 }

@@ -11,11 +11,17 @@ static const char status_usage[] =
 	"\n"
 	"Show each image of the project's chain: tag, image id, whether it is\n"
 	"fresh, stale or missing, and why (which label or id differs, with the\n"
-	"value found and the value expected).  Builds nothing.\n"
+	"value found and the value expected), and the last background build the\n"
+	"git hooks started.  Builds nothing.  The verdicts and reasons are the\n"
+	"ones the check of 'aishell ensure' and the git hooks give.\n"
 	"\n"
-	"  -C DIR   use DIR as the project directory (default: the current one)\n"
+	"  -C DIR   use DIR as the project directory (default: the nearest directory\n"
+	"           from the current one up to the git worktree root that holds\n"
+	"           .aishell/ or .sandbox/, else the current one)\n"
 	"  --json   print the status as JSON on stdout\n"
-	"  -h, --help  show this help\n";
+	"  -h, --help  show this help\n"
+	"\n"
+	"Exit: 0 fresh, 1 failed, 2 usage, 3 engine unreachable, 4 stale or missing.\n";
 
 static void print_tier(const char *name, const ais_tier *t, int tag_width,
 		       const char *state, const char *note)
@@ -29,6 +35,25 @@ static void print_tier(const char *name, const ais_tier *t, int tag_width,
 	else if (note)
 		printf(" (%s)", note);
 	putchar('\n');
+}
+
+/* The last background build the hooks started, if any. */
+static void print_background(const cli_context *ctx)
+{
+	ais_hooks_bg bg;
+	ais_hooks_bg_status st;
+	ais_buf line = AIS_BUF_INIT;
+
+	if (cli_hooks_bg_for(&bg, ctx->project_dir) < 0 ||
+	    ais_hooks_bg_read(&st, &bg) < 0) {
+		ais_error_clear();
+		return;
+	}
+	if (st.running)
+		printf("%-11s running now (log: %s)\n", "background", bg.log);
+	else if (st.found && cli_background_line(&line, &st, &bg) == 0)
+		printf("%-11s %s\n", "background", ais_buf_cstr(&line));
+	ais_buf_dispose(&line);
 }
 
 int cmd_status(int argc, char **argv)
@@ -74,8 +99,10 @@ int cmd_status(int argc, char **argv)
 		rc = cli_fail(error);
 		goto done;
 	}
+	rc = ais_chain_fresh(&ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
 	if (json) {
-		rc = cli_print_chain_json(&ctx, false);
+		if (cli_print_chain_json(&ctx, false) != 0)
+			rc = CLI_EXIT_FAILURE;
 		goto done;
 	}
 	c = &ctx.chain;
@@ -97,7 +124,7 @@ int cmd_status(int argc, char **argv)
 	else
 		printf("%-11s none (no .aishell/Dockerfile or .sandbox/Dockerfile)\n",
 		       "ext");
-	rc = CLI_EXIT_OK;
+	print_background(&ctx);
 done:
 	cli_context_close(&ctx);
 	return rc;

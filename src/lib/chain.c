@@ -203,6 +203,7 @@ static void tier_set(ais_tier *t, ais_state state, const char *label,
 	COPY(t->have, have);
 	COPY(t->want, want);
 	t->reason[0] = '\0';
+	memset(t->cause, 0, sizeof(t->cause));
 	if (fmt) {
 		va_start(ap, fmt);
 		vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
@@ -210,9 +211,16 @@ static void tier_set(ais_tier *t, ais_state state, const char *label,
 	}
 }
 
-static const char *or_absent(const char *s)
+/* A label value or id for a reason: "(absent)", or a digest cut to 12 hex
+ * digits ("sha256:0123456789ab..." -> "0123456789ab"). */
+static const char *shown(const char *s, char buf[16])
 {
-	return s ? s : "(absent)";
+	if (!s || !*s)
+		return "(absent)";
+	if (!strncmp(s, "sha256:", 7))
+		s += 7;
+	snprintf(buf, 16, "%.12s", s);
+	return buf;
 }
 
 static bool same(const char *a, const char *b)
@@ -220,58 +228,77 @@ static bool same(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/* Stale because `label` is `have` on the image but should be `want`:
+ * "<cause> (<label> <have> -> <want>)". */
+static void tier_stale(ais_tier *t, const char *label, const char *have,
+		       const char *want, const char *cause)
+{
+	char h[16], w[16];
+
+	tier_set(t, AIS_STATE_STALE, label, have, want, "%s (%s %s -> %s)", cause,
+		 label, shown(have, h), shown(want, w));
+}
+
+/* Record the project-relative path the reason names. */
+static void tier_cause(ais_tier *t, const char *path)
+{
+	size_t n = strlen(path);
+
+	memset(t->cause, 0, sizeof(t->cause));
+	if (n + 2 <= sizeof(t->cause))
+		memcpy(t->cause, path, n);
+}
+
 void ais_chain_judge_base(ais_tier *base, const ais_chain *chain,
 			  const ais_image *foundation, const ais_image *img)
 {
 	const char *fid = foundation ? ais_image_id(foundation) : NULL;
 	const char *v;
+	char cause[600];
 
 	COPY(base->id, img ? ais_image_id(img) : NULL);
 	COPY(base->builder, img ? ais_image_label(img, AIS_LABEL_BUILDER) : NULL);
+	memset(base->cause, 0, sizeof(base->cause));
 	if (!img) {
 		tier_set(base, AIS_STATE_MISSING, NULL, NULL, NULL,
 			 "image not found");
 		return;
 	}
+	if (!foundation)
+		snprintf(cause, sizeof(cause), "%s is missing", chain->foundation.tag);
+	else
+		snprintf(cause, sizeof(cause), "the foundation %s changed",
+			 chain->foundation.tag);
 	if (chain->custom_base) {
 		v = ais_image_label(img, AIS_LABEL_BASE_DOCKERFILE_HASH);
 		if (!same(v, chain->base_hash)) {
-			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_DOCKERFILE_HASH,
-				 v, chain->base_hash,
-				 "label %s is %s but ~/.aishell/Dockerfile hashes to %s",
-				 AIS_LABEL_BASE_DOCKERFILE_HASH, or_absent(v),
-				 chain->base_hash);
+			tier_stale(base, AIS_LABEL_BASE_DOCKERFILE_HASH, v,
+				   chain->base_hash,
+				   v ? "~/.aishell/Dockerfile changed"
+				     : "~/.aishell/Dockerfile was added");
 			return;
 		}
 		v = ais_image_label(img, AIS_LABEL_BASE_INPUTS_HASH);
 		if (v && !same(v, chain->base_inputs)) {
-			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_INPUTS_HASH,
-				 v, chain->base_inputs,
-				 "files read by COPY/ADD in ~/.aishell/Dockerfile changed (label %s is %s, now %s)",
-				 AIS_LABEL_BASE_INPUTS_HASH, v, chain->base_inputs);
+			tier_stale(base, AIS_LABEL_BASE_INPUTS_HASH, v,
+				   chain->base_inputs,
+				   "files read by COPY/ADD in ~/.aishell/Dockerfile changed");
 			return;
 		}
 		v = ais_image_label(img, AIS_LABEL_BASE_FOUNDATION_ID);
 		if (!same(v, fid)) {
-			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_FOUNDATION_ID,
-				 v, fid, "label %s is %s but %s is %s",
-				 AIS_LABEL_BASE_FOUNDATION_ID, or_absent(v),
-				 chain->foundation.tag, fid ? fid : "missing");
+			tier_stale(base, AIS_LABEL_BASE_FOUNDATION_ID, v, fid, cause);
 			return;
 		}
 	} else {
 		v = ais_image_label(img, AIS_LABEL_BASE_DOCKERFILE_HASH);
 		if (v) {
-			tier_set(base, AIS_STATE_STALE, AIS_LABEL_BASE_DOCKERFILE_HASH,
-				 v, NULL,
-				 "built from a ~/.aishell/Dockerfile (label %s is %s) that no longer exists",
-				 AIS_LABEL_BASE_DOCKERFILE_HASH, v);
+			tier_stale(base, AIS_LABEL_BASE_DOCKERFILE_HASH, v, NULL,
+				   "~/.aishell/Dockerfile was removed");
 			return;
 		}
 		if (!same(ais_image_id(img), fid)) {
-			tier_set(base, AIS_STATE_STALE, "id", ais_image_id(img), fid,
-				 "is %s but %s is %s", ais_image_id(img),
-				 chain->foundation.tag, fid ? fid : "missing");
+			tier_stale(base, "id", ais_image_id(img), fid, cause);
 			return;
 		}
 	}
@@ -284,40 +311,43 @@ void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
 {
 	const char *bid = base ? ais_image_id(base) : NULL;
 	const char *v;
+	char cause[600];
 
 	COPY(ext->id, img ? ais_image_id(img) : NULL);
 	COPY(ext->builder, img ? ais_image_label(img, AIS_LABEL_BUILDER) : NULL);
+	memset(ext->cause, 0, sizeof(ext->cause));
 	if (!img) {
 		tier_set(ext, AIS_STATE_MISSING, NULL, NULL, NULL, "image not found");
 		return;
 	}
-	v = ais_image_label(img, AIS_LABEL_BASE_ID);
-	if (!same(v, bid)) {
-		tier_set(ext, AIS_STATE_STALE, AIS_LABEL_BASE_ID, v, bid,
-			 "label %s is %s but %s is %s", AIS_LABEL_BASE_ID,
-			 or_absent(v), chain->base.tag, bid ? bid : "missing");
-		return;
-	}
 	v = ais_image_label(img, AIS_LABEL_EXTENSION_HASH);
 	if (!same(v, chain->ext_hash)) {
-		tier_set(ext, AIS_STATE_STALE, AIS_LABEL_EXTENSION_HASH, v,
-			 chain->ext_hash, "label %s is %s but %s hashes to %s",
-			 AIS_LABEL_EXTENSION_HASH, or_absent(v),
-			 chain->ext_dockerfile, chain->ext_hash);
+		snprintf(cause, sizeof(cause), "%s changed", chain->ext_dockerfile);
+		tier_stale(ext, AIS_LABEL_EXTENSION_HASH, v, chain->ext_hash, cause);
+		tier_cause(ext, chain->ext_dockerfile);
 		return;
 	}
 	v = ais_image_label(img, AIS_LABEL_EXTENSION_INPUTS_HASH);
 	if (v && !same(v, chain->ext_inputs)) {
-		tier_set(ext, AIS_STATE_STALE, AIS_LABEL_EXTENSION_INPUTS_HASH, v,
-			 chain->ext_inputs,
-			 "files read by COPY/ADD in %s changed (label %s is %s, now %s)",
-			 chain->ext_dockerfile, AIS_LABEL_EXTENSION_INPUTS_HASH, v,
-			 chain->ext_inputs);
+		snprintf(cause, sizeof(cause), "files read by COPY/ADD in %s changed",
+			 chain->ext_dockerfile);
+		tier_stale(ext, AIS_LABEL_EXTENSION_INPUTS_HASH, v, chain->ext_inputs,
+			   cause);
+		return;
+	}
+	v = ais_image_label(img, AIS_LABEL_BASE_ID);
+	if (!same(v, bid)) {
+		if (bid)
+			snprintf(cause, sizeof(cause), "%s changed since it was built",
+				 chain->base.tag);
+		else
+			snprintf(cause, sizeof(cause), "%s is missing", chain->base.tag);
+		tier_stale(ext, AIS_LABEL_BASE_ID, v, bid, cause);
 		return;
 	}
 	if (base_tier && base_tier->state != AIS_STATE_FRESH) {
 		tier_set(ext, AIS_STATE_STALE, NULL, NULL, NULL,
-			 "%s is %s, so this image follows once it is rebuilt",
+			 "%s is %s; this image is rebuilt after it",
 			 chain->base.tag, ais_state_name(base_tier->state));
 		return;
 	}
@@ -376,13 +406,34 @@ done:
 	ais_error_clear();
 }
 
-/* Replace a tier's reason with the files that changed since its image was
- * built, when the manifest of that build was kept. */
+typedef struct {
+	char *cause;       /* ais_tier.cause: "path\0path\0\0" */
+	size_t size, used;
+} cause_list;
+
+static void cause_add(const char *path, void *payload)
+{
+	cause_list *l = payload;
+	size_t n = strlen(path) + 1;
+
+	if (l->used + n + 1 > l->size)
+		return;
+	memcpy(l->cause + l->used, path, n);
+	l->used += n;
+	l->cause[l->used] = '\0';
+}
+
+/* Name in a tier's reason the files that changed since its image was
+ * built, when the manifest of that build was kept; when they are the
+ * project's (`project`), list them in t->cause too. */
 static void manifest_explain(ais_tier *t, const ais_chain *chain,
-			     const char *root, const char *dockerfile)
+			     const char *root, const char *dockerfile,
+			     const char *shown_as, bool project)
 {
 	ais_inputs now = AIS_INPUTS_INIT;
-	ais_buf path = AIS_BUF_INIT, old = AIS_BUF_INIT, list = AIS_BUF_INIT;
+	ais_buf path = AIS_BUF_INIT, old = AIS_BUF_INIT, list = AIS_BUF_INIT,
+		cause = AIS_BUF_INIT;
+	char label[64], have[128], want[128];
 
 	if (!chain->opts.state_dir || !t->id[0] ||
 	    manifest_path(&path, chain, t->id) < 0 ||
@@ -390,15 +441,26 @@ static void manifest_explain(ais_tier *t, const ais_chain *chain,
 		goto done;
 	if (ais_inputs_compute(&now, root, dockerfile, chain->opts.cache_dir) < 0)
 		goto done;
-	if (ais_inputs_diff(&list, &old, &now.manifest, 5) > 0)
-		snprintf(t->reason, sizeof(t->reason),
-			 "files read by COPY/ADD in %s changed: %s", dockerfile,
-			 ais_buf_cstr(&list));
+	if (ais_inputs_diff(&list, &old, &now.manifest, 5) > 0 &&
+	    ais_buf_printf(&cause, "files read by COPY/ADD in %s changed: %s",
+			   shown_as, ais_buf_cstr(&list)) == 0) {
+		COPY(label, t->label);
+		COPY(have, t->have);
+		COPY(want, t->want);
+		tier_stale(t, label, have, want, cause.ptr);
+		if (project) {
+			cause_list l = { t->cause, sizeof(t->cause), 0 };
+
+			memset(t->cause, 0, sizeof(t->cause));
+			ais_inputs_each_change(&old, &now.manifest, cause_add, &l);
+		}
+	}
 done:
 	ais_inputs_dispose(&now);
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&old);
 	ais_buf_dispose(&list);
+	ais_buf_dispose(&cause);
 	ais_error_clear();
 }
 
@@ -437,12 +499,13 @@ int ais_chain_check(ais_chain *chain, ais_docker *d)
 	judge_foundation(chain, foundation);
 	ais_chain_judge_base(&chain->base, chain, foundation, base);
 	if (!strcmp(chain->base.label, AIS_LABEL_BASE_INPUTS_HASH))
-		manifest_explain(&chain->base, chain, chain->global_dir, "Dockerfile");
+		manifest_explain(&chain->base, chain, chain->global_dir, "Dockerfile",
+				 "~/.aishell/Dockerfile", false);
 	if (chain->has_ext) {
 		ais_chain_judge_ext(&chain->ext, chain, base, &chain->base, ext);
 		if (!strcmp(chain->ext.label, AIS_LABEL_EXTENSION_INPUTS_HASH))
 			manifest_explain(&chain->ext, chain, chain->opts.project_dir,
-					 chain->ext_dockerfile);
+					 chain->ext_dockerfile, chain->ext_dockerfile, true);
 	}
 done:
 	ais_image_free(foundation);

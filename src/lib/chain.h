@@ -68,6 +68,8 @@ typedef struct {
 	ais_action action;    /* what ensure did */
 	char old_id[80];      /* the id the tag had before ensure moved it */
 	char builder[16];     /* aishell.builder of the image, "" if absent */
+	char cause[1024];     /* the project files the reason names, relative
+			       * to the project: "path\0path\0\0" ("" none) */
 } ais_tier;
 
 typedef struct {

@@ -15,7 +15,7 @@ expect_rc 4 ais ensure --check
 make_foundation one
 F1=$(img_id "$REPO:foundation")
 expect_rc 4 ais ensure --check
-expect_in "$T/err" "$REPO:base: missing"
+expect_in "$T/err" "$REPO:base is missing: image not found"
 expect_rc 0 ais ensure
 expect_eq "$(img_id "$REPO:base")" "$F1" "base is a tag of the foundation"
 expect_rc 0 ais ensure --check
@@ -25,9 +25,11 @@ make_foundation two
 F2=$(img_id "$REPO:foundation")
 expect_ne "$F1" "$F2"
 expect_rc 4 ais ensure --check
-expect_rc 0 ais status
-expect_in "$T/out" "stale: is $F1 but $REPO:foundation is $F2"
-expect_rc 0 ais status --json
+expect_rc 4 ais status
+f1=${F1#sha256:}
+f2=${F2#sha256:}
+expect_in "$T/out" "stale: the foundation $REPO:foundation changed (id ${f1%"${f1#????????????}"} -> ${f2%"${f2#????????????}"})"
+expect_rc 4 ais status --json
 expect_in "$T/out" '"label":	"id"'
 expect_rc 0 ais ensure
 expect_eq "$(img_id "$REPO:base")" "$F2" "base re-aliased"
@@ -40,7 +42,7 @@ CUSTOM=$(img_id "$REPO:base")
 expect_ne "$CUSTOM" "$F2" "custom base built"
 rm "$HOME/.aishell/Dockerfile"
 expect_rc 4 ais ensure --check
-expect_in "$T/err" "no longer exists"
+expect_in "$T/err" "$REPO:base is stale: ~/.aishell/Dockerfile was removed (aishell.base.dockerfile.hash "
 expect_rc 0 ais ensure
 expect_eq "$(img_id "$REPO:base")" "$F2" "leftover custom base re-aliased"
 # The replaced custom base, now untagged, was removed.

@@ -47,7 +47,8 @@ old=$(git rev-parse HEAD); new=$(git rev-parse other)
 : >"$T/foreign.log"
 expect_rc 0 git checkout -q other
 expect_eq "$(cat "$T/foreign.log")" "post-checkout [$old] [$new] [1]" "foreign post-checkout arguments"
-expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed in ${old%"${old#???????}"}..${new%"${new#???????}"}"
+expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed ("
+expect_in "$T/err" "; changed in ${old%"${old#???????}"}..${new%"${new#???????}"};"
 # Its exit status is kept: git checkout fails exactly as it would without aishell, and aishell
 # still reports.
 git checkout -q main

@@ -18,11 +18,12 @@ short() { git rev-parse --short=7 "$1"; }
 m=$(short main); t=$(short two)
 expect_rc 0 git checkout -q two
 expect_eq "$(grep -c aishell "$T/err")" 1 "one line"
-expect_in "$T/err" "aishell: $EXT is stale: .aishell/Dockerfile changed in $m..$t; run 'aishell ensure' to rebuild"
+expect_in "$T/err" "aishell: $EXT is stale: .aishell/Dockerfile changed (aishell.extension.hash "
+expect_in "$T/err" "); changed in $m..$t; run 'aishell ensure' to rebuild"
 # Back to the Dockerfile the image was built from: fresh, silent.
 expect_rc 0 git checkout -q main
 expect_eq "$(cat "$T/err")" "" "checkout back to a fresh state"
-# Only README differs: silent (the shim does not even start aishell).
+# Only README differs: silent (aishell judges, finds everything fresh).
 expect_rc 0 git checkout -q docs
 expect_eq "$(cat "$T/err")" "" "README-only checkout"
 expect_rc 0 git checkout -q main
@@ -45,7 +46,8 @@ git checkout -q main
 # post-merge: merging a branch that changes the Dockerfile.
 git checkout -q -b merged main
 expect_rc 0 git merge -q --no-edit two
-expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed in $m..$t"
+expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed ("
+expect_in "$T/err" "changed in $m..$t"
 git checkout -q main
 # A merge that does not touch .aishell/: silent.
 git checkout -q -b merged2 main
@@ -58,7 +60,8 @@ git checkout -q -b feature docs
 echo feature >>"$P/README"; git commit -qam feature
 expect_rc 0 git rebase -q two
 expect_eq "$(grep -c aishell "$T/err")" 1 "one report per rebase"
-expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed in"
+expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed ("
+expect_in "$T/err" "; changed in "
 # Amend: the worktree does not change, nothing to say.
 expect_rc 0 git commit -q --amend -m amended
 expect_not_in "$T/err" "aishell"
@@ -67,7 +70,8 @@ git checkout -q main
 # Direct calls: all-zero OLD (clone, worktree add) diffs against the empty tree.
 AISHELL_HOOKS=0 git checkout -q two
 expect_rc 0 ais hook post-checkout 0000000000000000000000000000000000000000 "$(git rev-parse two)" 1
-expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile (new checkout of $t); run 'aishell ensure' to rebuild"
+expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed ("
+expect_in "$T/err" "; from the checkout of $t; run 'aishell ensure -C $P' to rebuild"
 git checkout -q main
 expect_rc 0 ais hook post-checkout "$(git rev-parse main)" "$(git rev-parse main)" 1
 expect_eq "$(cat "$T/err")" ""
@@ -80,14 +84,15 @@ expect_in "$T/err" "post-rewrite wants"
 # A new foundation: base (and so ext) stale, the foundation named.
 make_foundation two
 expect_rc 0 git checkout -q two
-expect_in "$T/err" "aishell: $REPO:base is stale: the foundation $REPO:foundation changed; run 'aishell ensure' to rebuild"
-expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed in $m..$t; and $REPO:base changed since it was built"
+expect_in "$T/err" "aishell: $REPO:base is stale: the foundation $REPO:foundation changed (id "
+expect_in "$T/err" "$EXT is stale: .aishell/Dockerfile changed ("
+expect_in "$T/err" "changed in $m..$t; run 'aishell ensure' to rebuild"
 expect_rc 0 ais ensure -q
 # A global Dockerfile appears: the custom base is missing its build.
 mkdir -p "$HOME/.aishell"
 printf 'FROM %s:foundation\nRUN echo global > /g\n' "$REPO" >"$HOME/.aishell/Dockerfile"
 expect_rc 0 git checkout -q main
-expect_in "$T/err" "$REPO:base is stale: ~/.aishell/Dockerfile changed"
+expect_in "$T/err" "$REPO:base is stale: ~/.aishell/Dockerfile was added (aishell.base.dockerfile.hash (absent) -> "
 rm -rf "$HOME/.aishell"
 
 # off: nothing at all.

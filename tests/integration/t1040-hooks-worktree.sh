@@ -32,17 +32,18 @@ expect_in "$T/err" "post-checkout: already installed"
 # The linked worktree's ext image is its own (never built): checkout there names it.
 cd "$LINKED"
 expect_rc 0 git checkout -q --detach two
-expect_in "$T/err" "$LINKED_EXT is missing (nothing built for $LINKED yet)"
+expect_in "$T/err" "$LINKED_EXT is missing: image not found; run 'aishell ensure -C $LINKED' to rebuild"
 expect_not_in "$T/err" "$MAIN_EXT"
 expect_rc 0 ais ensure -q
 expect_rc 0 git checkout -q linked
-expect_in "$T/err" "$LINKED_EXT is stale: .aishell/Dockerfile changed"
+expect_in "$T/err" "$LINKED_EXT is stale: .aishell/Dockerfile changed ("
+expect_in "$T/err" "; run 'aishell ensure -C $LINKED' to rebuild"
 
 # worktree add fires post-checkout with an all-zero OLD in the new worktree: handled, git exits 0.
 cd "$MAIN"
 expect_rc 0 git worktree add "$T/added" two
 ADDED=$(cd "$T/added" && pwd -P)
-expect_in "$T/err" "$REPO:ext-$(h12 "$ADDED") is missing (nothing built for $ADDED yet); .aishell/Dockerfile (new checkout of $(git rev-parse --short=7 two))"
+expect_in "$T/err" "$REPO:ext-$(h12 "$ADDED") is missing: image not found; run 'aishell ensure -C $ADDED' to rebuild"
 # And the main worktree is untouched by all this.
 expect_rc 0 git checkout -q --detach two
 expect_in "$T/err" "$MAIN_EXT is stale"

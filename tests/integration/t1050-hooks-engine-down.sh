@@ -43,7 +43,7 @@ git checkout -q main 2>/dev/null
 sed -i "s|^aishell_bin=.*|aishell_bin='$T/gone/aishell'|" .git/hooks/post-checkout
 expect_rc 0 env PATH=/usr/bin:/bin git checkout -q two
 expect_eq "$(grep -c . "$T/err")" 1 "missing binary: one line"
-expect_in "$T/err" "aishell: post-checkout hook: cannot find aishell (set AISHELL_BIN or put it on PATH); image check skipped"
+expect_in "$T/err" "aishell: post-checkout hook: cannot find aishell (set AISHELL_BIN to its absolute path or put it on PATH); image check skipped"
 git checkout -q main 2>/dev/null
 # ...found on PATH instead.
 mkdir -p "$T/pathbin"

@@ -6,10 +6,12 @@
 git_setup
 make_foundation one
 new_git_project background
-# Slow builds, so "returns at once" means something.
+# Slow builds, so "returns at once" means something; a nonce keeps the engine's build cache (shared
+# with earlier runs) from making them instant.
+nonce="$$-$(date +%s%N)"
 for b in two three four; do
 	git -C "$P" checkout -q -b $b main
-	printf 'FROM %s:base\nRUN sleep 2 && echo %s > /ext\n' "$REPO" $b >"$P/.aishell/Dockerfile"
+	printf 'FROM %s:base\nRUN sleep 5 && echo %s %s > /ext\n' "$REPO" $b "$nonce" >"$P/.aishell/Dockerfile"
 	git -C "$P" commit -qam $b
 done
 git -C "$P" checkout -q main
@@ -54,7 +56,8 @@ for p in $pids; do
 	fi
 done
 expect_rc 0 ais hooks status
-expect_in "$T/out" "background     running now"
+# "running now", or "last build ...; another is running now" when a slow checkout let one finish
+expect_in "$T/out" "running now"
 wait_idle
 
 # One build, from the last checkout's Dockerfile.
@@ -79,3 +82,16 @@ expect_rc 0 ais hooks status
 expect_in "$T/out" "failed:"
 expect_in "$T/out" "(exit 1)"
 expect_in "$LOG" "exit 9"
+# The next hook run that finds the images stale reports the failed build in one line, with its log;
+# status shows it too; the log of the run before is kept.
+expect_rc 0 git checkout -q main
+expect_rc 0 git checkout -q broken
+expect_eq "$(grep -c "the background build of .* failed (exit 1): .*; log: $LOG" "$T/err")" 1 \
+	"failed build reported once"
+wait_idle
+expect_rc 4 ais status
+expect_in "$T/out" "background  the background build of "
+expect_in "$T/out" "failed (exit 1)"
+expect_in "$T/out" "log: $LOG"
+[ -f "$LOG.1" ] || fail "the previous log was not kept"
+expect_in "$LOG.1" "exit 9"
