@@ -71,7 +71,8 @@ static bool must_name_project(const hook_run *run, const char *prefix,
 {
 	const char *wt = strstr(gitdir, "/worktrees/");
 
-	return (prefix && *prefix) || !run->args.old[0] ||
+	return (prefix && *prefix) ||
+	       (run->args.type == AIS_HOOK_POST_CHECKOUT && !run->args.old[0]) ||
 	       (wt && !strchr(wt + strlen("/worktrees/"), '/'));
 }
 
@@ -138,9 +139,6 @@ static int report(const cli_context *ctx, const hook_run *run,
 			describe_range(&line, run, repo, ctx, tiers[i]);
 		cli_note("%s; %s", ais_buf_cstr(&line), tail);
 		n++;
-		/* Nothing can be built without the foundation. */
-		if (i == 0)
-			break;
 	}
 	ais_buf_dispose(&line);
 	return n;
