@@ -5,6 +5,7 @@
 # It defines functions only; it does not change shell options (works with or without `set -eu`).
 #
 #   engine_ensure_packages    install missing build/test packages with apt-get (needs root)
+#   engine_ensure_demo_packages  the same for what scripts/demo.sh needs only
 #   engine_up                 reuse a reachable engine, or start a private dockerd; exports DOCKER_HOST
 #   engine_down               stop the private dockerd that engine_up started (idempotent, EXIT-trap safe)
 #   engine_make_foundation R  build R:foundation FROM scratch (static busybox + /etc/passwd); prints the image id
@@ -509,6 +510,35 @@ engine_ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
         docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
         libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev bsdutils util-linux clang valgrind git pre-commit dpkg-dev groff-base iproute2 hyperfine $node_pkgs >&2 || return 1
+    _ais_path
+}
+
+# engine_ensure_demo_packages: install only what building aishell and running the demo need (the engine,
+# busybox for the scratch foundation, the compiler and -dev libraries, git), and only those missing: no
+# test tools, nothing already installed is upgraded by name.
+engine_ensure_demo_packages() {
+    local p missing
+    _ais_path
+    missing=
+    command -v dpkg-query >/dev/null 2>&1 || { engine_ensure_packages; return; }
+    for p in docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
+        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev git iproute2; do
+        case $p in
+            docker.io) command -v dockerd >/dev/null 2>&1 && continue ;;
+            busybox-static) [ -x /bin/busybox ] && continue ;;
+        esac
+        _ais_pkg_installed "$p" || missing="$missing $p"
+    done
+    [ -n "$missing" ] || return 0
+    _ais_log "installing:$missing"
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        _ais_log "cannot install them (needs root and apt-get)"
+        return 1
+    fi
+    apt-get -o DPkg::Lock::Timeout=300 update >&2 || return 1
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
+        --no-upgrade $missing >&2 || return 1
     _ais_path
 }
 
