@@ -250,7 +250,7 @@ int cli_hooks_bg_for(ais_hooks_bg *bg, const char *project_dir)
 	return ais_hooks_bg_init(bg, state, key);
 }
 
-static int background_job(ais_buf *summary, void *payload)
+static int background_job(ais_buf *summary, int log_fd, void *payload)
 {
 	cli_context ctx;
 	ais_build_result failed;
@@ -258,6 +258,13 @@ static int background_job(ais_buf *summary, void *payload)
 	time_t now = time(NULL);
 	int error, rc = 0, i;
 
+	/* The worker's whole output goes to the log. */
+	fflush(stdout);
+	fflush(stderr);
+	if (log_fd >= 0) {
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+	}
 	fprintf(stderr, "aishell: background build for %s, started %s",
 		(const char *)payload, ctime(&now));
 	ais_build_result_init(&failed);
@@ -266,9 +273,9 @@ static int background_job(ais_buf *summary, void *payload)
 		cli_progress_end();
 		rc = error == AIS_EUNAVAILABLE ? CLI_EXIT_UNREACHABLE
 					       : CLI_EXIT_FAILURE;
-		cli_error("%s", ais_error_last()->message);
+		cli_error("%s", cli_error_text());
 		ais_buf_clear(summary);
-		ais_buf_printf(summary, "failed: %s", ais_error_last()->message);
+		ais_buf_printf(summary, "failed: %s", cli_error_text());
 		if (failed.failed_step.size)
 			ais_buf_printf(summary, " (at %s)",
 				       ais_buf_cstr(&failed.failed_step));
@@ -292,7 +299,17 @@ static int background_job(ais_buf *summary, void *payload)
 done:
 	ais_build_result_dispose(&failed);
 	cli_context_close(&ctx);
+	fflush(stdout);
+	fflush(stderr);
 	return rc;
+}
+
+void cli_scrub_git_env(void)
+{
+	const char *const *v;
+
+	for (v = ais_hooks_git_env; *v; v++)
+		unsetenv(*v);
 }
 
 /* `aishell hook background`: the detached worker background mode starts. */
@@ -356,7 +373,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		goto done;
 
 	if (error < 0)
-		snprintf(why, sizeof(why), "%s", ais_error_last()->message);
+		snprintf(why, sizeof(why), "%s", cli_error_text());
 	git = true;
 	mode = read_mode(&repo, &opened);
 	if (mode == AIS_HOOKS_MODE_OFF)
@@ -390,7 +407,7 @@ static int run_hook(hook_run *run, const char *prefix)
 			cli_progress_end();
 			if (error < 0)
 				cli_warn("rebuild failed: %s%s%s; run '%s' to retry",
-					 ais_error_last()->message,
+					 cli_error_text(),
 					 failed.failed_step.size ? " at " : "",
 					 ais_buf_cstr(&failed.failed_step), run->fix);
 			ais_build_result_dispose(&failed);
@@ -453,7 +470,7 @@ int cmd_hook(int argc, char **argv)
 	 * the git command's repository, index or config overrides. */
 	p = getenv("GIT_PREFIX");
 	snprintf(prefix, sizeof(prefix), "%s", p ? p : "");
-	ais_hooks_scrub_env();
+	cli_scrub_git_env();
 	if (!strcmp(argv[1], "background"))
 		return run_background();
 
