@@ -1,10 +1,8 @@
 #include "test.h"
 
-#include "config.h"
 #include "devcontainer.h"
 #include "error.h"
 #include "jsonc.h"
-#include "wscontainer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
