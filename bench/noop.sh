@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/noop.sh: time a no-op `aishell ensure` (everything fresh) against the
 # original aishell's no-op path -- its sequence of 8 docker CLI calls
-# (shared/notes/docker-engine.md section 3) -- in one run, with hyperfine.
+# (docs/COMPATIBILITY.md section 7) -- in one run, with hyperfine.
 # Prints both medians and the ratio.  Not a test: it never fails on numbers.
 #
 #   bench/noop.sh [RUNS]     (default 200 runs each, after 10 warm-ups)

@@ -741,7 +741,8 @@ static int list_prepend(ais_config_list *to, ais_config_list *from)
 	return 0;
 }
 
-/* Merge global `g` into project `p` (the result), by spec section 5.2. */
+/* Merge global `g` into project `p` (the result), by docs/COMPATIBILITY.md
+ * section 5.2. */
 static int merge(ais_config *p, ais_config *g)
 {
 	ais_config_env *penv = p->env;

@@ -1,7 +1,7 @@
 /*
  * config.h - aishell's config.yaml, read with libyaml, normalised and
  * merged (global ~/.aishell/config.yaml + project .aishell/config.yaml) by
- * the rules of the original aishell (spec section 5).
+ * the rules of the original aishell (docs/COMPATIBILITY.md section 5).
  *
  * Only the keys that reach `docker run` are kept in typed form: mounts,
  * env, ports, docker_args, pre_start.  The others (harness_args,

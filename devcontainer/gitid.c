@@ -1,6 +1,7 @@
 #include "gitid.h"
 
 #include "error.h"
+#include "path.h"
 
 #include <ctype.h>
 #include <git2.h>
@@ -41,14 +42,6 @@ static int get_trimmed(ais_buf *out, git_config *cfg, const char *key)
 	return error;
 }
 
-/* Whether `path` is `dir` or inside it (both physical, no trailing slash). */
-static int inside(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
-}
-
 int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning)
 {
 	git_repository *repo = NULL;
@@ -71,7 +64,7 @@ int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning)
 			goto done;
 		}
 		common = realpath(git_repository_commondir(repo), NULL);
-		if (common && !inside(common, project_dir) &&
+		if (common && !ais_path_under(common, project_dir) &&
 		    (error = ais_buf_sets(&out->common_dir, common)) < 0)
 			goto done;
 	} else {

@@ -191,9 +191,8 @@ int ais_hooks_find_gitdir(ais_buf *out, const char *workdir);
 bool ais_hooks_rebase_in_progress(const char *gitdir);
 
 /* The variables `git rev-parse --local-env-vars` lists (git 2.39), NULL
- * terminated; ais_hooks_scrub_env() unsets all of them. */
+ * terminated: what a hook's children must not inherit. */
 extern const char *const ais_hooks_git_env[];
-void ais_hooks_scrub_env(void);
 
 /* ---- background builds ------------------------------------------------ */
 
@@ -219,12 +218,12 @@ int ais_hooks_bg_init(ais_hooks_bg *bg, const char *state_dir,
 int ais_hooks_bg_request(const ais_hooks_bg *bg, char *const argv[]);
 
 /* The worker: take the lock without waiting (another worker holding it
- * will see the pending file: return AIS_OK at once), send stdout/stderr to
- * the log, and while the pending file exists wait until it is
- * `debounce_ms` old, remove it and call `job`, recording its exit code and
- * `summary` in the result file.  So checkouts in quick succession build
- * once, and never two at a time. */
-typedef int (*ais_hooks_bg_job)(ais_buf *summary, void *payload);
+ * will see the pending file: return AIS_OK at once), open the log (emptied;
+ * -1 when it cannot be opened), and while the pending file exists wait
+ * until it is `debounce_ms` old, remove it and call `job` with the log,
+ * recording its exit code and `summary` in the result file.  So checkouts
+ * in quick succession build once, and never two at a time. */
+typedef int (*ais_hooks_bg_job)(ais_buf *summary, int log_fd, void *payload);
 int ais_hooks_bg_work(const ais_hooks_bg *bg, unsigned debounce_ms,
 		      ais_hooks_bg_job job, void *payload);
 

@@ -5,6 +5,7 @@
 #include "hooks.h"
 
 #include "error.h"
+#include "path.h"
 
 #include <git2.h>
 #include <pwd.h>
@@ -212,16 +213,6 @@ done:
 	return error;
 }
 
-static bool under(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	return n > 0 && !strncmp(path, root, n) &&
-	       (path[n] == '/' || path[n] == '\0');
-}
-
 bool ais_hooks_repo_path_in_worktree(ais_buf *worktree, ais_hooks_repo *repo,
 				     const char *path)
 {
@@ -235,12 +226,12 @@ bool ais_hooks_repo_path_in_worktree(ais_buf *worktree, ais_hooks_repo *repo,
 	/* The main worktree: open the common dir's repository. */
 	if (git_repository_open_ext(&main, repo->commondir,
 				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
-	    (root = git_repository_workdir(main)) && under(path, root)) {
+	    (root = git_repository_workdir(main)) && ais_path_under(path, root)) {
 		ais_buf_puts(worktree, root);
 		found = true;
 		goto done;
 	}
-	if (repo->workdir[0] && under(path, repo->workdir)) {
+	if (repo->workdir[0] && ais_path_under(path, repo->workdir)) {
 		ais_buf_puts(worktree, repo->workdir);
 		found = true;
 		goto done;
@@ -251,7 +242,7 @@ bool ais_hooks_repo_path_in_worktree(ais_buf *worktree, ais_hooks_repo *repo,
 		git_worktree *wt = NULL;
 
 		if (git_worktree_lookup(&wt, repo->git, names.strings[i]) == 0 &&
-		    (root = git_worktree_path(wt)) && under(path, root)) {
+		    (root = git_worktree_path(wt)) && ais_path_under(path, root)) {
 			ais_buf_puts(worktree, root);
 			found = true;
 		}

@@ -152,14 +152,6 @@ const char *const ais_hooks_git_env[] = {
 	NULL
 };
 
-void ais_hooks_scrub_env(void)
-{
-	const char *const *v;
-
-	for (v = ais_hooks_git_env; *v; v++)
-		unsetenv(*v);
-}
-
 /* ---- background builds -------------------------------------------------- */
 
 static int bg_path(char *dst, size_t len, const char *dir, const char *key,
@@ -333,7 +325,7 @@ int ais_hooks_bg_work(const ais_hooks_bg *bg, unsigned debounce_ms,
 {
 	ais_buf summary = AIS_BUF_INIT;
 	bool found;
-	int lock = -1, log, error = 0;
+	int lock = -1, log = -1, error = 0;
 
 again:
 	if ((error = ais_mkdirs(bg->dir, 0700)) < 0)
@@ -349,14 +341,9 @@ again:
 		goto done;
 	}
 	rotate_logs(bg->log);
-	log = open(bg->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (log >= 0) {
-		fflush(stdout);
-		fflush(stderr);
-		dup2(log, 1);
-		dup2(log, 2);
+	if (log >= 0)
 		close(log);
-	}
+	log = open(bg->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	for (;;) {
 		long long m = mtime_ms(bg->pending, &found);
 		int code;
@@ -369,9 +356,7 @@ again:
 		}
 		unlink(bg->pending);
 		ais_buf_clear(&summary);
-		code = job(&summary, payload);
-		fflush(stdout);
-		fflush(stderr);
+		code = job(&summary, log, payload);
 		if ((error = write_result(bg, code, ais_buf_cstr(&summary))) < 0)
 			goto done;
 	}
@@ -386,6 +371,8 @@ again:
 done:
 	if (lock >= 0)
 		close(lock);
+	if (log >= 0)
+		close(log);
 	ais_buf_dispose(&summary);
 	return error;
 }

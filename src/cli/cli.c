@@ -66,15 +66,32 @@ void cli_note(const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *cli_error_text(void)
+{
+	static char text[sizeof(ais_error_last()->message) + 64];
+	const char *msg = ais_error_last()->message, *hint = "";
+
+	switch (ais_docker_last_timeout()) {
+	case AIS_DOCKER_TIMEOUT_REQUEST:
+		hint = " (see AISHELL_CONNECT_TIMEOUT and AISHELL_TIMEOUT)";
+		break;
+	case AIS_DOCKER_TIMEOUT_BUILD:
+		hint = " (see AISHELL_BUILD_TIMEOUT)";
+		break;
+	case AIS_DOCKER_TIMEOUT_NONE:
+		break;
+	}
+	snprintf(text, sizeof(text), "%s%s", msg[0] ? msg : "unknown error", hint);
+	return text;
+}
+
 int cli_fail(int error)
 {
-	const ais_error *e = ais_error_last();
-
 	if (error == AIS_EINTERRUPTED || cli_interrupted) {
 		cli_error("interrupted; no tag was moved");
 		return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
 	}
-	cli_error("%s", e->message[0] ? e->message : "unknown error");
+	cli_error("%s", cli_error_text());
 	return error == AIS_EUNAVAILABLE ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILURE;
 }
 

@@ -46,6 +46,10 @@ void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the library's last error and map `error` to an exit code. */
 int cli_fail(int error);
 
+/* The library's last error message, with the setting to change when a
+ * time limit ended the request (valid until the next call). */
+const char *cli_error_text(void);
+
 /* Whether `repo` is usable as the image repository (AISHELL_IMAGE_REPO). */
 bool cli_valid_repo(const char *repo);
 
@@ -107,6 +111,10 @@ int cli_fix_command(ais_buf *out, const cli_context *ctx, const char *cmd,
 /* "the background build of <time> failed (exit N): <summary>; log: <path>" */
 int cli_background_line(ais_buf *out, const ais_hooks_bg_status *st,
 			const ais_hooks_bg *bg);
+
+/* Unset git's repository-local variables (ais_hooks_git_env), so that
+ * nothing `aishell hook` starts sees the git command's repository. */
+void cli_scrub_git_env(void);
 
 /* Render library events on stderr according to cli. */
 void cli_on_event(const ais_event *ev, void *payload);

@@ -193,7 +193,7 @@ int cli_hooks_bg_for(ais_hooks_bg *bg, const char *project_dir)
 	return ais_hooks_bg_init(bg, state, key);
 }
 
-static int background_job(ais_buf *summary, void *payload)
+static int background_job(ais_buf *summary, int log_fd, void *payload)
 {
 	cli_context ctx;
 	ais_build_result failed;
@@ -201,6 +201,13 @@ static int background_job(ais_buf *summary, void *payload)
 	time_t now = time(NULL);
 	int error, rc = 0, i;
 
+	/* The worker's whole output goes to the log. */
+	fflush(stdout);
+	fflush(stderr);
+	if (log_fd >= 0) {
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+	}
 	fprintf(stderr, "aishell: background build for %s, started %s",
 		(const char *)payload, ctime(&now));
 	ais_build_result_init(&failed);
@@ -209,9 +216,9 @@ static int background_job(ais_buf *summary, void *payload)
 		cli_progress_end();
 		rc = error == AIS_EUNAVAILABLE ? CLI_EXIT_UNREACHABLE
 					       : CLI_EXIT_FAILURE;
-		cli_error("%s", ais_error_last()->message);
+		cli_error("%s", cli_error_text());
 		ais_buf_clear(summary);
-		ais_buf_printf(summary, "failed: %s", ais_error_last()->message);
+		ais_buf_printf(summary, "failed: %s", cli_error_text());
 		if (failed.failed_step.size)
 			ais_buf_printf(summary, " (at %s)",
 				       ais_buf_cstr(&failed.failed_step));
@@ -235,7 +242,17 @@ static int background_job(ais_buf *summary, void *payload)
 done:
 	ais_build_result_dispose(&failed);
 	cli_context_close(&ctx);
+	fflush(stdout);
+	fflush(stderr);
 	return rc;
+}
+
+void cli_scrub_git_env(void)
+{
+	const char *const *v;
+
+	for (v = ais_hooks_git_env; *v; v++)
+		unsetenv(*v);
 }
 
 /* `aishell hook background`: the detached worker background mode starts. */
@@ -320,7 +337,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		goto done;
 
 	if (error < 0)
-		snprintf(why, sizeof(why), "%s", ais_error_last()->message);
+		snprintf(why, sizeof(why), "%s", cli_error_text());
 	git = true;
 	mode = read_mode(&repo, &opened);
 	if (mode == AIS_HOOKS_MODE_OFF)
@@ -361,7 +378,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		cli_progress_end();
 		if (error < 0)
 			cli_warn("rebuild failed: %s%s%s; run '%s' to retry",
-				 ais_error_last()->message,
+				 cli_error_text(),
 				 failed.failed_step.size ? " at " : "",
 				 ais_buf_cstr(&failed.failed_step),
 				 ais_buf_cstr(&fix));
@@ -379,7 +396,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		if ((error = cli_hooks_bg_for(&bg, ctx.project_dir)) < 0 ||
 		    (error = self_exe(self, sizeof(self))) < 0) {
 			cli_warn("cannot start a background build: %s",
-				 ais_error_last()->message);
+				 cli_error_text());
 			break;
 		}
 		ais_buf_printf(&tail, "rebuilding in the background (log: %s)",
@@ -389,7 +406,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		cli_context_close(&ctx);
 		if (ais_hooks_bg_request(&bg, argv) < 0)
 			cli_warn("cannot start a background build: %s; run '%s'",
-				 ais_error_last()->message, ais_buf_cstr(&fix));
+				 cli_error_text(), ais_buf_cstr(&fix));
 		break;
 	}
 	}
@@ -425,7 +442,7 @@ int cmd_hook(int argc, char **argv)
 	 * the git command's repository, index or config overrides. */
 	p = getenv("GIT_PREFIX");
 	snprintf(prefix, sizeof(prefix), "%s", p ? p : "");
-	ais_hooks_scrub_env();
+	cli_scrub_git_env();
 	if (!strcmp(argv[1], "background"))
 		return run_background();
 
@@ -433,7 +450,7 @@ int cmd_hook(int argc, char **argv)
 	run.name = argv[1];
 	error = ais_hook_args_parse(&run.args, argv[1], argc - 2, argv + 2);
 	if (error == AIS_ENOTFOUND) {
-		cli_error("%s", ais_error_last()->message);
+		cli_error("%s", cli_error_text());
 		fputs(hook_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -442,7 +459,7 @@ int cmd_hook(int argc, char **argv)
 		return CLI_EXIT_OK;
 	if (error < 0) {
 		cli_warn("%s hook: %s; image check skipped", argv[1],
-			 ais_error_last()->message);
+			 cli_error_text());
 		return CLI_EXIT_OK;
 	}
 	if (ais_hook_args_trivial(&run.args))

@@ -34,6 +34,13 @@ struct ais_image {
 	const cJSON *labels;
 };
 
+static __thread ais_docker_timeout last_timeout;
+
+ais_docker_timeout ais_docker_last_timeout(void)
+{
+	return last_timeout;
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -87,6 +94,7 @@ static void docker_prepare(ais_docker *d, const char *url, long idle)
 	curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
+	last_timeout = AIS_DOCKER_TIMEOUT_NONE;
 	if (d->unix_path)
 		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
 	if (d->tls) {
@@ -114,11 +122,13 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 	if (rc == CURLE_ABORTED_BY_CALLBACK && docker_cancelled(d))
 		return ais_error_set(AIS_EINTERRUPTED, AIS_ERROR_HTTP,
 				     "interrupted");
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		last_timeout = AIS_DOCKER_TIMEOUT_REQUEST;
 	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (rc == CURLE_COULDNT_CONNECT && oserr)
 		why = strerror((int)oserr);
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
-		why = "no answer in time (see AISHELL_CONNECT_TIMEOUT and AISHELL_TIMEOUT)";
+		why = "no answer in time";
 	else if (d->errbuf[0])
 		why = d->errbuf;
 	else
@@ -183,8 +193,7 @@ static size_t ping_header_cb(char *data, size_t size, size_t n, void *p)
 	return len;
 }
 
-/* The engine's {"message": ...} from an error body, or the body itself. */
-static const char *error_message(ais_buf *scratch, const ais_buf *body)
+const char *ais_docker_error_message(ais_buf *scratch, const ais_buf *body)
 {
 	cJSON *root = cJSON_ParseWithLength(ais_buf_cstr(body), body->size);
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "message");
@@ -378,7 +387,9 @@ int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref)
 	int error;
 
 	*out = NULL;
-	if ((error = ais_buf_printf(&path, "/images/%s/json", ref)) < 0 ||
+	if ((error = ais_buf_puts(&path, "/images/")) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, ref)) < 0 ||
+	    (error = ais_buf_puts(&path, "/json")) < 0 ||
 	    (error = ais_docker_request(&status, &body, d, "GET", path.ptr,
 					NULL)) < 0)
 		goto done;
@@ -390,7 +401,7 @@ int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref)
 	if (status != 200) {
 		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
 				      "inspecting '%s' failed: HTTP %ld: %s", ref,
-				      status, error_message(&msg, &body));
+				      status, ais_docker_error_message(&msg, &body));
 		goto done;
 	}
 	if ((error = ais_image_from_json(&img, ais_buf_cstr(&body), body.size)) < 0) {
@@ -455,6 +466,18 @@ int ais_image_tag_count(const ais_image *img)
 	return cJSON_IsArray(tags) ? cJSON_GetArraySize(tags) : 0;
 }
 
+const cJSON *ais_image_json(const ais_image *img)
+{
+	return img->root;
+}
+
+const char *ais_docker_json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 void ais_image_free(ais_image *img)
 {
 	if (!img)
@@ -485,7 +508,7 @@ int ais_docker_image_tag(ais_docker *d, const char *src, const char *repo,
 		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
 				      "cannot tag '%s' as '%s:%s': HTTP %ld: %s",
 				      src, repo, tag, status,
-				      error_message(&msg, &body));
+				      ais_docker_error_message(&msg, &body));
 done:
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
@@ -509,7 +532,7 @@ int ais_docker_image_remove(ais_docker *d, const char *ref)
 	else if (status != 200)
 		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
 				      "cannot remove '%s': HTTP %ld: %s", ref,
-				      status, error_message(&msg, &body));
+				      status, ais_docker_error_message(&msg, &body));
 done:
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
@@ -916,8 +939,9 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 		goto done;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT && !docker_cancelled(d)) {
+		last_timeout = AIS_DOCKER_TIMEOUT_BUILD;
 		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
-				      "the build sent nothing for %ld s; the Docker engine at %s may be stuck (see AISHELL_BUILD_TIMEOUT)",
+				      "the build sent nothing for %ld s; the Docker engine at %s may be stuck",
 				      d->timeouts.build_idle, d->host);
 		goto done;
 	}
@@ -934,7 +958,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	if (st.status != 200) {
 		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
 				      "the engine refused the build: HTTP %ld: %s",
-				      st.status, error_message(&msg, &st.in));
+				      st.status, ais_docker_error_message(&msg, &st.in));
 		goto done;
 	}
 	error = build_finish(&st);

@@ -22,6 +22,8 @@
 
 typedef struct ais_docker ais_docker;
 
+struct cJSON;
+
 /* Time limits, in seconds; 0 means none. */
 typedef struct {
 	long connect;     /* establishing the connection */
@@ -33,6 +35,18 @@ typedef struct {
 #define AIS_DOCKER_IDLE_TIMEOUT 60
 #define AIS_DOCKER_TIMEOUTS_INIT                                            \
 	{ AIS_DOCKER_CONNECT_TIMEOUT, AIS_DOCKER_IDLE_TIMEOUT, 0 }
+
+/* Which of those limits ended a request. */
+typedef enum {
+	AIS_DOCKER_TIMEOUT_NONE,
+	AIS_DOCKER_TIMEOUT_REQUEST, /* connect or idle */
+	AIS_DOCKER_TIMEOUT_BUILD    /* build_idle */
+} ais_docker_timeout;
+
+/* The limit that ended the last request made on this thread, so that a
+ * caller can say which setting to change; AIS_DOCKER_TIMEOUT_NONE when it
+ * ended otherwise.  Each request resets it. */
+ais_docker_timeout ais_docker_last_timeout(void);
 
 /* Connect and negotiate.  AIS_EUNAVAILABLE when the engine cannot be
  * reached, or does not answer in time, with a message naming the endpoint
@@ -59,10 +73,11 @@ const char *ais_docker_host(const ais_docker *d);
  * The flag is typically set by a SIGINT handler. */
 void ais_docker_set_cancel(ais_docker *d, const volatile sig_atomic_t *flag);
 
-/* The parts of GET /images/{name}/json the image chain needs. */
+/* GET /images/{name}/json. */
 typedef struct ais_image ais_image;
 
-/* Inspect `ref`.  AIS_ENOTFOUND when there is no such image (*out = NULL). */
+/* Inspect `ref` (a name or an id; URL-encoded here).  AIS_ENOTFOUND when
+ * there is no such image (*out = NULL). */
 int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref);
 
 /* Full "sha256:<64 hex>" id. */
@@ -74,6 +89,10 @@ const char *ais_image_label(const ais_image *img, const char *key);
 
 /* Number of repository tags the image carries. */
 int ais_image_tag_count(const ais_image *img);
+
+/* The whole inspect answer, for the fields the accessors above leave out
+ * (RootFS, Created, RepoTags); owned by `img`. */
+const struct cJSON *ais_image_json(const ais_image *img);
 
 void ais_image_free(ais_image *img);
 
@@ -143,5 +162,13 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 
 /* URL-encode `s` onto `out`. */
 int ais_docker_urlencode(ais_buf *out, ais_docker *d, const char *s);
+
+/* The engine's {"message": ...} from an error answer (or the start of the
+ * body when it has none), trailing newlines removed, in `scratch`. */
+const char *ais_docker_error_message(ais_buf *scratch, const ais_buf *body);
+
+/* The string member `key` of a JSON object from the engine, or NULL when
+ * `obj` is not an object or the member is absent or not a string. */
+const char *ais_docker_json_str(const struct cJSON *obj, const char *key);
 
 #endif

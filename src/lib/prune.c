@@ -80,17 +80,10 @@ done:
 	return error;
 }
 
-static const char *str_item(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static const char *label_of(const cJSON *img, const char *key)
 {
 	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(img, "Labels");
-	const char *v = str_item(labels, key);
+	const char *v = ais_docker_json_str(labels, key);
 
 	return v && *v ? v : NULL;
 }
@@ -104,8 +97,7 @@ static bool regular_file(const char *dir, const char *name)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Why an ext image is no longer needed, or NULL when it is. */
-static const char *ext_unneeded(const char *project)
+const char *ais_prune_ext_unneeded(const char *project)
 {
 	struct stat st;
 
@@ -167,7 +159,7 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 				 NULL)) < 0)
 		goto done;
 	cJSON_ArrayForEach(img, list) {
-		const char *id = str_item(img, "Id");
+		const char *id = ais_docker_json_str(img, "Id");
 		const char *project = label_of(img, AIS_LABEL_PROJECT_DIR);
 
 		cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(img, "RepoTags")) {
@@ -181,7 +173,7 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 			if (!project || ais_hash_h12(h, project, strlen(project)) < 0 ||
 			    strcmp(t + prefix.size, h) != 0)
 				continue;
-			if (!(why = ext_unneeded(project)))
+			if (!(why = ais_prune_ext_unneeded(project)))
 				continue;
 			if ((error = prune_add(res, id, t, project, why)) < 0 ||
 			    (error = prune_remove(&res->items[res->count - 1], d, opts)) < 0)
@@ -218,7 +210,7 @@ static int prune_dangling(ais_prune_result *res, ais_docker *d,
 				 NULL)) < 0)
 		goto done;
 	cJSON_ArrayForEach(img, list) {
-		const char *id = str_item(img, "Id");
+		const char *id = ais_docker_json_str(img, "Id");
 
 		if (!id || already_listed(res, id))
 			continue;

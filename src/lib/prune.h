@@ -47,4 +47,9 @@ int ais_prune(ais_prune_result *out, ais_docker *d, const ais_prune_opts *opts);
 
 void ais_prune_result_dispose(ais_prune_result *res);
 
+/* Why the ext image of `project` (its aishell.project.dir) is no longer
+ * needed: the directory is gone, or has no .aishell/ or .sandbox/
+ * Dockerfile; NULL while it is needed. */
+const char *ais_prune_ext_unneeded(const char *project);
+
 #endif

@@ -11,23 +11,15 @@
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src) ? (src) : "")
 
-static const char *str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int engine_error(long status, const ais_buf *body, const char *what)
 {
-	cJSON *j = cJSON_Parse(ais_buf_cstr(body));
-	const char *msg = str(j, "message");
+	ais_buf msg = AIS_BUF_INIT;
 	int error;
 
 	error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
 			      AIS_ERROR_DOCKER, "%s: %s (HTTP %ld)", what,
-			      msg ? msg : "engine error", status);
-	cJSON_Delete(j);
+			      ais_docker_error_message(&msg, body), status);
+	ais_buf_dispose(&msg);
 	return error;
 }
 
@@ -65,47 +57,22 @@ static const char *wanted_image(const cJSON *meta)
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(entry, "customizations");
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(c, "aishell");
 
-		if (cJSON_IsObject(a) && str(a, "image"))
+		if (cJSON_IsObject(a) && ais_docker_json_str(a, "image"))
 			found = a;
 	}
-	return found ? str(found, "image") : NULL;
+	return found ? ais_docker_json_str(found, "image") : NULL;
 }
 
-static int inspect(cJSON **out, ais_docker *d, const char *ref)
+bool ais_wscontainer_derived_from(const ais_image *image,
+				  const ais_image *base_image)
 {
-	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT;
-	long status;
-	int error;
-
-	*out = NULL;
-	if ((error = ais_buf_puts(&path, "/images/")) < 0 ||
-	    (error = ais_docker_urlencode(&path, d, ref)) < 0 ||
-	    (error = ais_buf_puts(&path, "/json")) < 0 ||
-	    (error = ais_docker_request(&status, &body, d, "GET", path.ptr, NULL)) < 0)
-		goto done;
-	if (status != 200) {
-		error = engine_error(status, &body, "cannot inspect image");
-		goto done;
-	}
-	*out = cJSON_Parse(ais_buf_cstr(&body));
-	if (!*out)
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
-				      "the engine's description of '%s' is not JSON", ref);
-done:
-	ais_buf_dispose(&path);
-	ais_buf_dispose(&body);
-	return error;
-}
-
-/* Whether image `img` was built on `base`: base's layers start img's and
- * img is not older. */
-static bool derived_from(const cJSON *img, const cJSON *base)
-{
+	const cJSON *img = ais_image_json(image), *base = ais_image_json(base_image);
 	const cJSON *la = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(img, "RootFS"), "Layers");
 	const cJSON *lb = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(base, "RootFS"), "Layers");
 	const cJSON *a, *b;
+	const char *ta, *tb;
 	long long sa, sb;
 	long na, nb;
 
@@ -117,17 +84,18 @@ static bool derived_from(const cJSON *img, const cJSON *base)
 		if (!cJSON_IsString(a) || !cJSON_IsString(b) ||
 		    strcmp(a->valuestring, b->valuestring) != 0)
 			return false;
-	if (!str(img, "Created") || !str(base, "Created") ||
-	    !ais_wscontainer_parse_time(str(img, "Created"), &sa, &na) ||
-	    !ais_wscontainer_parse_time(str(base, "Created"), &sb, &nb))
+	ta = ais_docker_json_str(img, "Created");
+	tb = ais_docker_json_str(base, "Created");
+	if (!ta || !tb || !ais_wscontainer_parse_time(ta, &sa, &na) ||
+	    !ais_wscontainer_parse_time(tb, &sb, &nb))
 		return false;
 	return sa > sb || (sa == sb && na >= nb);
 }
 
 static int judge(ais_wscontainer *c, ais_docker *d, const char *tag,
-		 const char *tag_id, cJSON **tag_img)
+		 const char *tag_id, ais_image **tag_img)
 {
-	cJSON *img = NULL;
+	ais_image *img = NULL;
 	int error = 0;
 
 	if (strcmp(c->wanted, tag) != 0) {
@@ -139,18 +107,19 @@ static int judge(ais_wscontainer *c, ais_docker *d, const char *tag,
 	}
 	if (!tag_id[0] || !strcmp(c->image_id, tag_id))
 		return 0;
-	if (!*tag_img && (error = inspect(tag_img, d, tag_id)) < 0)
+	if (!*tag_img &&
+	    (error = ais_docker_image_inspect(tag_img, d, tag_id)) < 0)
 		return error;
-	error = inspect(&img, d, c->image_id);
+	error = ais_docker_image_inspect(&img, d, c->image_id);
 	if (error == AIS_ENOTFOUND) {
-		error = 0;
+		ais_error_clear();
 	} else if (error < 0) {
 		return error;
-	} else if (derived_from(img, *tag_img)) {
-		cJSON_Delete(img);
+	} else if (ais_wscontainer_derived_from(img, *tag_img)) {
+		ais_image_free(img);
 		return 0;
 	}
-	cJSON_Delete(img);
+	ais_image_free(img);
 	c->stale = true;
 	if (!strcmp(c->image, tag))
 		snprintf(c->reason, sizeof(c->reason),
@@ -167,7 +136,8 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 			 const char *tag_id)
 {
 	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT, filter = AIS_BUF_INIT;
-	cJSON *list = NULL, *fj = NULL, *arr, *item, *tag_img = NULL;
+	cJSON *list = NULL, *fj = NULL, *arr, *item;
+	ais_image *tag_img = NULL;
 	ais_wscontainer *res = NULL, *grown;
 	size_t n = 0;
 	long status;
@@ -203,8 +173,10 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 	cJSON_ArrayForEach(item, list) {
 		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(item, "Labels");
 		const cJSON *names = cJSON_GetObjectItemCaseSensitive(item, "Names");
-		const char *folder = str(labels, AIS_LABEL_DEVCONTAINER_FOLDER);
-		const char *meta_text = str(labels, AIS_LABEL_DEVCONTAINER_METADATA);
+		const char *folder =
+			ais_docker_json_str(labels, AIS_LABEL_DEVCONTAINER_FOLDER);
+		const char *meta_text =
+			ais_docker_json_str(labels, AIS_LABEL_DEVCONTAINER_METADATA);
 		const char *wanted, *name;
 		cJSON *meta;
 		ais_wscontainer *c;
@@ -228,9 +200,9 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 		memset(c, 0, sizeof(*c));
 		COPY(c->wanted, wanted);
 		cJSON_Delete(meta);
-		COPY(c->id, str(item, "Id"));
-		COPY(c->image, str(item, "Image"));
-		COPY(c->image_id, str(item, "ImageID"));
+		COPY(c->id, ais_docker_json_str(item, "Id"));
+		COPY(c->image, ais_docker_json_str(item, "Image"));
+		COPY(c->image_id, ais_docker_json_str(item, "ImageID"));
 		name = cJSON_IsArray(names) && cJSON_IsString(names->child)
 			       ? names->child->valuestring : c->id;
 		COPY(c->name, name[0] == '/' ? name + 1 : name);
@@ -244,7 +216,7 @@ done:
 	free(res);
 	cJSON_Delete(list);
 	cJSON_Delete(fj);
-	cJSON_Delete(tag_img);
+	ais_image_free(tag_img);
 	cJSON_free(ftext);
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
@@ -253,9 +225,11 @@ done:
 }
 
 /* Whether every tag of the image is a devcontainer CLI derived one. */
-static bool only_derived_tags(const cJSON *img)
+static bool only_derived_tags(const ais_image *img)
 {
-	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(img, "RepoTags"), *t;
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(ais_image_json(img),
+							     "RepoTags");
+	const cJSON *t;
 
 	cJSON_ArrayForEach(t, tags)
 		if (!cJSON_IsString(t) || strncmp(t->valuestring, "vsc-", 4) != 0)
@@ -266,7 +240,7 @@ static bool only_derived_tags(const cJSON *img)
 int ais_wscontainer_remove(ais_docker *d, const ais_wscontainer *c)
 {
 	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT;
-	cJSON *img = NULL;
+	ais_image *img = NULL;
 	long status;
 	int error;
 
@@ -280,7 +254,7 @@ int ais_wscontainer_remove(ais_docker *d, const ais_wscontainer *c)
 		goto done;
 	}
 	/* best effort: the engine refuses (409) while anything uses it */
-	if (c->image_id[0] && inspect(&img, d, c->image_id) == 0 &&
+	if (c->image_id[0] && ais_docker_image_inspect(&img, d, c->image_id) == 0 &&
 	    only_derived_tags(img)) {
 		ais_buf_clear(&path);
 		if (ais_buf_puts(&path, "/images/") == 0 &&
@@ -289,7 +263,7 @@ int ais_wscontainer_remove(ais_docker *d, const ais_wscontainer *c)
 	}
 	ais_error_clear();
 done:
-	cJSON_Delete(img);
+	ais_image_free(img);
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
 	return error;

@@ -44,6 +44,10 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
  * its untagged parents (an ext image the tag moved away from). */
 int ais_wscontainer_remove(ais_docker *d, const ais_wscontainer *c);
 
+/* Whether `image` was built on `base`: base's layers start image's and
+ * image was not created before it (the CLI's derived `-uid` image). */
+bool ais_wscontainer_derived_from(const ais_image *image, const ais_image *base);
+
 /* Seconds and nanoseconds of an RFC 3339 time as the engine writes it
  * ("2026-11-27T01:05:00.123456789Z"); false when it is not one. */
 bool ais_wscontainer_parse_time(const char *s, long long *sec, long *nsec);

@@ -20,6 +20,7 @@
  * Every request line goes to LOG ("METHOD PATH"), so tests can check that
  * no tag request was made.  Runs until killed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,6 +70,25 @@ static int chunk(int fd, const char *s)
 
 	snprintf(head, sizeof(head), "%zx\r\n", strlen(s));
 	return say(fd, head) || say(fd, s) || say(fd, "\r\n");
+}
+
+/* Percent-decode `s` in place, as the engine's router does with a path. */
+static void url_decode(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '%' && isxdigit((unsigned char)s[1]) &&
+		    isxdigit((unsigned char)s[2])) {
+			char hex[3] = { s[1], s[2], '\0' };
+
+			*out++ = (char)strtol(hex, NULL, 16);
+			s += 2;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
 }
 
 /* Read one request's head into buf; returns its length, 0 at EOF. */
@@ -160,6 +180,7 @@ static void serve(int fd)
 			return;
 		head = strndup(buf, (size_t)head_len);
 		sscanf(head, "%15s %4095s", method, path);
+		url_decode(path);
 		fprintf(log_file, "%s %s\n", method, path);
 		fflush(log_file);
 		if (!strcmp(scenario, "hang")) {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Every devcontainer.json the golden cases expect, and one generated now with every mapping in use, validates
 # with ajv-cli against the official schemas: the base schema, and the combined one (base + VS Code +
-# Codespaces customizations), by the commands of shared/notes/devcontainer.md section 4. Schemas come from
-# ../shared/schemas beside the repository, else from the vendored tests/schemas. A known-bad file must fail.
+# Codespaces customizations), by the commands of tests/schemas/README.md. The schemas are the vendored copies
+# in tests/schemas, checked first against the SHA-256 sums their README records. A known-bad file must fail.
 set -eu
 : "${AISHELL:?AISHELL must name the aishell binary (ctest sets it)}"
 : "${AIS_SRC:?AIS_SRC must name the source tree (ctest sets it)}"
@@ -15,10 +15,12 @@ trap 'exit 130' INT TERM
 
 NPM=$(npm_tools) || { echo "schema: cannot install ajv-cli" >&2; exit 1; }
 AJV="$NPM/node_modules/.bin/ajv"
-S="$AIS_SRC/../shared/schemas"
-[ -f "$S/devContainer.base.schema.json" ] || S="$AIS_SRC/tests/schemas"
-S=$(cd "$S" && pwd -P)
+S=$(cd "$AIS_SRC/tests/schemas" && pwd -P)
 echo "schema: using $S"
+# the copies are the versions their provenance names
+sed -n '/^```$/,/^```$/p' "$S/README.md" | grep -E '^[0-9a-f]{64}  ' >"$T/sums"
+[ "$(wc -l <"$T/sums")" -eq 4 ] || { echo "schema: tests/schemas/README.md lists no sums" >&2; exit 1; }
+(cd "$S" && sha256sum -c --quiet "$T/sums") || { echo "schema: a vendored schema differs from its README" >&2; exit 1; }
 
 mkdir -p "$T/data" "$T/home" "$T/proj/.aishell" "$T/home/data"
 n=0

@@ -3,7 +3,9 @@
 # Each test gets its own image repository (AISHELL_IMAGE_REPO), its own HOME
 # and project directories, and removes every image it created on exit.  The
 # engine is the one DOCKER_HOST (or the default socket) names: tests/run.sh
-# starts a private one when none is reachable.
+# starts a private one when none is reachable.  A test that needs no engine
+# sets AIS_TEST_NO_ENGINE=1 before sourcing this file: then no engine is
+# asked for, and the clean-up touches none.
 set -eu
 
 : "${AISHELL:?AISHELL must name the aishell binary (ctest sets it)}"
@@ -22,7 +24,7 @@ mkdir -p "$HOME"
 
 docker_cli() { command docker "$@"; }
 
-if ! docker_cli version >/dev/null 2>&1; then
+if [ -z "${AIS_TEST_NO_ENGINE:-}" ] && ! docker_cli version >/dev/null 2>&1; then
 	rm -rf "$T"
 	echo "$TEST_NAME: no Docker engine reachable at ${DOCKER_HOST:-unix:///var/run/docker.sock}; run tests/run.sh, which starts one" >&2
 	exit 1
@@ -35,6 +37,7 @@ cleanup() {
 	if command -v test_cleanup >/dev/null 2>&1; then
 		test_cleanup >/dev/null 2>&1 || true
 	fi
+	[ -z "${AIS_TEST_NO_ENGINE:-}" ] || { rm -rf "$T"; report "$rc"; }
 	cids=$(docker_cli ps -a -q --filter "name=$REPO" 2>/dev/null)
 	if [ -n "$cids" ]; then
 		# shellcheck disable=SC2086
@@ -53,12 +56,17 @@ cleanup() {
 		docker_cli rmi $ids >/dev/null 2>&1 || true
 	fi
 	rm -rf "$T"
-	if [ "$rc" = 0 ]; then
+	report "$rc"
+}
+
+# report RC: the test's last line, and its exit status.
+report() {
+	if [ "$1" = 0 ]; then
 		echo "$TEST_NAME: ok"
 	else
-		echo "$TEST_NAME: FAILED (exit $rc)"
+		echo "$TEST_NAME: FAILED (exit $1)"
 	fi
-	exit "$rc"
+	exit "$1"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -143,9 +151,10 @@ new_project() {
 	EXT="$REPO:ext-$(h12 "$P")"
 }
 
-# count_containers: containers (any state) created from this test's images.
+# count_containers: containers (any state) made from this test's images: its foundation and everything
+# built on it, including a legacy build's intermediate containers. (Other tests' containers do not count.)
 count_containers() {
-	docker_cli ps -a -q | wc -l
+	docker_cli ps -a -q --filter "ancestor=$REPO:foundation" | wc -l
 }
 
 # ---- git helpers (hooks tests) ----

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Interoperability with the original aishell: images it builds (docker CLI,
 # same tags and labels) are fresh to us, and images we build pass the
-# original's checks (spec section 3).
+# original's checks (docs/COMPATIBILITY.md section 3).
 . "$(dirname "$0")/lib.sh"
 
 make_foundation one
@@ -11,7 +11,7 @@ printf 'FROM %s:foundation\nRUN echo base > /base\n' "$REPO" >"$HOME/.aishell/Do
 printf 'FROM %s:base\nRUN echo ext > /ext\n' "$REPO" >"$P/.aishell/Dockerfile"
 cd "$P"
 
-# The original's build commands, argv as in the spec.
+# The original's build commands, argv as in docs/COMPATIBILITY.md 3.2 and 3.3.
 FID=$(docker_cli inspect --format='{{.Id}}' "$REPO:foundation")
 (cd "$HOME/.aishell" && docker_cli build -q -f "$HOME/.aishell/Dockerfile" -t "$REPO:base" \
 	--label=aishell.base.dockerfile.hash="$(h12_file "$HOME/.aishell/Dockerfile")" \
@@ -29,7 +29,7 @@ expect_rc 0 ais ensure
 expect_eq "$(img_id "$REPO:base")" "$BID" "original's base kept"
 expect_eq "$(img_id "$EXT")" "$EID" "original's ext kept"
 
-# The original's staleness checks (spec 3.2A, 3.3) on images we build.
+# The original's staleness checks (docs/COMPATIBILITY.md 3.2 A, 3.3) on images we build.
 original_fresh() {
 	[ "$(docker_cli inspect --format='{{index .Config.Labels "aishell.base.dockerfile.hash"}}' "$REPO:base")" = \
 		"$(h12_file "$HOME/.aishell/Dockerfile")" ] || return 1

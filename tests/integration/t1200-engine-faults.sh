@@ -40,14 +40,14 @@ fault() {
 	expect_eq "$leftovers" 0 "$scenario: temp files left"
 }
 
-fault hang 3 "no answer in time" AISHELL_TIMEOUT=2
+fault hang 3 "no answer in time (see AISHELL_CONNECT_TIMEOUT and AISHELL_TIMEOUT)" AISHELL_TIMEOUT=2
 fault garbage 3 "does not answer like a Docker engine"
 fault bad-json 1 "not valid image JSON"
 fault build-500 1 "the engine refused the build: HTTP 500: the engine fell over"
 fault build-cut 1 "the connection to the Docker engine at unix://$SOCK broke during the build"
 fault build-garbage 1 "the build stream ended without an image id"
 fault build-reset 1 "broke during the build"
-fault build-hang 3 "the build sent nothing for 2 s" AISHELL_BUILD_TIMEOUT=2
+fault build-hang 3 "the build sent nothing for 2 s; the Docker engine at unix://$SOCK may be stuck (see AISHELL_BUILD_TIMEOUT)" AISHELL_BUILD_TIMEOUT=2
 
 # Bad timeout settings are usage errors.
 expect_rc 2 env AISHELL_TIMEOUT=soon "$AISHELL" ensure

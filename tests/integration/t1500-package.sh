@@ -1,8 +1,17 @@
 #!/bin/sh
 # The Debian package (`cpack -G DEB`): its declared dependencies, its
 # contents, and -- installed with dpkg on the CI machine -- `aishell
-# --version` and `aishell hooks install` from it.
+# --version` and `aishell hooks install` from it.  No engine needed.
+AIS_TEST_NO_ENGINE=1
 . "$(dirname "$0")/lib.sh"
+
+# The version the tree declares, and the libgit2 package this machine builds against.
+VERSION=$(sed -n 's/^project(aishell VERSION \([0-9][0-9.]*\).*/\1/p' "$AIS_SRC/CMakeLists.txt")
+[ -n "$VERSION" ] || fail "no version in CMakeLists.txt"
+GIT2_LIB=$(ldd "$AISHELL" | awk '/libgit2\.so/ { print $3 }')
+[ -n "$GIT2_LIB" ] || fail "$AISHELL does not link libgit2"
+GIT2_PKG=$(dpkg -S "$(readlink -f "$GIT2_LIB")" | sed -n '1s/:.*//p')
+[ -n "$GIT2_PKG" ] || fail "no Debian package holds $GIT2_LIB"
 
 B="$T/pkg"
 cmake -S "$AIS_SRC" -B "$B" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >"$T/cmake.log" 2>&1 ||
@@ -11,25 +20,27 @@ cmake --build "$B" -j2 >"$T/build.log" 2>&1 || { tail -20 "$T/build.log" >&2; fa
 (cd "$B" && cpack -G DEB) >"$T/cpack.log" 2>&1 || { cat "$T/cpack.log" >&2; fail "cpack failed"; }
 deb=$(ls "$B"/aishell_*.deb)
 [ -f "$deb" ] || fail "no .deb"
+expect_eq "$(dpkg-deb -f "$deb" Version)" "$VERSION" "package version"
 
 # Dependencies: every shared library the binary links, and libarchive,
 # which it opens with dlopen().
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "$depends" >"$T/depends"
-for lib in libc6 libcurl4 libcjson1 libarchive13 libyaml-0-2 libgit2-1.5 libprotobuf-c1 libssl3; do
+for lib in libc6 libcurl4 libcjson1 libarchive13 libyaml-0-2 "$GIT2_PKG" libprotobuf-c1 libssl3; do
 	expect_in "$T/depends" "$lib"
 done
 
 dpkg-deb -c "$deb" >"$T/contents"
 for f in ./usr/bin/aishell ./usr/share/man/man1/aishell.1 \
 	./usr/share/bash-completion/completions/aishell ./usr/share/zsh/vendor-completions/_aishell \
-	./usr/share/doc/aishell/README.md ./usr/share/doc/aishell/ARCHITECTURE.md; do
+	./usr/share/doc/aishell/README.md ./usr/share/doc/aishell/ARCHITECTURE.md \
+	./usr/share/doc/aishell/COMPATIBILITY.md; do
 	expect_in "$T/contents" "$f"
 done
 
 dpkg-deb -x "$deb" "$T/root"
 expect_rc 0 "$T/root/usr/bin/aishell" --version
-expect_in "$T/out" "aishell 0.1.0"
+expect_in "$T/out" "aishell $VERSION"
 expect_in "$T/out" "libarchive 3."
 
 # Installed for real, where that is safe: as root on CI, or when asked.
@@ -38,7 +49,7 @@ if [ "$(id -u)" = 0 ] && { [ "${CI:-}" = true ] || [ -n "${AIS_TEST_DPKG:-}" ]; 
 	test_cleanup() { dpkg -P aishell >/dev/null 2>&1 || true; }
 	dpkg -i "$deb" >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log" >&2; fail "dpkg -i failed"; }
 	expect_rc 0 /usr/bin/aishell --version
-	expect_in "$T/out" "aishell 0.1.0"
+	expect_in "$T/out" "aishell $VERSION"
 	R="$T/repo"
 	git init -q "$R"
 	expect_rc 0 env -C "$R" /usr/bin/aishell hooks install

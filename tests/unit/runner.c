@@ -16,6 +16,46 @@ static int ntests;
 static int failures;
 static char tmpdir[256];
 
+/* Variables test_setenv() changed, with their old values (NULL: unset). */
+static struct {
+	char *name, *old;
+} saved_env[32];
+static int nsaved;
+
+void test_setenv(const char *name, const char *value)
+{
+	int i;
+
+	for (i = 0; i < nsaved && strcmp(saved_env[i].name, name) != 0; i++)
+		;
+	if (i == nsaved) {
+		if (nsaved == 32) {
+			fprintf(stderr, "too many test_setenv variables\n");
+			exit(2);
+		}
+		saved_env[i].name = strdup(name);
+		saved_env[i].old = getenv(name) ? strdup(getenv(name)) : NULL;
+		nsaved++;
+	}
+	if (value)
+		setenv(name, value, 1);
+	else
+		unsetenv(name);
+}
+
+static void restore_env(void)
+{
+	while (nsaved > 0) {
+		nsaved--;
+		if (saved_env[nsaved].old)
+			setenv(saved_env[nsaved].name, saved_env[nsaved].old, 1);
+		else
+			unsetenv(saved_env[nsaved].name);
+		free(saved_env[nsaved].name);
+		free(saved_env[nsaved].old);
+	}
+}
+
 void test_register(const char *name, test_fn fn)
 {
 	if (ntests == MAX_TESTS) {
@@ -91,6 +131,7 @@ static int run(int i)
 	int before = failures;
 
 	tests[i].fn();
+	restore_env();
 	if (tmpdir[0]) {
 		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		tmpdir[0] = '\0';

@@ -21,6 +21,10 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 /* A scratch directory for the running case, removed after it. */
 const char *test_tmpdir(void);
 
+/* setenv(name, value), or unsetenv when value is NULL, for the running
+ * case only: the old value comes back after it. */
+void test_setenv(const char *name, const char *value);
+
 /* Write `text` to, or make a directory at, test_tmpdir()/rel. */
 void test_write(const char *rel, const char *text);
 void test_mkdir(const char *rel);

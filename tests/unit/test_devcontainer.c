@@ -1,10 +1,8 @@
 #include "test.h"
 
-#include "config.h"
 #include "devcontainer.h"
 #include "error.h"
 #include "jsonc.h"
-#include "wscontainer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,97 +40,6 @@ static cJSON *jsonc(const char *text)
 
 	CHECK_INT(ais_jsonc_parse(&j, text, strlen(text), "f.json"), 0);
 	return j;
-}
-
-TEST(jsonc_comments_and_trailing_commas)
-{
-	cJSON *j = jsonc("\xEF\xBB\xBF// head\n{\n\t\"a\": \"x // not a comment /* nor this */\", /* c */\n"
-			 "\t\"b\": [1, 2, ], // tail\n\t\"c\": {\"d\": true,},\n}\n");
-	const cJSON *b;
-
-	CHECK(j != NULL);
-	CHECK_STR(cJSON_GetObjectItem(j, "a")->valuestring, "x // not a comment /* nor this */");
-	b = cJSON_GetObjectItem(j, "b");
-	CHECK_INT(cJSON_GetArraySize(b), 2);
-	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "c"), "d")));
-	cJSON_Delete(j);
-	j = jsonc("{\"s\": \"a\\\"b,]\"}");
-	CHECK_STR(cJSON_GetObjectItem(j, "s")->valuestring, "a\"b,]");
-	cJSON_Delete(j);
-}
-
-TEST(jsonc_errors_name_line_and_column)
-{
-	cJSON *j = NULL;
-	const char *bad = "{\n  \"a\": 1,\n  \"b\": [1 2]\n}\n";
-
-	CHECK_INT(ais_jsonc_parse(&j, bad, strlen(bad), "f.json"), AIS_EINVALID);
-	CHECK(j == NULL);
-	CHECK(strstr(ais_error_last()->message, "f.json:3:11:") != NULL);
-	CHECK_INT(ais_jsonc_parse(&j, "{} /* open", 10, "g"), AIS_EINVALID);
-	CHECK(strstr(ais_error_last()->message, "g:1:4: unterminated comment") != NULL);
-	CHECK_INT(ais_jsonc_parse(&j, "{\"a\": \"x\n\"}", 11, "h"), AIS_EINVALID);
-	CHECK(strstr(ais_error_last()->message, "unterminated string") != NULL);
-	CHECK_INT(ais_jsonc_parse(&j, "{\"a\": 1", 7, "i"), AIS_EINVALID);
-	CHECK(strstr(ais_error_last()->message, "i:1:8: unexpected end of JSON") != NULL);
-	CHECK_INT(ais_jsonc_parse(&j, "{}{}", 4, "k"), AIS_EINVALID);
-	CHECK_INT(ais_jsonc_parse(&j, "", 0, "l"), AIS_EINVALID);
-}
-
-TEST(config_port_syntax)
-{
-	CHECK(ais_config_port_valid("8080:80"));
-	CHECK(ais_config_port_valid("127.0.0.1:5432:5432"));
-	CHECK(ais_config_port_valid("53:53/udp"));
-	CHECK(!ais_config_port_valid("8080"));
-	CHECK(!ais_config_port_valid("8000-8010:8000-8010"));
-	CHECK(!ais_config_port_valid("[::1]:80:80"));
-	CHECK(!ais_config_port_valid("1.2.3:80:80"));
-	CHECK(!ais_config_port_valid("80:80/"));
-	CHECK(!ais_config_port_valid("80:80/TCP"));
-	CHECK(!ais_config_port_valid(""));
-}
-
-TEST(config_yaml11_sexagesimal)
-{
-	long long v = 0;
-
-	CHECK(ais_config_sexagesimal("22:22", &v));
-	CHECK_INT(v, 1342);
-	CHECK(ais_config_sexagesimal("1:30", &v));
-	CHECK_INT(v, 90);
-	CHECK(ais_config_sexagesimal("1:2:3", &v));
-	CHECK_INT(v, 3723);
-	CHECK(ais_config_sexagesimal("-1_0:05", &v));
-	CHECK_INT(v, -605);
-	CHECK(!ais_config_sexagesimal("8080:80", NULL));
-	CHECK(!ais_config_sexagesimal("08:30", NULL));
-	CHECK(!ais_config_sexagesimal("22", NULL));
-	CHECK(!ais_config_sexagesimal("22:", NULL));
-	CHECK(!ais_config_sexagesimal("1.1.1.1:22:22", NULL));
-}
-
-TEST(config_missing_files_give_an_empty_config)
-{
-	ais_config *cfg = NULL;
-	char path[1024];
-
-	snprintf(path, sizeof(path), "%s/none.yaml", test_tmpdir());
-	CHECK_INT(ais_config_load(&cfg, path, path, NULL, NULL), 0);
-	CHECK(cfg != NULL);
-	CHECK_INT(cfg->env_count + cfg->mounts.count + cfg->ports.count, 0);
-	CHECK(cfg->pre_start == NULL);
-	ais_config_free(cfg);
-	snprintf(path, sizeof(path), "%s/bad.yaml", test_tmpdir());
-	write_text(path, "env: {A: 1}\n---\nenv: {}\n");
-	CHECK_INT(ais_config_load(&cfg, NULL, path, NULL, NULL), AIS_EINVALID);
-	CHECK(strstr(ais_error_last()->message, "more than one YAML document") != NULL);
-	write_text(path, "mounts: [\"a\\0b\"]\n");
-	CHECK_INT(ais_config_load(&cfg, NULL, path, NULL, NULL), AIS_EINVALID);
-	CHECK(strstr(ais_error_last()->message, "bad.yaml:1:10: value contains a NUL character") != NULL);
-	write_text(path, "env: \"a\"\n");
-	CHECK_INT(ais_config_load(&cfg, NULL, path, NULL, NULL), AIS_EINVALID);
-	CHECK(strstr(ais_error_last()->message, "bad.yaml:1:6: 'env' must be a mapping or a list, not a scalar") != NULL);
 }
 
 TEST(dockerfile_final_from)
@@ -230,21 +137,4 @@ TEST(devcontainer_write_file_is_atomic_and_keeps_mode)
 	snprintf(bakpath, sizeof(bakpath), "ls -A '%s' | grep -q '^\\.devcontainer'", dir);
 	CHECK(system(bakpath) != 0);
 	ais_buf_dispose(&bak);
-}
-
-TEST(wscontainer_parse_time)
-{
-	long long s1, s2;
-	long n1, n2;
-
-	CHECK(ais_wscontainer_parse_time("2026-11-27T01:05:00.5Z", &s1, &n1));
-	CHECK(ais_wscontainer_parse_time("2026-11-27T01:05:00Z", &s2, &n2));
-	CHECK_INT(s1, s2);
-	CHECK_INT(n1, 500000000);
-	CHECK_INT(n2, 0);
-	CHECK(ais_wscontainer_parse_time("2026-11-27T01:05:00.123456789Z", &s1, &n1));
-	CHECK_INT(n1, 123456789);
-	CHECK_INT(s2, 1795741500LL);
-	CHECK(!ais_wscontainer_parse_time("2026-11-27 01:05:00", &s1, &n1));
-	CHECK(!ais_wscontainer_parse_time("2026-11-27T01:05:00+01:00", &s1, &n1));
 }

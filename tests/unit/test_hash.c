@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-/* Known values: sha256("") and the spec's example path. */
+/* Known values: sha256("") and the example path of docs/COMPATIBILITY.md 1.1. */
 TEST(hash_sha256_empty)
 {
 	char hex[AIS_SHA256_HEX_LEN + 1];

@@ -289,21 +289,12 @@ TEST(hooks_find_gitdir)
 	ais_buf_dispose(&b);
 }
 
-TEST(hooks_scrub_env_matches_git)
+TEST(hooks_git_env_matches_git)
 {
 	const char *const *v;
 	char line[256];
 	FILE *p;
 	int n = 0;
-
-	for (v = ais_hooks_git_env; *v; v++)
-		setenv(*v, "x", 1);
-	setenv("GIT_EXEC_PATH", "/keep", 1);
-	ais_hooks_scrub_env();
-	for (v = ais_hooks_git_env; *v; v++)
-		CHECK(getenv(*v) == NULL);
-	CHECK_STR(getenv("GIT_EXEC_PATH"), "/keep");
-	unsetenv("GIT_EXEC_PATH");
 
 	/* Every variable this git calls repository-local is in the list. */
 	p = popen("git rev-parse --local-env-vars 2>/dev/null", "r");
@@ -424,8 +415,10 @@ TEST(hooks_install_refuses_taken_backup)
 
 /* ---- background ------------------------------------------------------------- */
 
-static int job(ais_buf *summary, void *payload)
+static int job(ais_buf *summary, int log_fd, void *payload)
 {
+	if (log_fd < 0 || write(log_fd, "logged\n", 7) != 7)
+		return 1;
 	FILE *f = fopen((const char *)payload, "a");
 
 	if (f) {
@@ -470,6 +463,9 @@ TEST(hooks_background_once)
 	      WEXITSTATUS(status) == 0);
 	text = slurp(runs);
 	CHECK_STR(text, "run\n");
+	free(text);
+	text = slurp(bg.log);
+	CHECK_STR(text, "logged\n");
 	free(text);
 	CHECK(!exists(bg.pending));
 	CHECK_INT(ais_hooks_bg_read(&st, &bg), 0);

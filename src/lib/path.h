@@ -1,0 +1,15 @@
+/*
+ * path.h - path strings (no file-system access).
+ */
+#ifndef AIS_PATH_H
+#define AIS_PATH_H
+
+#include <stdbool.h>
+
+/* Whether `path` is `root` or lies below it, compared as strings, whole
+ * components only ("/a/bc" is not under "/a/b").  Trailing slashes of
+ * `root` are ignored; an empty root contains nothing.  Both should be
+ * absolute and normalised alike (e.g. both physical). */
+bool ais_path_under(const char *path, const char *root);
+
+#endif
