@@ -2,6 +2,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fsutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 typedef struct {
@@ -640,14 +642,19 @@ static int load_file(ais_config **out, const char *path, bool is_global,
 	loader l = { 0 };
 	yaml_node_t *root;
 	FILE *f;
-	int error = 0;
+	int fd, error = 0;
 
 	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f) {
-		if (errno == ENOENT || errno == ENOTDIR)
+	if ((fd = ais_fs_open_regular(path, 0, NULL)) < 0) {
+		if (fd == AIS_ENOTFOUND) {
+			ais_error_clear();
 			return 0;
-		return ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'", path);
+		}
+		return fd;
+	}
+	if (!(f = fdopen(fd, "rb"))) {
+		close(fd);
+		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 	}
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || !(cfg->files[0] = strdup(path))) {

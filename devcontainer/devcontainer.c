@@ -1,11 +1,11 @@
 #include "devcontainer.h"
 
 #include "error.h"
+#include "fsutil.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -710,13 +710,15 @@ int ais_dockerfile_final_from(ais_buf *out, const char *path)
 	size_t count = 0, i;
 	ais_buf line = AIS_BUF_INIT;
 	FILE *f;
-	int error = 0;
+	int fd, error = 0;
 
 	ais_buf_clear(out);
-	f = fopen(path, "r");
-	if (!f)
-		return errno == ENOENT ? AIS_ENOTFOUND
-				       : ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'", path);
+	if ((fd = ais_fs_open_regular(path, 0, NULL)) < 0)
+		return fd;
+	if (!(f = fdopen(fd, "r"))) {
+		close(fd);
+		return OOM();
+	}
 	while (next_instruction(&line, f)) {
 		char *save = NULL, *tok, *image = NULL, *name = NULL;
 
@@ -807,114 +809,22 @@ done:
 
 /* ---- files ----------------------------------------------------------- */
 
-static int mkdir_p(const char *dir)
+int ais_devcontainer_write_file(const char *path, const char *data, size_t len,
+				bool follow_link)
 {
-	char *p, *copy = strdup(dir), c;
+	ais_buf dir = AIS_BUF_INIT;
+	const char *slash = strrchr(path, '/');
 	int error = 0;
 
-	AIS_CHECK_ALLOC(copy);
-	for (p = copy + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(copy, 0777) < 0 && errno != EEXIST) {
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot create directory '%s'", copy);
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	free(copy);
-	return error;
-}
-
-int ais_devcontainer_write_file(const char *path, const char *data, size_t len)
-{
-	char *target = NULL, *dcopy = NULL, *tmp = NULL;
-	const char *dir;
-	struct stat st;
-	mode_t mode, mask;
-	int fd = -1, dfd, error = 0;
-	size_t off = 0;
-
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-		target = realpath(path, NULL);
-	if (!target)
-		target = strdup(path);
-	if (!target || !(dcopy = strdup(target))) {
-		error = OOM();
+	if (slash && slash != path &&
+	    ((error = ais_buf_put(&dir, path, (size_t)(slash - path))) < 0 ||
+	     (error = ais_fs_mkdirs(dir.ptr, 0777)) < 0))
 		goto done;
-	}
-	dir = dirname(dcopy);
-	if ((error = mkdir_p(dir)) < 0)
-		goto done;
-	mask = umask(0);
-	umask(mask);
-	mode = 0666 & ~mask;
-	if (stat(target, &st) == 0) {
-		if (!S_ISREG(st.st_mode)) {
-			error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
-					      "'%s' is not a regular file", target);
-			goto done;
-		}
-		mode = st.st_mode & 07777;
-	}
-	if (asprintf(&tmp, "%s/.devcontainer.json.XXXXXX", dir) < 0) {
-		tmp = NULL;
-		error = OOM();
-		goto done;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot create a file in '%s'", dir);
-		free(tmp);
-		tmp = NULL;
-		goto done;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'", tmp);
-			goto done;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'", tmp);
-		goto done;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'", tmp);
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, target) < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot replace '%s'", target);
-		goto done;
-	}
-	free(tmp);
-	tmp = NULL;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	error = ais_fs_write_atomic(path, data, len, 0666,
+				    AIS_FS_SYNC_DIR | AIS_FS_KEEP_MODE |
+				    (follow_link ? AIS_FS_FOLLOW_LINK : 0));
 done:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(target);
-	free(dcopy);
+	ais_buf_dispose(&dir);
 	return error;
 }
 
@@ -930,7 +840,8 @@ int ais_devcontainer_backup(ais_buf *backup, const char *path,
 				: ais_buf_printf(backup, "%s.bak", path))) < 0)
 			return error;
 		if (lstat(backup->ptr, &st) < 0 && errno == ENOENT)
-			return ais_devcontainer_write_file(backup->ptr, data, len);
+			return ais_devcontainer_write_file(backup->ptr, data, len,
+							   false);
 	}
 	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "too many backups of '%s'", path);
 }

@@ -73,9 +73,10 @@ int ais_devcontainer_descends(bool *out, const ais_chain *chain);
 
 /* Write `len` bytes to `path` atomically: a temp file in the same
  * directory, fsync, rename, fsync of the directory.  A symlink at `path`
- * is followed; missing parent directories are created; an existing file's
- * mode is kept. */
-int ais_devcontainer_write_file(const char *path, const char *data, size_t len);
+ * is refused, or followed with `follow_link`; missing parent directories
+ * are created; an existing file's mode is kept. */
+int ais_devcontainer_write_file(const char *path, const char *data, size_t len,
+				bool follow_link);
 
 /* Save `data` (the current contents of `path`) as path.bak, or
  * path.bak.N when that exists; the chosen name goes to *backup. */

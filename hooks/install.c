@@ -121,35 +121,16 @@ int ais_hooks_parse_recorded(ais_buf *out, const char *text)
 
 /* ---- files ----------------------------------------------------------- */
 
-/* Read a whole (small) file.  AIS_ENOTFOUND when absent. */
+/* Read a whole hook file: AIS_ENOTFOUND when absent, AIS_EINVALID when it
+ * is not a regular file or far too big for a shim (not ours, either way). */
 static int read_file(ais_buf *out, const char *path)
 {
-	char chunk[8192];
-	ssize_t n;
-	int fd, error = 0;
+	int fd, error;
 
 	ais_buf_clear(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return AIS_ENOTFOUND;
-		return ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'", path);
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error = ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'",
-						 path);
-			break;
-		}
-		if (out->size + (size_t)n > MAX_HOOK_FILE) {
-			/* Far too big for a shim: it is not ours. */
-			break;
-		}
-		if ((error = ais_buf_put(out, chunk, (size_t)n)) < 0)
-			break;
-	}
+	if ((fd = ais_fs_open_regular(path, AIS_FS_NOFOLLOW, NULL)) < 0)
+		return fd;
+	error = ais_fs_read_fd(out, fd, MAX_HOOK_FILE);
 	close(fd);
 	return error;
 }
@@ -193,9 +174,12 @@ int ais_hooks_inspect(ais_hook_state *out, const char *dir, const char *name,
 	if (!S_ISREG(st.st_mode))
 		goto done; /* a symlink or directory is never ours */
 	error = read_file(&text, path.ptr);
-	if (error == AIS_ENOTFOUND) {
+	if (error == AIS_ENOTFOUND || error == AIS_EINVALID) {
+		/* Gone since the lstat, or not a file a shim could be. */
+		if (error == AIS_ENOTFOUND)
+			out->kind = AIS_HOOK_ABSENT;
+		ais_error_clear();
 		error = 0;
-		out->kind = AIS_HOOK_ABSENT;
 		goto done;
 	}
 	if (error < 0)
@@ -217,61 +201,6 @@ done:
 	ais_buf_dispose(&text);
 	ais_buf_dispose(&want);
 	ais_buf_dispose(&rec);
-	return error;
-}
-
-/* Write `text` to `path` atomically (temp file + rename), mode 0755. */
-static int write_shim(const char *path, const ais_buf *text)
-{
-	ais_buf tmp = AIS_BUF_INIT;
-	const char *p = text->ptr;
-	size_t left = text->size;
-	int fd = -1, error;
-
-	if ((error = ais_buf_printf(&tmp, "%s.aishell-tmp-XXXXXX", path)) < 0)
-		goto done;
-	fd = mkstemp(tmp.ptr);
-	if (fd < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot create '%s'",
-					 tmp.ptr);
-		goto done;
-	}
-	while (left) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot write '%s'", tmp.ptr);
-			goto done;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	if (fchmod(fd, 0755) < 0 || fsync(fd) < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'",
-					 tmp.ptr);
-		goto done;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'",
-					 tmp.ptr);
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp.ptr, path) < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno,
-					 "cannot move '%s' to '%s'", tmp.ptr, path);
-		goto done;
-	}
-done:
-	if (fd >= 0)
-		close(fd);
-	if (error < 0 && tmp.ptr)
-		unlink(tmp.ptr);
-	ais_buf_dispose(&tmp);
 	return error;
 }
 
@@ -319,7 +248,7 @@ int ais_hooks_install(const char *dir, const char *bin, ais_event_cb on_event,
 			goto done;
 		}
 	}
-	if ((error = ais_mkdirs(dir, 0755)) < 0 || (error = ais_hooks_render(&shim, bin)) < 0)
+	if ((error = ais_fs_mkdirs(dir, 0755)) < 0 || (error = ais_hooks_render(&shim, bin)) < 0)
 		goto done;
 	for (i = 0; i < AIS_HOOKS_COUNT; i++) {
 		const char *name = ais_hooks_names[i];
@@ -342,7 +271,8 @@ int ais_hooks_install(const char *dir, const char *bin, ais_event_cb on_event,
 				goto done;
 			}
 		}
-		if ((error = write_shim(path.ptr, &shim)) < 0) {
+		if ((error = ais_fs_write_atomic(path.ptr, shim.ptr, shim.size,
+						 0755, 0)) < 0) {
 			if (st[i].kind == AIS_HOOK_FOREIGN)
 				rename(backup.ptr, path.ptr);
 			goto done;

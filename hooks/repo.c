@@ -321,9 +321,13 @@ int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
 		char st = d->status == GIT_DELTA_ADDED ? 'A'
 			: d->status == GIT_DELTA_DELETED ? 'D' : 'M';
 
-		if ((error = ais_buf_printf(out, "%c %s\n", st,
-					    d->new_file.path ? d->new_file.path
-							     : d->old_file.path)) < 0)
+		/* Names come from the branch: quoted, they can neither break
+		 * the lines nor drive the terminal. */
+		if ((error = ais_buf_printf(out, "%c ", st)) < 0 ||
+		    (error = ais_buf_quote_path(out, d->new_file.path
+							     ? d->new_file.path
+							     : d->old_file.path)) < 0 ||
+		    (error = ais_buf_putc(out, '\n')) < 0)
 			goto done;
 	}
 done:

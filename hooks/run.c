@@ -87,12 +87,10 @@ bool ais_hook_args_trivial(const ais_hook_args *args)
 
 int ais_hooks_find_gitdir(ais_buf *out, const char *workdir)
 {
-	ais_buf path = AIS_BUF_INIT;
-	char line[4096];
+	ais_buf path = AIS_BUF_INIT, text = AIS_BUF_INIT;
 	struct stat st;
-	FILE *f = NULL;
 	size_t n;
-	int error;
+	int fd = -1, error;
 
 	ais_buf_clear(out);
 	if ((error = ais_buf_printf(&path, "%s/.git", workdir)) < 0)
@@ -106,23 +104,25 @@ int ais_hooks_find_gitdir(ais_buf *out, const char *workdir)
 		error = ais_buf_puts(out, path.ptr);
 		goto done;
 	}
-	f = fopen(path.ptr, "re");
-	if (!f || !fgets(line, sizeof(line), f) ||
-	    strncmp(line, "gitdir: ", 8) != 0) {
+	/* A gitdir file is one short line; anything else is not one. */
+	if ((fd = ais_fs_open_regular(path.ptr, 0, NULL)) < 0 ||
+	    ais_fs_read_fd(&text, fd, 4096) < 0 ||
+	    strncmp(ais_buf_cstr(&text), "gitdir: ", 8) != 0) {
 		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_OS,
 				      "'%s' is not a gitdir file", path.ptr);
 		goto done;
 	}
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	if (line[8] == '/')
-		error = ais_buf_puts(out, line + 8);
+	n = strcspn(text.ptr, "\r\n");
+	text.ptr[n] = '\0';
+	if (text.ptr[8] == '/')
+		error = ais_buf_puts(out, text.ptr + 8);
 	else
-		error = ais_buf_printf(out, "%s/%s", workdir, line + 8);
+		error = ais_buf_printf(out, "%s/%s", workdir, text.ptr + 8);
 done:
-	if (f)
-		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	ais_buf_dispose(&path);
+	ais_buf_dispose(&text);
 	return error;
 }
 
@@ -181,9 +181,12 @@ int ais_hooks_bg_init(ais_hooks_bg *bg, const char *state_dir, const char *key)
 	return 0;
 }
 
+/* The state files: never through a symbolic link, never a terminal. */
+#define STATE_OPEN (O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
+
 static int touch(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | STATE_OPEN, 0600);
 
 	if (fd < 0)
 		return ais_error_set_os(AIS_ERROR, errno, "cannot create '%s'", path);
@@ -209,7 +212,8 @@ int ais_hooks_bg_request(const ais_hooks_bg *bg, char *const argv[])
 	pid_t pid;
 	int error, status;
 
-	if ((error = ais_mkdirs(bg->dir, 0700)) < 0 || (error = touch(bg->pending)) < 0)
+	if ((error = ais_fs_private_dir(bg->dir)) < 0 ||
+	    (error = touch(bg->pending)) < 0)
 		return error;
 	pid = fork();
 	if (pid < 0)
@@ -275,22 +279,17 @@ static void sleep_ms(long long ms)
 
 static int write_result(const ais_hooks_bg *bg, int code, const char *summary)
 {
-	char tmp[PATH_MAX + 16];
-	FILE *f;
+	ais_buf text = AIS_BUF_INIT;
 	const char *p;
+	int error;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", bg->result);
-	f = fopen(tmp, "we");
-	if (!f)
-		return ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'", tmp);
-	fprintf(f, "%lld %d ", (long long)time(NULL), code);
-	for (p = summary; *p; p++)
-		fputc(*p == '\n' ? ' ' : *p, f);
-	fputc('\n', f);
-	if (fclose(f) != 0 || rename(tmp, bg->result) < 0)
-		return ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'",
-					bg->result);
-	return 0;
+	error = ais_buf_printf(&text, "%lld %d ", (long long)time(NULL), code);
+	for (p = summary; error == 0 && *p; p++)
+		error = ais_buf_putc(&text, *p == '\n' ? ' ' : *p);
+	if (error == 0 && (error = ais_buf_putc(&text, '\n')) == 0)
+		error = ais_fs_write_atomic(bg->result, text.ptr, text.size, 0600, 0);
+	ais_buf_dispose(&text);
+	return error;
 }
 
 /* Keep the last AIS_HOOKS_BG_LOGS logs: <log>.1 is the one before <log>,
@@ -324,13 +323,14 @@ int ais_hooks_bg_work(const ais_hooks_bg *bg, unsigned debounce_ms,
 		      ais_hooks_bg_job job, void *payload)
 {
 	ais_buf summary = AIS_BUF_INIT;
+	struct stat st;
 	bool found;
 	int lock = -1, log = -1, error = 0;
 
 again:
-	if ((error = ais_mkdirs(bg->dir, 0700)) < 0)
+	if ((error = ais_fs_private_dir(bg->dir)) < 0)
 		goto done;
-	lock = open(bg->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	lock = open(bg->lock, O_RDWR | O_CREAT | STATE_OPEN, 0600);
 	if (lock < 0) {
 		error = ais_error_set_os(AIS_ERROR, errno, "cannot open '%s'",
 					 bg->lock);
@@ -343,7 +343,11 @@ again:
 	rotate_logs(bg->log);
 	if (log >= 0)
 		close(log);
-	log = open(bg->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	log = open(bg->log, O_WRONLY | O_CREAT | O_TRUNC | STATE_OPEN, 0600);
+	if (log >= 0 && (fstat(log, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(log);
+		log = -1;
+	}
 	for (;;) {
 		long long m = mtime_ms(bg->pending, &found);
 		int code;
@@ -379,12 +383,12 @@ done:
 
 int ais_hooks_bg_read(ais_hooks_bg_status *out, const ais_hooks_bg *bg)
 {
-	char line[1200];
-	FILE *f;
+	ais_buf text = AIS_BUF_INIT;
+	char *line;
 	int fd, n = 0;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(bg->lock, O_RDWR | O_CLOEXEC);
+	fd = open(bg->lock, O_RDWR | STATE_OPEN);
 	if (fd >= 0) {
 		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 
@@ -393,15 +397,20 @@ int ais_hooks_bg_read(ais_hooks_bg_status *out, const ais_hooks_bg *bg)
 			out->running = true;
 		close(fd);
 	}
-	f = fopen(bg->result, "re");
-	if (!f)
+	fd = ais_fs_open_regular(bg->result, AIS_FS_NOFOLLOW, NULL);
+	if (fd < 0) {
+		ais_error_clear();
 		return 0;
-	if (fgets(line, sizeof(line), f) &&
-	    sscanf(line, "%lld %d %n", &out->when, &out->exit_code, &n) >= 2 && n) {
+	}
+	if (ais_fs_read_fd(&text, fd, 65536) == 0 && text.ptr &&
+	    sscanf(text.ptr, "%lld %d %n", &out->when, &out->exit_code, &n) >= 2 && n) {
+		line = text.ptr;
 		out->found = true;
 		line[strcspn(line, "\n")] = '\0';
 		snprintf(out->summary, sizeof(out->summary), "%s", line + n);
 	}
-	fclose(f);
+	ais_error_clear();
+	close(fd);
+	ais_buf_dispose(&text);
 	return 0;
 }

@@ -2,7 +2,8 @@
 # tests/run.sh: the test command of aishell. Works from any directory.
 #
 #   tests/run.sh           build build/ and build-asan/ (ASan+UBSan), start an engine, run all tests in both,
-#                          then the unit tests under valgrind and each fuzz target on AIS_FUZZ_RUNS (30000)
+#                          then the unit tests under valgrind, the aishell commands of some integration tests
+#                          (AIS_VALGRIND_TESTS) under valgrind, and each fuzz target on AIS_FUZZ_RUNS (30000)
 #                          inputs from a fixed seed (repeatable; tests/fuzz/run.sh SECONDS fuzzes longer)
 #   tests/run.sh --quick   only the build/ tree
 #   tests/run.sh --unit    only unit tests (ctest -L unit); no engine needed
@@ -87,6 +88,7 @@ ensure_lefthook() {
 
 ctest_args=(--output-on-failure --no-tests=error)
 engine=skipped
+engine_ok=0
 if [ "$unit" = 1 ]; then
     ctest_args+=(-L unit)
 else
@@ -96,6 +98,7 @@ else
     ensure_lefthook
     if engine_up; then
         engine=$DOCKER_HOST
+        engine_ok=1
     else
         # Still run the unit tests, but the run fails.
         engine="FAIL (no engine)"
@@ -135,6 +138,36 @@ if [ "$quick" = 0 ] && [ "${status[build]:-}" = pass ]; then
         tail -40 build/valgrind.log >&2
         extra="$extra valgrind: FAIL;"
         failed=1
+    fi
+    if [ "$engine_ok" = 1 ]; then
+        # Every aishell command these tests run goes through memcheck (tests/lib/valgrind-aishell.sh); the
+        # hooks' own runs of the recorded binary do not.
+        vg_tests=${AIS_VALGRIND_TESTS:-t0400-failed-build t1200-engine-faults t1310-hostile-contents}
+        vg_logs=$root/build/valgrind-integration
+        vg_failed=0
+        echo "== valgrind memcheck: integration ($vg_tests)" >&2
+        rm -rf "$vg_logs"
+        mkdir -p "$vg_logs"
+        for t in $vg_tests; do
+            if ! AISHELL=$root/tests/lib/valgrind-aishell.sh AIS_VALGRIND_BIN=$root/build/src/aishell \
+                AIS_VALGRIND_LOGS=$vg_logs AIS_SRC=$root FAKE_ENGINE=$root/build/tests/fake_engine \
+                sh "tests/integration/$t.sh" >"$vg_logs/$t.out" 2>&1; then
+                tail -30 "$vg_logs/$t.out" >&2
+                vg_failed=1
+            fi
+        done
+        for log in "$vg_logs"/vg.*.log; do
+            if [ -s "$log" ]; then
+                cat "$log" >&2
+                vg_failed=1
+            fi
+        done
+        if [ "$vg_failed" = 0 ]; then
+            extra="$extra valgrind integration: pass;"
+        else
+            extra="$extra valgrind integration: FAIL;"
+            failed=1
+        fi
     fi
     if [ "$unit" = 0 ]; then
         echo "== fuzz: ${AIS_FUZZ_RUNS:-30000} inputs per target, fixed seed" >&2

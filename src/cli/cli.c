@@ -448,6 +448,8 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 	const char *b = cli_env("AISHELL_BUILDER");
 	int error;
 
+	/* Zeroed before the first check: the caller closes it on failure. */
+	memset(ctx, 0, sizeof(*ctx));
 	if (b && !strcmp(b, "buildkit")) {
 		builder = AIS_BUILDER_BUILDKIT;
 	} else if (b && !strcmp(b, "legacy")) {

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "devcontainer.h"
 #include "error.h"
+#include "fsutil.h"
 #include "gitid.h"
 #include "jsonc.h"
 
@@ -41,6 +42,8 @@ static const char devcontainer_usage[] =
 	"  -h, --help            show this help\n"
 	"\n"
 	"A file aishell generated is regenerated in place, keeping the keys you added.\n"
+	"The default file is never written through a symbolic link or outside the\n"
+	"project; a file named with -o is written where it leads.\n"
 	"\n"
 	"Exit: 0 written or current, 1 failed, 2 usage, 4 out of date (--check).\n";
 
@@ -58,36 +61,54 @@ static void on_event(const ais_event *ev, void *payload)
  * file), if absolute; else the resolved /proc/self/exe. */
 static int self_path(ais_buf *out)
 {
-	char *exe = realpath("/proc/self/exe", NULL);
-	const char *path = getenv("PATH"), *p, *e;
-	struct stat se, sc;
-	ais_buf cand = AIS_BUF_INIT;
+	ais_buf exe = AIS_BUF_INIT;
+	struct stat st;
+	int error;
+
+	if ((error = ais_fs_self_exe(&exe)) < 0)
+		goto done;
+	if (stat(exe.ptr, &st) == 0 && ais_fs_which(out, "aishell", &st) == 0)
+		goto done;
+	ais_error_clear();
+	error = ais_buf_sets(out, exe.ptr);
+done:
+	ais_buf_dispose(&exe);
+	return error;
+}
+
+/*
+ * The default output must stay inside the project: a committed
+ * .devcontainer/devcontainer.json (or .devcontainer) that is a symbolic
+ * link would make generate write another project's file.  Only a path the
+ * user names with -o is followed.
+ */
+static int check_default_output(const char *project_dir, const char *path)
+{
+	ais_buf dir = AIS_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char *real = NULL;
+	size_t n = strlen(project_dir);
 	int error = 0;
 
-	if (!exe)
-		return ais_error_set_os(AIS_ERROR, errno, "cannot find the aishell binary");
-	if (stat(exe, &se) == 0 && path) {
-		for (p = path; *p; p = *e ? e + 1 : e) {
-			e = strchr(p, ':');
-			if (!e)
-				e = p + strlen(p);
-			if (*p != '/')
-				continue;
-			ais_buf_clear(&cand);
-			if (ais_buf_put(&cand, p, (size_t)(e - p)) < 0 ||
-			    ais_buf_puts(&cand, "/aishell") < 0)
-				break;
-			if (stat(cand.ptr, &sc) == 0 && sc.st_dev == se.st_dev &&
-			    sc.st_ino == se.st_ino) {
-				error = ais_buf_sets(out, cand.ptr);
-				goto done;
-			}
-		}
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				      "'%s' is a symbolic link; not writing through it (name the file with -o to write there)",
+				      path);
+		goto done;
 	}
-	error = ais_buf_sets(out, exe);
+	if ((error = ais_buf_put(&dir, path, (size_t)(slash - path))) < 0)
+		goto done;
+	real = realpath(dir.ptr, NULL);
+	if (!real && lstat(dir.ptr, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+		goto done; /* created inside the project */
+	if (!real || strncmp(real, project_dir, n) != 0 || real[n] != '/')
+		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				      "'%s' leads outside the project%s%s; not writing there (name the file with -o to write there)",
+				      dir.ptr, real ? " to " : "", real ? real : "");
 done:
-	ais_buf_dispose(&cand);
-	free(exe);
+	free(real);
+	ais_buf_dispose(&dir);
 	return error;
 }
 
@@ -108,7 +129,7 @@ static int generate(const gen_opts *g)
 	cJSON *gen = NULL, *existing = NULL, *merged = NULL;
 	const char *user;
 	struct passwd *pw = getpwuid(getuid());
-	bool have_old = false, ours = false, descends = false;
+	bool have_old = false, ours = false, descends = false, named;
 	cli_context ctx;
 	ais_chain *chain = &ctx.chain;
 	int error, rc;
@@ -147,12 +168,16 @@ static int generate(const gen_opts *g)
 	if ((error = ais_devcontainer_generate(&gen, &o, cfg)) < 0)
 		goto fail;
 
-	if (g->output && strcmp(g->output, "-") != 0)
+	named = g->output && strcmp(g->output, "-") != 0;
+	if (named)
 		error = ais_buf_sets(&out_path, g->output);
 	else
 		error = ais_buf_printf(&out_path, "%s/.devcontainer/devcontainer.json",
 				       ctx.project_dir);
 	if (error < 0)
+		goto fail;
+	if (!named && !g->to_stdout &&
+	    (error = check_default_output(ctx.project_dir, out_path.ptr)) < 0)
 		goto fail;
 	error = ais_buf_read_file(&old, out_path.ptr);
 	if (error < 0 && error != AIS_ENOTFOUND)
@@ -206,7 +231,8 @@ static int generate(const gen_opts *g)
 			goto fail;
 		cli_note("saved the previous %s as %s", out_path.ptr, backup.ptr);
 	}
-	if ((error = ais_devcontainer_write_file(out_path.ptr, text.ptr, text.size)) < 0)
+	if ((error = ais_devcontainer_write_file(out_path.ptr, text.ptr, text.size,
+						 named)) < 0)
 		goto fail;
 	cli_note("wrote %s (image %s)", out_path.ptr, o.image);
 	rc = CLI_EXIT_OK;

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "fsutil.h"
 #include "hooks.h"
 
 #include <errno.h>
@@ -130,21 +131,22 @@ static void close_repo(ais_hooks_repo *repo)
  * hooks). */
 static void binary_to_record(char *out, size_t len, ais_hooks_repo *repo)
 {
-	ais_buf wt = AIS_BUF_INIT;
-	char *real = realpath("/proc/self/exe", NULL);
+	ais_buf wt = AIS_BUF_INIT, self = AIS_BUF_INIT;
+	const char *real;
 
 	out[0] = '\0';
-	if (!real) {
-		cli_warn("cannot find this aishell's path (%s); the hooks will look for aishell on PATH",
-			 strerror(errno));
+	if (ais_fs_self_exe(&self) < 0) {
+		cli_warn("%s; the hooks will look for aishell on PATH",
+			 ais_error_last()->message);
 		return;
 	}
+	real = self.ptr;
 	if (ais_hooks_repo_path_in_worktree(&wt, repo, real))
 		cli_warn("not recording %s in the hooks: it lies inside the worktree %s; they will use $AISHELL_BIN or aishell on PATH",
 			 real, ais_buf_cstr(&wt));
 	else
 		snprintf(out, len, "%s", real);
-	free(real);
+	ais_buf_dispose(&self);
 	ais_buf_dispose(&wt);
 }
 
@@ -265,26 +267,15 @@ static int hooks_uninstall(int argc, char **argv)
 	return rc;
 }
 
-/* Where `name` is on PATH, or "". */
+/* Where `name` is on PATH (an absolute entry), or "". */
 static void which(char *out, size_t len, const char *name)
 {
-	const char *path = getenv("PATH"), *p, *end;
-	char cand[4096];
-	struct stat st;
+	ais_buf path = AIS_BUF_INIT;
 
-	out[0] = '\0';
-	for (p = path; p && *p; p = *end ? end + 1 : end) {
-		end = strchr(p, ':');
-		if (!end)
-			end = p + strlen(p);
-		snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p),
-			 end == p ? "." : p, name);
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(cand, X_OK) == 0) {
-			snprintf(out, len, "%s", cand);
-			return;
-		}
-	}
+	if (ais_fs_which(&path, name, NULL) < 0)
+		ais_error_clear();
+	snprintf(out, len, "%s", ais_buf_cstr(&path));
+	ais_buf_dispose(&path);
 }
 
 static const char *describe_hook(char *buf, size_t len, const ais_hook_state *st)

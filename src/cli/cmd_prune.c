@@ -14,7 +14,8 @@ static const char prune_usage[] =
 	"Remove <repo>:ext-* images whose project directory no longer exists or\n"
 	"no longer has a .aishell/ or .sandbox/ Dockerfile, and untagged images\n"
 	"the chain left behind.  Never the foundation or the current base, and\n"
-	"never an image a container still uses (it is reported as kept).\n"
+	"never an image a container still uses, nor one whose project directory\n"
+	"cannot be checked (another user's, unmounted): both are reported as kept.\n"
 	"Ext images are recognised by their aishell.project.dir label.\n"
 	"\n"
 	"  -n, --dry-run  list what would be removed, remove nothing\n"
@@ -95,6 +96,7 @@ int cmd_prune(int argc, char **argv)
 	opts.repo = ctx.repo;
 	opts.lock_dir = ctx.lock_dir;
 	opts.cancel = &cli_interrupted;
+	opts.on_event = cli_on_event;
 	if ((error = ais_prune(&res, ctx.docker, &opts)) < 0) {
 		rc = cli_fail(error);
 		goto done;

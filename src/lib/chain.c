@@ -369,9 +369,10 @@ typedef struct {
 /* Where the input manifest of image `id` is kept. */
 static int manifest_path(ais_buf *out, const ais_chain *chain, const char *id)
 {
-	const char *hex = strncmp(id, "sha256:", 7) ? id : id + 7;
-
-	return ais_buf_printf(out, "%s/inputs/%s", chain->opts.state_dir, hex);
+	if (!ais_docker_id_valid(id))
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_DOCKER,
+				     "not an image id: '%.80s'", id);
+	return ais_buf_printf(out, "%s/inputs/%s", chain->opts.state_dir, id + 7);
 }
 
 /* Keep the manifest of what image `id` was built from, so that status can

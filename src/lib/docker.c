@@ -360,8 +360,13 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS,
 				 json_body ? json_body : "");
 		if (json_body) {
-			headers = curl_slist_append(headers,
+			headers = curl_slist_append(NULL,
 						    "Content-Type: application/json");
+			if (!headers) {
+				error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
+						      "out of memory");
+				goto done;
+			}
 			curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
 		}
 	} else if (strcmp(method, "GET") != 0) {
@@ -405,9 +410,10 @@ int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref)
 		goto done;
 	}
 	if ((error = ais_image_from_json(&img, ais_buf_cstr(&body), body.size)) < 0) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
-				      "the engine's description of '%s' is not valid image JSON",
-				      ref);
+		if (error != AIS_EINVALID) /* an invalid id says so already */
+			error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
+					      "the engine's description of '%s' is not valid image JSON",
+					      ref);
 		goto done;
 	}
 	*out = img;
@@ -420,6 +426,12 @@ done:
 	return error;
 }
 
+bool ais_docker_id_valid(const char *id)
+{
+	return id && !strncmp(id, "sha256:", 7) &&
+	       strspn(id + 7, "0123456789abcdef") == 64 && id[71] == '\0';
+}
+
 int ais_image_from_json(ais_image **out, const char *json, size_t len)
 {
 	ais_image *img;
@@ -430,10 +442,14 @@ int ais_image_from_json(ais_image **out, const char *json, size_t len)
 	AIS_CHECK_ALLOC(img);
 	img->root = cJSON_ParseWithLength(json, len);
 	id = cJSON_GetObjectItemCaseSensitive(img->root, "Id");
-	if (!img->root || !cJSON_IsString(id) ||
-	    strncmp(id->valuestring, "sha256:", 7) != 0) {
+	if (!img->root || !cJSON_IsString(id)) {
 		ais_image_free(img);
 		return ais_error_set(AIS_ERROR, AIS_ERROR_JSON, "not image JSON");
+	}
+	if (!ais_docker_id_valid(id->valuestring)) {
+		ais_image_free(img);
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_DOCKER,
+				     "the engine gave an image an invalid id (not sha256: and 64 hex digits)");
 	}
 	img->id = id->valuestring;
 	config = cJSON_GetObjectItemCaseSensitive(img->root, "Config");
@@ -861,9 +877,14 @@ static int build_finish(build_state *st)
 					      ais_buf_cstr(&st->error));
 		return error;
 	}
-	if (strncmp(ais_buf_cstr(&res->image_id), "sha256:", 7) != 0)
+	if (!res->image_id.size)
 		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
 				      "the build stream ended without an image id");
+	else if (!ais_docker_id_valid(res->image_id.ptr))
+		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+				      "the build stream ended with an invalid image id (not sha256: and 64 hex digits)");
+	if (error < 0)
+		ais_buf_clear(&res->image_id);
 	return error;
 }
 
@@ -904,6 +925,28 @@ int ais_docker__parse_build_stream(ais_build_result *res, const char *data,
 	return error;
 }
 
+/* The build's request headers, all or none: curl_slist_append() returns
+ * NULL on failure and leaves the list it was given to the caller. */
+static int build_headers(struct curl_slist **out)
+{
+	static const char *const lines[] = {
+		"Content-Type: application/x-tar", "Transfer-Encoding: chunked",
+		"Expect:"
+	};
+	struct curl_slist *list = NULL, *next;
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (!(next = curl_slist_append(list, lines[i]))) {
+			curl_slist_free_all(list);
+			return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		}
+		list = next;
+	}
+	*out = list;
+	return 0;
+}
+
 int ais_docker_build(ais_build_result *res, ais_docker *d,
 		     const ais_build_opts *opts)
 {
@@ -920,13 +963,8 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	if ((error = build_url(&url, d, opts)) < 0)
 		goto done;
 	docker_prepare(d, url.ptr, d->timeouts.build_idle);
-	headers = curl_slist_append(headers, "Content-Type: application/x-tar");
-	headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
-	headers = curl_slist_append(headers, "Expect:");
-	if (!headers) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	if ((error = build_headers(&headers)) < 0)
 		goto done;
-	}
 	curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(d->curl, CURLOPT_READFUNCTION, build_read_cb);

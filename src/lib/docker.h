@@ -83,6 +83,11 @@ int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref);
 /* Full "sha256:<64 hex>" id. */
 const char *ais_image_id(const ais_image *img);
 
+/* Whether `id` is an image id as the engine gives them: "sha256:" and 64
+ * lowercase hex digits.  Nothing else the engine sends is used as an id
+ * (ids become URL and file-name parts). */
+bool ais_docker_id_valid(const char *id);
+
 /* A label's value, or NULL when the label is absent or empty (the original
  * tool reads an empty label back as absent). */
 const char *ais_image_label(const ais_image *img, const char *key);
@@ -97,7 +102,8 @@ const struct cJSON *ais_image_json(const ais_image *img);
 void ais_image_free(ais_image *img);
 
 /* Parse GET /images/{name}/json output (also used by tests).
- * AIS_ERROR when it is not image JSON with a sha256 id. */
+ * AIS_ERROR when it is not image JSON, AIS_EINVALID when its id is not
+ * valid (ais_docker_id_valid). */
 int ais_image_from_json(ais_image **out, const char *json, size_t len);
 
 /* Tag image `src` (name or id) as repo:tag. */

@@ -23,7 +23,7 @@ int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,
 	int waited = 0;
 
 	lock->fd = -1;
-	if ((error = ais_mkdirs(dir, 0700)) < 0 ||
+	if ((error = ais_fs_private_dir(dir)) < 0 ||
 	    (error = ais_buf_printf(&path, "%s/", dir)) < 0)
 		goto done;
 	/* Tags hold ':' and may hold '/': keep the name one path component. */
@@ -32,7 +32,8 @@ int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,
 			goto done;
 	if ((error = ais_buf_puts(&path, ".lock")) < 0)
 		goto done;
-	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+		  O_NONBLOCK, 0600);
 	if (fd < 0) {
 		error = ais_error_set_os(AIS_ERROR, errno, "cannot open lock '%s'",
 					 path.ptr);

@@ -20,7 +20,8 @@ typedef struct {
 
 #define AIS_LOCK_INIT { -1 }
 
-/* Take the lock for `tag` in directory `dir` (created if needed), waiting
+/* Take the lock for `tag` in directory `dir` (created mode 0700 if needed;
+ * refused when it is another user's or writable by others), waiting
  * for another holder; reports AIS_EVENT_WAIT once before waiting.  While
  * waiting, a non-zero *cancel gives AIS_EINTERRUPTED. */
 int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,

@@ -7,6 +7,7 @@
 #include "lock.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,25 +89,57 @@ static const char *label_of(const cJSON *img, const char *key)
 	return v && *v ? v : NULL;
 }
 
-static bool regular_file(const char *dir, const char *name)
-{
-	char path[4200];
-	struct stat st;
+typedef enum {
+	EXT_NEEDED,
+	EXT_UNNEEDED,
+	EXT_UNKNOWN  /* cannot be told: kept, with the reason */
+} ext_state;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+/* Only "no such file" and "not a directory" mean a path is gone; any
+ * other failure (another user's 0700 directory, an unmounted drive, a
+ * container that shares the socket but not the file system) says nothing. */
+static bool gone(int err)
+{
+	return err == ENOENT || err == ENOTDIR;
 }
 
-const char *ais_prune_ext_unneeded(const char *project)
+/* Whether the ext image of `project` is still needed; `why` says why not. */
+static ext_state ext_check(char *why, size_t len, const char *project)
 {
+	static const char *const dockerfiles[] = {
+		".aishell/Dockerfile", ".sandbox/Dockerfile"
+	};
+	char path[4200];
 	struct stat st;
+	size_t i;
 
-	if (stat(project, &st) < 0 || !S_ISDIR(st.st_mode))
-		return "project directory no longer exists";
-	if (!regular_file(project, ".aishell/Dockerfile") &&
-	    !regular_file(project, ".sandbox/Dockerfile"))
-		return "project has no .aishell/Dockerfile or .sandbox/Dockerfile any more";
-	return NULL;
+	if (stat(project, &st) < 0 && !gone(errno)) {
+		snprintf(why, len, "cannot check the project directory: %s",
+			 strerror(errno));
+		return EXT_UNKNOWN;
+	}
+	if (stat(project, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "project directory no longer exists");
+		return EXT_UNNEEDED;
+	}
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", project, dockerfiles[i]);
+		if (stat(path, &st) == 0) {
+			if (S_ISREG(st.st_mode))
+				return EXT_NEEDED;
+		} else if (!gone(errno)) {
+			snprintf(why, len, "cannot check '%s': %s", path,
+				 strerror(errno));
+			return EXT_UNKNOWN;
+		}
+	}
+	snprintf(why, len, "project has no .aishell/Dockerfile or .sandbox/Dockerfile any more");
+	return EXT_UNNEEDED;
+}
+
+const char *ais_prune_ext_unneeded(char *why, size_t len, const char *project)
+{
+	return ext_check(why, len, project) == EXT_UNNEEDED ? why : NULL;
 }
 
 /* Remove one candidate (unless dry run); a 409 keeps it with a note. */
@@ -114,17 +147,12 @@ static int prune_remove(ais_prune_item *item, ais_docker *d,
 			const ais_prune_opts *opts)
 {
 	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT;
-	ais_lock lock = AIS_LOCK_INIT;
 	const char *ref = item->tag[0] ? item->tag : item->id;
 	long status;
 	int error = 0;
 
 	if (opts->dry_run)
 		return 0;
-	if (item->tag[0] &&
-	    (error = ais_lock_acquire(&lock, opts->lock_dir, item->tag,
-				      opts->cancel, NULL, NULL)) < 0)
-		return error;
 	if ((error = ais_buf_printf(&path, "/images/%s", ref)) < 0 ||
 	    (error = ais_docker_request(&status, &body, d, "DELETE", path.ptr,
 					NULL)) < 0)
@@ -139,9 +167,54 @@ static int prune_remove(ais_prune_item *item, ais_docker *d,
 			 "the engine refused: HTTP %ld", status);
 	}
 done:
-	ais_lock_release(&lock);
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
+	return error;
+}
+
+/*
+ * Judge one ext tag, and remove it if it is no longer needed.  The decision
+ * is taken under the tag's lock (an ensure holds it while it builds and
+ * moves the tag), against what the tag names then: an ensure that ran
+ * meanwhile may have moved it, or brought the project back.
+ */
+static int prune_ext_tag(ais_prune_result *res, ais_docker *d,
+			 const ais_prune_opts *opts, const char *id,
+			 const char *tag, const char *project)
+{
+	ais_lock lock = AIS_LOCK_INIT;
+	ais_image *img = NULL;
+	ais_prune_item *item;
+	ext_state state;
+	char why[4400];
+	int error = 0;
+
+	if (!opts->dry_run) {
+		if ((error = ais_lock_acquire(&lock, opts->lock_dir, tag,
+					      opts->cancel, opts->on_event,
+					      opts->payload)) < 0)
+			return error;
+		error = ais_docker_image_inspect(&img, d, tag);
+		if (error == AIS_ENOTFOUND) {
+			ais_error_clear();
+			error = 0;
+			goto done;
+		}
+		if (error < 0 || strcmp(ais_image_id(img), id) != 0)
+			goto done;
+	}
+	if ((state = ext_check(why, sizeof(why), project)) == EXT_NEEDED)
+		goto done;
+	if ((error = prune_add(res, id, tag, project, why)) < 0)
+		goto done;
+	item = &res->items[res->count - 1];
+	if (state == EXT_UNKNOWN)
+		item->outcome = AIS_PRUNE_KEPT;
+	else
+		error = prune_remove(item, d, opts);
+done:
+	ais_image_free(img);
+	ais_lock_release(&lock);
 	return error;
 }
 
@@ -162,9 +235,11 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 		const char *id = ais_docker_json_str(img, "Id");
 		const char *project = label_of(img, AIS_LABEL_PROJECT_DIR);
 
+		if (!ais_docker_id_valid(id))
+			continue;
+
 		cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(img, "RepoTags")) {
 			const char *t = cJSON_IsString(tag) ? tag->valuestring : "";
-			const char *why;
 			char h[AIS_H12_LEN + 1];
 
 			if (strncmp(t, prefix.ptr, prefix.size) != 0)
@@ -173,10 +248,7 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 			if (!project || ais_hash_h12(h, project, strlen(project)) < 0 ||
 			    strcmp(t + prefix.size, h) != 0)
 				continue;
-			if (!(why = ais_prune_ext_unneeded(project)))
-				continue;
-			if ((error = prune_add(res, id, t, project, why)) < 0 ||
-			    (error = prune_remove(&res->items[res->count - 1], d, opts)) < 0)
+			if ((error = prune_ext_tag(res, d, opts, id, t, project)) < 0)
 				goto done;
 		}
 	}
@@ -212,7 +284,7 @@ static int prune_dangling(ais_prune_result *res, ais_docker *d,
 	cJSON_ArrayForEach(img, list) {
 		const char *id = ais_docker_json_str(img, "Id");
 
-		if (!id || already_listed(res, id))
+		if (!ais_docker_id_valid(id) || already_listed(res, id))
 			continue;
 		/* Another repository's chain (tests, side-by-side setups). */
 		if (require_no_repo && label_of(img, AIS_LABEL_REPO) &&

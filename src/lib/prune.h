@@ -7,12 +7,15 @@
  * (labelled aishell.repo=<repo>; for the default repository also the
  * original tool's untagged base and ext builds).  Never the foundation or
  * the current base; never an image a container uses (the engine refuses
- * with 409, and the image is reported as kept).
+ * with 409, and the image is reported as kept), nor one whose project
+ * cannot be checked (a stat() failure other than ENOENT or ENOTDIR: kept,
+ * with the reason).  Each ext tag is judged under its lock.
  */
 #ifndef AIS_PRUNE_H
 #define AIS_PRUNE_H
 
 #include "docker.h"
+#include "event.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -41,6 +44,8 @@ typedef struct {
 	const char *lock_dir;  /* ext removal takes the tag's lock */
 	bool dry_run;
 	const volatile sig_atomic_t *cancel; /* stops a wait for a tag lock */
+	ais_event_cb on_event; /* told when waiting for a tag lock */
+	void *payload;
 } ais_prune_opts;
 
 int ais_prune(ais_prune_result *out, ais_docker *d, const ais_prune_opts *opts);
@@ -48,8 +53,9 @@ int ais_prune(ais_prune_result *out, ais_docker *d, const ais_prune_opts *opts);
 void ais_prune_result_dispose(ais_prune_result *res);
 
 /* Why the ext image of `project` (its aishell.project.dir) is no longer
- * needed: the directory is gone, or has no .aishell/ or .sandbox/
- * Dockerfile; NULL while it is needed. */
-const char *ais_prune_ext_unneeded(const char *project);
+ * needed, written to `why`: the directory is gone (ENOENT/ENOTDIR only),
+ * or has no .aishell/ or .sandbox/ Dockerfile.  NULL while it is needed,
+ * or when that cannot be told (another user's directory, say). */
+const char *ais_prune_ext_unneeded(char *why, size_t len, const char *project);
 
 #endif

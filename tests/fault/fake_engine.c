@@ -17,6 +17,9 @@
  *   build-garbage  the build stream is lines of garbage, then ends
  *   build-reset    the connection is reset while the context uploads
  *   build-hang     the build answers 200 and then nothing
+ *   bad-id         the build succeeds with the image id
+ *                  "sha256:/../../../../tmp/X" (a path, not an id)
+ *   bad-inspect-id image inspects answer with that id
  * Every request line goes to LOG ("METHOD PATH"), so tests can check that
  * no tag request was made.  Runs until killed.
  */
@@ -32,6 +35,7 @@
 #include <unistd.h>
 
 #define ID "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define BAD_ID "sha256:/../../../../tmp/X"
 
 static const char *scenario;
 static FILE *log_file;
@@ -206,6 +210,8 @@ static void serve(int fd)
 			   (strstr(path, ":foundation/") || strstr(path, ":base/"))) {
 			if (!strcmp(scenario, "bad-json"))
 				respond(fd, 200, "OK", "{\"Id\": \"sha256:1111\", ");
+			else if (!strcmp(scenario, "bad-inspect-id"))
+				respond(fd, 200, "OK", "{\"Id\":\"" BAD_ID "\",\"Config\":{\"Labels\":null}}");
 			else
 				respond(fd, 200, "OK", "{\"Id\":\"" ID "\",\"Config\":{\"Labels\":null}}");
 		} else if (strstr(path, "/build")) {
@@ -219,6 +225,13 @@ static void serve(int fd)
 			if (!strcmp(scenario, "build-hang")) {
 				for (;;)
 					pause();
+			}
+			if (!strcmp(scenario, "bad-id")) {
+				chunk(fd, "{\"stream\":\"Step 1/1 : FROM x\\n\"}\r\n");
+				chunk(fd, "{\"aux\":{\"ID\":\"" BAD_ID "\"}}\r\n");
+				chunk(fd, "{\"stream\":\"Successfully built 1111\\n\"}\r\n");
+				say(fd, "0\r\n\r\n");
+				return;
 			}
 			if (!strcmp(scenario, "build-garbage")) {
 				chunk(fd, "{\"stream\":\"Step 1/2 : FROM x\\n\"}\r\n");

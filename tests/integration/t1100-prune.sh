@@ -80,3 +80,62 @@ expect_rc 0 ais prune
 expect_in "$T/out" "nothing to prune"
 
 docker_cli rmi -f "$OTHER_EXT" "$OTHER:base" "$OTHER:foundation" >/dev/null 2>&1 || true
+
+# prune decides under the tag's lock: an ensure holding it may bring the project back, and then the image
+# stays. The lock is held from outside until prune waits for it; meanwhile the project returns.
+mkproject back
+BACK=$EXT
+BACK_DIR=$P
+mv "$BACK_DIR" "$T/back-away"
+LOCK="$HOME/.local/state/aishell/locks/$BACK.lock"
+flock -o "$LOCK" sh -c 'until [ -e "$1" ]; do sleep 0.05; done' sh "$T/release" &
+holder=$!
+n=0
+until ! flock -n "$LOCK" true; do
+	n=$((n + 1))
+	[ $n -lt 200 ] || fail "the lock holder did not start"
+	sleep 0.05
+done
+"$AISHELL" prune >"$T/prune.out" 2>"$T/prune.err" &
+pruner=$!
+n=0
+until grep -q "$BACK: waiting" "$T/prune.err"; do
+	n=$((n + 1))
+	[ $n -lt 600 ] || { cat "$T/prune.out" "$T/prune.err" >&2; fail "prune did not wait for the tag's lock"; }
+	sleep 0.05
+done
+mv "$T/back-away" "$BACK_DIR"
+touch "$T/release"
+wait "$holder"
+wait "$pruner" || { cat "$T/prune.err" >&2; fail "prune failed"; }
+expect_not_in "$T/prune.out" "$BACK"
+[ -n "$(img_id "$BACK")" ] || fail "prune removed $BACK, whose project came back while it waited for the lock"
+
+# Only "no such file" means a project is gone: a project prune cannot look at (another user's 0700
+# directory) is kept, and reported as such. Run unprivileged, with the engine socket's group.
+sock=${DOCKER_HOST:-unix:///var/run/docker.sock}
+sock=${sock#unix://}
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -S "$sock" ] &&
+	[ "$(stat -c %a "$sock" | cut -c2)" = 6 ] &&
+	setpriv --reuid=65534 --regid=65534 --groups="$(stat -c %g "$sock")" test -w "$sock"; then
+	mkdir -p "$T/private"
+	chmod 700 "$T/private"
+	new_project private/proj
+	mkdir -p "$P/.aishell"
+	printf 'FROM %s:base\nRUN echo private > /name\n' "$REPO" >"$P/.aishell/Dockerfile"
+	expect_rc 0 ais ensure -C "$P"
+	PRIV=$EXT
+	U="$T/unpriv"
+	mkdir -p "$U/home"
+	cp "$AISHELL" "$U/aishell"
+	chmod 755 "$T" "$U"
+	chown -R 65534:65534 "$U/home"
+	expect_rc 0 env HOME="$U/home" setpriv --reuid=65534 --regid=65534 --groups="$(stat -c %g "$sock")" \
+		"$U/aishell" prune
+	expect_in "$T/out" "kept     $PRIV: cannot check the project directory: Permission denied"
+	[ -n "$(img_id "$PRIV")" ] || fail "prune removed $PRIV although its project exists"
+	expect_rc 0 ais prune
+	expect_not_in "$T/out" "$PRIV"
+else
+	echo "t1100: not root, or the engine socket is not group-accessible: skipping the unreadable-project case" >&2
+fi

@@ -10,8 +10,9 @@ mkdir -p "$HOME/.aishell"
 printf 'FROM %s:foundation\nRUN echo custom > /c\n' "$REPO" >"$HOME/.aishell/Dockerfile"
 LOCKS="$HOME/.local/state/aishell/locks"
 mkdir -p "$LOCKS"
-# Someone else holds the base's lock while ensure checks.
-flock "$LOCKS/$REPO:base.lock" sleep 30 &
+# Someone else holds the base's lock while ensure checks, until told to let go (a child that outlived the
+# holder would keep the lock: -o keeps it out of the command).
+flock -o "$LOCKS/$REPO:base.lock" sh -c 'until [ -e "$1" ]; do sleep 0.05; done' sh "$T/release" &
 holder=$!
 sleep 0.3
 "$AISHELL" ensure -C "$P" >"$T/bg.out" 2>"$T/bg.err" &
@@ -23,7 +24,8 @@ until grep -q "waiting for another aishell" "$T/bg.err" 2>/dev/null; do
 	sleep 0.1
 done
 docker_cli rmi "$REPO:foundation" >/dev/null
-kill "$holder"
+touch "$T/release"
+wait "$holder"
 set +e
 wait "$pid"
 rc=$?

@@ -137,6 +137,7 @@ static int run(int i)
 		tmpdir[0] = '\0';
 	}
 	printf("%s %s\n", failures == before ? "ok  " : "FAIL", tests[i].name);
+	fflush(stdout); /* a case that forks must not print this twice */
 	return failures == before;
 }
 

@@ -275,6 +275,17 @@ TEST(chain_ext_rules)
 	ais_image_free(b);
 }
 
+TEST(docker_id_valid)
+{
+	CHECK(ais_docker_id_valid(FID));
+	CHECK(!ais_docker_id_valid(NULL));
+	CHECK(!ais_docker_id_valid("sha256:/../../../../tmp/X"));
+	CHECK(!ais_docker_id_valid("sha256:00"));
+	CHECK(!ais_docker_id_valid(FID "0"));
+	CHECK(!ais_docker_id_valid("sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+	CHECK(!ais_docker_id_valid("1111111111111111111111111111111111111111111111111111111111111111"));
+}
+
 TEST(chain_image_json_rejects_garbage)
 {
 	ais_image *img = NULL;
@@ -282,7 +293,15 @@ TEST(chain_image_json_rejects_garbage)
 	CHECK(ais_image_from_json(&img, "{\"Id\":\"abc\"}", 12) < 0);
 	CHECK(img == NULL);
 	CHECK(ais_image_from_json(&img, "not json", 8) < 0);
-	CHECK_INT(ais_image_from_json(&img, "{\"Id\":\"sha256:00\",\"Config\":{\"Labels\":null}}", 43), 0);
-	CHECK(ais_image_label(img, "x") == NULL);
+	/* an id is sha256: and 64 hex digits, nothing else (ids become paths) */
+	CHECK_INT(ais_image_from_json(&img, "{\"Id\":\"sha256:00\",\"Config\":{\"Labels\":null}}", 43), AIS_EINVALID);
+	CHECK(img == NULL);
+	CHECK_INT(ais_image_from_json(&img, "{\"Id\":\"sha256:/../../../../tmp/X\"}",
+				      strlen("{\"Id\":\"sha256:/../../../../tmp/X\"}")), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "invalid id") != NULL);
+	CHECK_INT(ais_image_from_json(&img, "{\"Id\":\"" FID "\",\"Config\":{\"Labels\":null}}",
+				      strlen("{\"Id\":\"" FID "\",\"Config\":{\"Labels\":null}}")), 0);
+	if (img)
+		CHECK(ais_image_label(img, "x") == NULL);
 	ais_image_free(img);
 }

@@ -110,18 +110,20 @@ TEST(devcontainer_write_file_is_atomic_and_keeps_mode)
 
 	snprintf(dir, sizeof(dir), "%s/a/b", test_tmpdir());
 	snprintf(path, sizeof(path), "%s/dc.json", dir);
-	CHECK_INT(ais_devcontainer_write_file(path, "{}\n", 3), 0);
+	CHECK_INT(ais_devcontainer_write_file(path, "{}\n", 3, false), 0);
 	text = read_text(path);
 	CHECK_STR(text, "{}\n");
 	chmod(path, 0600);
-	CHECK_INT(ais_devcontainer_write_file(path, "{\"a\":1}\n", 8), 0);
+	CHECK_INT(ais_devcontainer_write_file(path, "{\"a\":1}\n", 8, false), 0);
 	CHECK_INT(stat(path, &st), 0);
 	CHECK_INT(st.st_mode & 0777, 0600);
 	CHECK_STR(read_text(path), "{\"a\":1}\n");
-	/* a symlink is followed, not replaced */
+	/* a symlink is refused, or followed (not replaced) when asked */
 	snprintf(link, sizeof(link), "%s/link.json", test_tmpdir());
 	CHECK_INT(symlink(path, link), 0);
-	CHECK_INT(ais_devcontainer_write_file(link, "[]\n", 3), 0);
+	CHECK_INT(ais_devcontainer_write_file(link, "[]\n", 3, false), AIS_EINVALID);
+	CHECK_STR(read_text(path), "{\"a\":1}\n");
+	CHECK_INT(ais_devcontainer_write_file(link, "[]\n", 3, true), 0);
 	CHECK_INT(lstat(link, &st), 0);
 	CHECK(S_ISLNK(st.st_mode));
 	CHECK_STR(read_text(path), "[]\n");

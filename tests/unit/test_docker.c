@@ -81,16 +81,41 @@ TEST(stream_error_code_out_of_range)
 	ais_build_result_dispose(&res);
 }
 
+#define BK_ID "sha256:3add6118aa3add6118aa3add6118aa3add6118aa3add6118aa3add6118aa3abc"
+
 TEST(stream_buildkit_image_id)
 {
 	static const char text[] =
 		"{\"id\":\"moby.buildkit.trace\",\"aux\":\"!!notbase64\"}\n"
-		"{\"id\":\"moby.image.id\",\"aux\":{\"ID\":\"sha256:3add6118aa\"}}\n"
+		"{\"id\":\"moby.image.id\",\"aux\":{\"ID\":\"" BK_ID "\"}}\n"
 		"{\"stream\":\"Successfully tagged x\\n\"}\n";
 	ais_build_result res;
 
 	ais_build_result_init(&res);
 	CHECK_INT(ais_docker__parse_build_stream(&res, text, sizeof(text) - 1, 3), 0);
-	CHECK_STR(ais_buf_cstr(&res.image_id), "sha256:3add6118aa");
+	CHECK_STR(ais_buf_cstr(&res.image_id), BK_ID);
 	ais_build_result_dispose(&res);
+}
+
+/* An id the engine sends is used in paths: anything but sha256: and 64
+ * hex digits fails the build, and no id is kept. */
+TEST(stream_invalid_image_id_fails)
+{
+	static const char *const texts[] = {
+		"{\"aux\":{\"ID\":\"sha256:/../../../../tmp/X\"}}\n",
+		"{\"id\":\"moby.image.id\",\"aux\":{\"ID\":\"sha256:3add6118aa\"}}\n",
+		"{\"aux\":{\"ID\":\"" BK_ID "/x\"}}\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		ais_build_result res;
+
+		ais_build_result_init(&res);
+		CHECK_INT(ais_docker__parse_build_stream(&res, texts[i], strlen(texts[i]), 0),
+			  AIS_EBUILD);
+		CHECK(strstr(ais_error_last()->message, "invalid image id") != NULL);
+		CHECK_STR(ais_buf_cstr(&res.image_id), "");
+		ais_build_result_dispose(&res);
+	}
 }

@@ -3,7 +3,9 @@
 #include "error.h"
 #include "hash.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 /* Known values: sha256("") and the example path of docs/COMPATIBILITY.md 1.1. */
 TEST(hash_sha256_empty)
@@ -38,19 +40,30 @@ TEST(hash_file_matches_string)
 	CHECK_STR(a, b);
 }
 
-TEST(hash_file_large_streamed)
+/* test_tmpdir()/big, filled with 300000 bytes of a pattern (also in `big`). */
+static char big[300000];
+
+static void write_big(char *path, size_t len)
 {
-	char path[512], a[AIS_H12_LEN + 1], b[AIS_H12_LEN + 1];
-	static char big[300000];
 	FILE *f;
 	size_t i;
 
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = (char)(i * 31 + 7);
-	snprintf(path, sizeof(path), "%s/big", test_tmpdir());
+	snprintf(path, len, "%s/big", test_tmpdir());
 	f = fopen(path, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
 	fwrite(big, 1, sizeof(big), f);
 	fclose(f);
+}
+
+TEST(hash_file_large_streamed)
+{
+	char path[512], a[AIS_H12_LEN + 1], b[AIS_H12_LEN + 1];
+
+	write_big(path, sizeof(path));
 	CHECK_INT(ais_hash_file_h12(a, path), 0);
 	CHECK_INT(ais_hash_h12(b, big, sizeof(big)), 0);
 	CHECK_STR(a, b);
@@ -64,4 +77,35 @@ TEST(hash_file_missing_and_directory)
 	CHECK_INT(ais_hash_file_h12(h, path), AIS_ENOTFOUND);
 	CHECK_INT(ais_hash_file_h12(h, test_tmpdir()), AIS_EINVALID);
 	CHECK(strstr(ais_error_last()->message, "not a regular file") != NULL);
+}
+
+TEST(hash_hex_encode)
+{
+	const unsigned char data[] = { 0x00, 0x0f, 0xa5, 0xff };
+	char out[9];
+
+	ais_hex_encode(out, data, sizeof(data));
+	CHECK_STR(out, "000fa5ff");
+	ais_hex_encode(out, data, 0);
+	CHECK_STR(out, "");
+}
+
+TEST(hash_fd_streams_the_rest)
+{
+	char path[512], a[AIS_SHA256_HEX_LEN + 1], b[AIS_SHA256_HEX_LEN + 1];
+	int fd;
+
+	write_big(path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	CHECK_INT(ais_hash_fd(a, fd), 0);
+	CHECK_INT(ais_hash_sha256_hex(b, big, sizeof(big)), 0);
+	CHECK_STR(a, b);
+	/* from the current offset */
+	CHECK_INT(lseek(fd, 100, SEEK_SET), 100);
+	CHECK_INT(ais_hash_fd(a, fd), 0);
+	CHECK_INT(ais_hash_sha256_hex(b, big + 100, sizeof(big) - 100), 0);
+	CHECK_STR(a, b);
+	close(fd);
+	CHECK_INT(ais_hash_fd(a, fd), AIS_ERROR);
+	CHECK(strstr(ais_error_last()->message, "cannot read") != NULL);
 }

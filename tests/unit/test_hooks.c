@@ -429,6 +429,17 @@ static int job(ais_buf *summary, int log_fd, void *payload)
 	return 0;
 }
 
+/* What a hook's request does to the pending file: create it, or bump its
+ * mtime (the debounce clock). */
+static void request(const char *pending)
+{
+	int fd = open(pending, O_WRONLY | O_CREAT, 0600);
+
+	CHECK(fd >= 0);
+	CHECK_INT(futimens(fd, NULL), 0);
+	close(fd);
+}
+
 TEST(hooks_background_once)
 {
 	ais_hooks_bg bg;
@@ -451,14 +462,21 @@ TEST(hooks_background_once)
 	      WEXITSTATUS(status) == 0);
 	CHECK(!exists(runs));
 
-	/* Three requests in quick succession: one run. */
+	/* Three requests in quick succession: one run.  The worker starts
+	 * after the first; the others come while it waits out the debounce,
+	 * each restarting it (a request bumps the pending file's mtime). */
 	mkdir(bg.dir, 0700);
-	close(open(bg.pending, O_WRONLY | O_CREAT, 0600));
-	close(open(bg.pending, O_WRONLY | O_CREAT, 0600));
-	close(open(bg.pending, O_WRONLY | O_CREAT, 0600));
+	request(bg.pending);
 	pid = fork();
 	if (pid == 0)
-		_exit(ais_hooks_bg_work(&bg, 50, job, runs) == 0 ? 0 : 1);
+		_exit(ais_hooks_bg_work(&bg, 800, job, runs) == 0 ? 0 : 1);
+	usleep(200 * 1000);
+	request(bg.pending);
+	usleep(200 * 1000);
+	CHECK(!exists(runs));
+	request(bg.pending);
+	usleep(200 * 1000);
+	CHECK(!exists(runs));
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	      WEXITSTATUS(status) == 0);
 	text = slurp(runs);
@@ -473,4 +491,43 @@ TEST(hooks_background_once)
 	CHECK_INT(st.exit_code, 0);
 	CHECK_STR(st.summary, "built x and y");
 	CHECK(st.when > 0);
+}
+
+/* The state directory is private and its files are never followed: a
+ * symlinked log (a shared XDG_STATE_HOME) does not truncate its target. */
+TEST(hooks_background_state_files_not_followed)
+{
+	char victim[600], runs[600], *text;
+	ais_hooks_bg bg;
+	ais_hooks_bg_status st;
+	pid_t pid;
+	int status;
+
+	snprintf(victim, sizeof(victim), "%s/victim", test_tmpdir());
+	snprintf(runs, sizeof(runs), "%s/runs", test_tmpdir());
+	write_text(victim, "precious\n", 0644);
+	CHECK_INT(ais_hooks_bg_init(&bg, test_tmpdir(), "abcdef012345"), 0);
+	CHECK_INT(mkdir(bg.dir, 0700), 0);
+	CHECK_INT(symlink(victim, bg.log), 0);
+	CHECK_INT(symlink(victim, bg.result), 0);
+	close(open(bg.pending, O_WRONLY | O_CREAT, 0600));
+	pid = fork();
+	if (pid == 0)
+		_exit(ais_hooks_bg_work(&bg, 0, job, runs) == 0 ? 0 : 1);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	/* the result cannot be written through the link: the worker fails */
+	CHECK_INT(WEXITSTATUS(status), 1);
+	text = slurp(victim);
+	CHECK_STR(text, "precious\n");
+	free(text);
+	text = slurp(runs);
+	CHECK_STR(text, "run\n");
+	free(text);
+	CHECK_INT(ais_hooks_bg_read(&st, &bg), 0);
+	CHECK(!st.found);
+
+	/* a directory others can write, or that is a link, is refused */
+	CHECK_INT(chmod(bg.dir, 0777), 0);
+	CHECK_INT(ais_hooks_bg_work(&bg, 0, job, runs), AIS_EINVALID);
+	CHECK(strstr(ais_error_last()->message, "writable by other users") != NULL);
 }
