@@ -1,10 +1,8 @@
 #include "buf.h"
 
 #include "error.h"
+#include "fsutil.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdio.h>
@@ -144,33 +142,44 @@ const char *ais_buf_cstr(const ais_buf *buf)
 
 int ais_buf_read_file(ais_buf *out, const char *path)
 {
-	char chunk[8192];
-	struct stat st;
-	ssize_t n;
-	int fd, error = 0;
+	int fd, error;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ais_error_set_os(errno == ENOENT || errno == ENOTDIR ?
-						AIS_ENOTFOUND : AIS_ERROR,
-					errno, "cannot open '%s'", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
-				      "'%s' is not a regular file", path);
-		goto done;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot read '%s'", path);
-			goto done;
-		}
-		if ((error = ais_buf_put(out, chunk, (size_t)n)) < 0)
-			goto done;
-	}
-done:
+	if ((fd = ais_fs_open_regular(path, 0, NULL)) < 0)
+		return fd;
+	error = ais_fs_read_fd(out, fd, 0);
 	close(fd);
+	return error;
+}
+
+int ais_buf_quote_path(ais_buf *out, const char *name)
+{
+	static const char letters[] = "abtnvfr"; /* \a (7) to \r (13) */
+	const unsigned char *p;
+	size_t old = out->size;
+	int error;
+
+	for (p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			break;
+	if (!*p)
+		return ais_buf_puts(out, name);
+
+	error = ais_buf_putc(out, '"');
+	for (p = (const unsigned char *)name; *p && error == 0; p++) {
+		if (*p >= '\a' && *p <= '\r')
+			error = ais_buf_printf(out, "\\%c", letters[*p - '\a']);
+		else if (*p == '"' || *p == '\\')
+			error = ais_buf_printf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			error = ais_buf_printf(out, "\\%03o", *p);
+		else
+			error = ais_buf_putc(out, (char)*p);
+	}
+	if (error == 0)
+		error = ais_buf_putc(out, '"');
+	if (error < 0 && out->ptr) {
+		out->size = old;
+		out->ptr[old] = '\0';
+	}
 	return error;
 }

@@ -41,6 +41,14 @@ char *ais_buf_detach(ais_buf *buf);
  * exist, AIS_EINVALID when it is not a regular file. */
 int ais_buf_read_file(ais_buf *out, const char *path);
 
+/*
+ * Append `name` quoted for a terminal the way git quotes paths
+ * (core.quotePath): a name with control characters, '"', '\\' or bytes
+ * from 0x7f up is put in double quotes with C escapes (\n, \t, ...) and
+ * octal (\033, \303\251); any other name is appended unchanged.
+ */
+int ais_buf_quote_path(ais_buf *out, const char *name);
+
 /* The contents, or "" for a buffer that never allocated. */
 const char *ais_buf_cstr(const ais_buf *buf);
 

@@ -4,14 +4,309 @@
 #include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-int ais_mkdirs(const char *dir, mode_t mode)
+/* A name for `fd` in messages: the path the kernel knows, else "fd N". */
+static const char *fd_name(char *out, size_t len, int fd)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, len - 1);
+	if (n <= 0) {
+		snprintf(out, len, "fd %d", fd);
+		return out;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static int open_failed(int err, const char *path, unsigned flags)
+{
+	if (err == ENOENT || err == ENOTDIR)
+		return ais_error_set_os(AIS_ENOTFOUND, err, "cannot open '%s'", path);
+	if (err == ELOOP && (flags & AIS_FS_NOFOLLOW))
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				     "'%s' is a symbolic link; refusing to follow it",
+				     path);
+	return ais_error_set_os(AIS_ERROR, err, "cannot open '%s'", path);
+}
+
+/* fstat() the fd just opened for `path`, keep it only if it is a regular
+ * file, and make it blocking again. */
+static int check_regular(int fd, const char *path, struct stat *st)
+{
+	struct stat tmp;
+	int fl;
+
+	if (!st)
+		st = &tmp;
+	if (fstat(fd, st) < 0) {
+		int err = errno;
+
+		close(fd);
+		return ais_error_set_os(AIS_ERROR, err, "cannot stat '%s'", path);
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				     "'%s' is not a regular file", path);
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int err = errno;
+
+		close(fd);
+		return ais_error_set_os(AIS_ERROR, err, "cannot open '%s'", path);
+	}
+	return fd;
+}
+
+static int open_flags(unsigned flags)
+{
+	return O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+	       ((flags & AIS_FS_NOFOLLOW) ? O_NOFOLLOW : 0);
+}
+
+int ais_fs_open_regular(const char *path, unsigned flags, struct stat *st)
+{
+	int fd = open(path, open_flags(flags));
+
+	if (fd < 0)
+		return open_failed(errno, path, flags);
+	return check_regular(fd, path, st);
+}
+
+int ais_fs_openat_regular(int dirfd, const char *name, unsigned flags,
+			  struct stat *st)
+{
+	int fd = openat(dirfd, name, open_flags(flags));
+
+	if (fd < 0)
+		return open_failed(errno, name, flags);
+	return check_regular(fd, name, st);
+}
+
+ssize_t ais_fs_read(int fd, void *data, size_t len)
+{
+	char name[PATH_MAX];
+	ssize_t n;
+
+	do
+		n = read(fd, data, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'",
+					fd_name(name, sizeof(name), fd));
+	return n;
+}
+
+int ais_fs_read_fd(ais_buf *out, int fd, size_t max)
+{
+	char chunk[8192], name[PATH_MAX];
+	size_t total = 0;
+	ssize_t n;
+	int error;
+
+	while ((n = ais_fs_read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0)
+			return (int)n;
+		total += (size_t)n;
+		if (max && total > max)
+			return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+					     "'%s' is too large (more than %zu bytes)",
+					     fd_name(name, sizeof(name), fd), max);
+		if ((error = ais_buf_put(out, chunk, (size_t)n)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+int ais_fs_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	char name[PATH_MAX];
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ais_error_set_os(AIS_ERROR, n < 0 ? errno : EIO,
+						"cannot write '%s'",
+						fd_name(name, sizeof(name), fd));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Follow the symbolic link at `path` to the file it names (which may not
+ * exist yet); `out` gets the final path. */
+static int resolve_link(ais_buf *out, const char *path)
+{
+	ais_buf target = AIS_BUF_INIT;
+	struct stat st;
+	ssize_t n;
+	int hops, error;
+
+	if ((error = ais_buf_sets(out, path)) < 0)
+		return error;
+	for (hops = 0; hops < 40; hops++) {
+		char *slash;
+
+		if (lstat(out->ptr, &st) < 0 || !S_ISLNK(st.st_mode))
+			break;
+		ais_buf_clear(&target);
+		if ((error = ais_buf_grow(&target, PATH_MAX)) < 0)
+			goto done;
+		n = readlink(out->ptr, target.ptr, target.alloc - 1);
+		if (n < 0) {
+			error = ais_error_set_os(AIS_ERROR, errno,
+						 "cannot read the link '%s'", out->ptr);
+			goto done;
+		}
+		target.size = (size_t)n;
+		target.ptr[n] = '\0';
+		if (target.ptr[0] == '/') {
+			error = ais_buf_sets(out, target.ptr);
+		} else {
+			slash = strrchr(out->ptr, '/');
+			out->size = slash ? (size_t)(slash - out->ptr) + 1 : 0;
+			out->ptr[out->size] = '\0';
+			error = ais_buf_puts(out, target.ptr);
+		}
+		if (error < 0)
+			goto done;
+	}
+	if (hops == 40)
+		error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				      "too many symbolic links at '%s'", path);
+done:
+	ais_buf_dispose(&target);
+	return error;
+}
+
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return mask;
+}
+
+int ais_fs_write_atomic(const char *path, const void *data, size_t len,
+			mode_t mode, unsigned flags)
+{
+	ais_buf real = AIS_BUF_INIT, tmp = AIS_BUF_INIT;
+	const char *target = path, *slash;
+	struct stat st;
+	int fd = -1, dfd, error = 0;
+
+	mode = mode & 07777 & ~current_umask();
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (!(flags & AIS_FS_FOLLOW_LINK)) {
+			error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+					      "'%s' is a symbolic link; refusing to write through it",
+					      path);
+			goto done;
+		}
+		if ((error = resolve_link(&real, path)) < 0)
+			goto done;
+		target = real.ptr;
+	}
+	if (lstat(target, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+					      "'%s' is not a regular file", target);
+			goto done;
+		}
+		if (flags & AIS_FS_KEEP_MODE)
+			mode = st.st_mode & 07777;
+	}
+
+	slash = strrchr(target, '/');
+	if (slash)
+		error = ais_buf_put(&tmp, target, (size_t)(slash - target) + 1);
+	if (error < 0 ||
+	    (error = ais_buf_printf(&tmp, ".%s.tmp-XXXXXX",
+				    slash ? slash + 1 : target)) < 0)
+		goto done;
+	fd = mkostemp(tmp.ptr, O_CLOEXEC);
+	if (fd < 0) {
+		error = ais_error_set_os(AIS_ERROR, errno,
+					 "cannot create a temporary file for '%s'",
+					 target);
+		ais_buf_dispose(&tmp);
+		goto done;
+	}
+	if ((error = ais_fs_write_all(fd, data, len)) < 0)
+		goto done;
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		error = ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'",
+					 tmp.ptr);
+		goto done;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		error = ais_error_set_os(AIS_ERROR, errno, "cannot write '%s'",
+					 tmp.ptr);
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, target) < 0) {
+		error = ais_error_set_os(AIS_ERROR, errno, "cannot replace '%s'",
+					 target);
+		goto done;
+	}
+	ais_buf_dispose(&tmp);
+	if (flags & AIS_FS_SYNC_DIR) {
+		ais_buf dir = AIS_BUF_INIT;
+
+		if (slash)
+			error = ais_buf_put(&dir, target, slash == target ? 1 :
+						  (size_t)(slash - target));
+		else
+			error = ais_buf_puts(&dir, ".");
+		if (error < 0)
+			goto done;
+		/* The file is in place; a directory that cannot be synced
+		 * (some file systems refuse) does not undo that. */
+		dfd = open(dir.ptr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		ais_buf_dispose(&dir);
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	if (tmp.ptr)
+		unlink(tmp.ptr);
+	ais_buf_dispose(&tmp);
+	ais_buf_dispose(&real);
+	return error;
+}
+
+int ais_fs_mkdirs(const char *dir, mode_t mode)
 {
 	ais_buf path = AIS_BUF_INIT;
+	struct stat st;
 	char *p;
 	int error = 0;
 
+	if (!*dir)
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				     "cannot create a directory with an empty name");
 	if ((error = ais_buf_puts(&path, dir)) < 0)
 		return error;
 	for (p = path.ptr + 1; ; p++) {
@@ -30,6 +325,91 @@ int ais_mkdirs(const char *dir, mode_t mode)
 		if (c == '\0')
 			break;
 	}
+	if (error == 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				      "'%s' is not a directory", dir);
 	ais_buf_dispose(&path);
+	return error;
+}
+
+int ais_fs_private_dir(const char *dir)
+{
+	struct stat st;
+	int error;
+
+	if ((error = ais_fs_mkdirs(dir, 0700)) < 0)
+		return error;
+	if (lstat(dir, &st) < 0)
+		return ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", dir);
+	if (S_ISLNK(st.st_mode))
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				     "'%s' is a symbolic link; replace it with a directory of your own",
+				     dir);
+	if (!S_ISDIR(st.st_mode))
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				     "'%s' is not a directory", dir);
+	if (st.st_uid != geteuid())
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				     "'%s' belongs to another user (uid %lu); remove it or use a directory of your own",
+				     dir, (unsigned long)st.st_uid);
+	if (st.st_mode & 022)
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+				     "'%s' is writable by other users (mode %04o); run chmod go-w on it",
+				     dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int ais_fs_self_exe(ais_buf *out)
+{
+	size_t room = 256;
+	ssize_t n;
+	int error;
+
+	for (;;) {
+		ais_buf_clear(out);
+		if ((error = ais_buf_grow(out, room)) < 0)
+			return error;
+		n = readlink("/proc/self/exe", out->ptr, room);
+		if (n < 0)
+			return ais_error_set_os(AIS_ERROR, errno,
+						"cannot find the aishell binary");
+		if ((size_t)n < room)
+			break;
+		room *= 2;
+	}
+	out->size = (size_t)n;
+	out->ptr[n] = '\0';
+	return 0;
+}
+
+int ais_fs_which(ais_buf *out, const char *name, const struct stat *same)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	ais_buf cand = AIS_BUF_INIT;
+	struct stat st;
+	int error = AIS_ENOTFOUND;
+
+	for (p = path; p && *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		if (*p != '/')
+			continue;
+		ais_buf_clear(&cand);
+		if ((error = ais_buf_put(&cand, p, (size_t)(end - p))) < 0 ||
+		    (error = ais_buf_printf(&cand, "/%s", name)) < 0)
+			goto done;
+		error = AIS_ENOTFOUND;
+		if (stat(cand.ptr, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    access(cand.ptr, X_OK) < 0)
+			continue;
+		if (same && (st.st_dev != same->st_dev || st.st_ino != same->st_ino))
+			continue;
+		error = ais_buf_sets(out, cand.ptr);
+		goto done;
+	}
+	ais_error_set(AIS_ENOTFOUND, AIS_ERROR_OS, "'%s' is not on PATH", name);
+done:
+	ais_buf_dispose(&cand);
 	return error;
 }

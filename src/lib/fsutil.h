@@ -1,12 +1,96 @@
 /*
- * fsutil.h - small file-system helpers shared by the modules.
+ * fsutil.h - the file-system helpers every module uses: opening a file that
+ * must be regular, reading it, replacing it atomically, creating (private)
+ * directories and finding binaries.
+ *
+ * A project's files come from anyone (a branch, an agent in a container that
+ * mounts the project), so each helper refuses what a plain open() or fopen()
+ * would silently accept: a FIFO that blocks the reader, a symlink that sends
+ * a write somewhere else, a directory that another user controls.
  */
 #ifndef AIS_FSUTIL_H
 #define AIS_FSUTIL_H
 
+#include "buf.h"
+
+#include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
+/* Flags for the helpers below. */
+enum {
+	/* open: refuse a symbolic link as the last component. */
+	AIS_FS_NOFOLLOW = 1u << 0,
+	/* write_atomic: fsync the directory after the rename. */
+	AIS_FS_SYNC_DIR = 1u << 1,
+	/* write_atomic: when `path` is a symbolic link, replace the file it
+	 * points to (default: refuse). */
+	AIS_FS_FOLLOW_LINK = 1u << 2,
+	/* write_atomic: an existing file keeps its permission bits. */
+	AIS_FS_KEEP_MODE = 1u << 3
+};
+
+/*
+ * Open `path` read-only for reading a regular file.  The open never blocks
+ * (O_NONBLOCK, cleared again once fstat() has shown a regular file), so a
+ * FIFO or device is refused instead of hanging the caller.  Returns the fd
+ * (O_CLOEXEC) and fills `st` if non-NULL; AIS_ENOTFOUND when the file or a
+ * parent does not exist, AIS_EINVALID when it is not a regular file (or a
+ * symbolic link, with AIS_FS_NOFOLLOW), AIS_ERROR otherwise.
+ */
+int ais_fs_open_regular(const char *path, unsigned flags, struct stat *st);
+
+/* The same, for `name` relative to the directory fd `dirfd`. */
+int ais_fs_openat_regular(int dirfd, const char *name, unsigned flags,
+			  struct stat *st);
+
+/*
+ * read(2) up to `len` bytes, retrying on EINTR.  Returns the byte count
+ * (0 at end of file) or a negative AIS_E* code.
+ */
+ssize_t ais_fs_read(int fd, void *data, size_t len);
+
+/*
+ * Append everything left in `fd` to `out`.  `max` limits the bytes read
+ * (0: no limit); more is an AIS_EINVALID "too large" error.
+ */
+int ais_fs_read_fd(ais_buf *out, int fd, size_t max);
+
+/* write(2) all `len` bytes, retrying on EINTR and short writes. */
+int ais_fs_write_all(int fd, const void *data, size_t len);
+
+/*
+ * Replace `path` with `len` bytes at `data`: a temporary file made by
+ * mkstemp() in the same directory, written in full, given `mode` (less the
+ * umask; with AIS_FS_KEEP_MODE an existing file's mode), fsync()ed and
+ * renamed over `path`.  On any failure `path` is unchanged and the
+ * temporary file is removed.  A symbolic link at `path` is refused unless
+ * AIS_FS_FOLLOW_LINK; anything else that is not a regular file is refused.
+ * The directory must exist.
+ */
+int ais_fs_write_atomic(const char *path, const void *data, size_t len,
+			mode_t mode, unsigned flags);
+
 /* mkdir -p: create `dir` and its missing parents with `mode`. */
-int ais_mkdirs(const char *dir, mode_t mode);
+int ais_fs_mkdirs(const char *dir, mode_t mode);
+#define ais_mkdirs ais_fs_mkdirs
+
+/*
+ * A directory for this user's state or cache: created (with its parents)
+ * mode 0700 if missing; refused when it is a symbolic link or not a
+ * directory, is owned by another user, or is writable by group or others.
+ */
+int ais_fs_private_dir(const char *dir);
+
+/* The absolute path of the running binary (/proc/self/exe). */
+int ais_fs_self_exe(ais_buf *out);
+
+/*
+ * The first executable regular file `name` in an absolute directory of
+ * $PATH (relative entries, including the empty one, are skipped).  With
+ * `same` non-NULL, only a file with the same device and inode counts.
+ * AIS_ENOTFOUND if there is none.
+ */
+int ais_fs_which(ais_buf *out, const char *name, const struct stat *same);
 
 #endif

@@ -1,24 +1,27 @@
 #include "hash.h"
 
 #include "error.h"
+#include "fsutil.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-static void to_hex(char *out, const unsigned char *md, size_t n)
+void ais_hex_encode(char *out, const unsigned char *data, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[data[i] >> 4];
+		out[2 * i + 1] = digits[data[i] & 15];
 	}
-	out[2 * n] = '\0';
+	out[2 * len] = '\0';
+}
+
+static int sha256_failed(void)
+{
+	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed (OpenSSL)");
 }
 
 int ais_hash_sha256_hex(char out[AIS_SHA256_HEX_LEN + 1], const void *data,
@@ -27,9 +30,10 @@ int ais_hash_sha256_hex(char out[AIS_SHA256_HEX_LEN + 1], const void *data,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "sha256 failed");
-	to_hex(out, md, mdlen);
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != AIS_SHA256_HEX_LEN / 2)
+		return sha256_failed();
+	ais_hex_encode(out, md, mdlen);
 	return 0;
 }
 
@@ -45,46 +49,52 @@ int ais_hash_h12(char out[AIS_H12_LEN + 1], const void *data, size_t len)
 	return 0;
 }
 
-int ais_hash_file_h12(char out[AIS_H12_LEN + 1], const char *path)
+int ais_hash_fd(char out[AIS_SHA256_HEX_LEN + 1], int fd)
 {
 	unsigned char md[EVP_MAX_MD_SIZE], chunk[65536];
-	char full[AIS_SHA256_HEX_LEN + 1];
 	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = NULL;
-	struct stat st;
+	EVP_MD_CTX *ctx;
 	ssize_t n;
-	int fd, error = 0;
+	int error = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ais_error_set_os(errno == ENOENT ? AIS_ENOTFOUND : AIS_ERROR,
-					errno, "cannot open '%s'", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
-				      "'%s' is not a regular file", path);
+	if (!(ctx = EVP_MD_CTX_new()) ||
+	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		error = sha256_failed();
 		goto done;
 	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_OS, "sha256 failed");
-		goto done;
-	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+	while ((n = ais_fs_read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot read '%s'", path);
+			error = (int)n;
 			goto done;
 		}
-		EVP_DigestUpdate(ctx, chunk, (size_t)n);
+		if (!EVP_DigestUpdate(ctx, chunk, (size_t)n)) {
+			error = sha256_failed();
+			goto done;
+		}
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	to_hex(full, md, mdlen);
-	memcpy(out, full, AIS_H12_LEN);
-	out[AIS_H12_LEN] = '\0';
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) ||
+	    mdlen != AIS_SHA256_HEX_LEN / 2) {
+		error = sha256_failed();
+		goto done;
+	}
+	ais_hex_encode(out, md, mdlen);
 done:
 	EVP_MD_CTX_free(ctx);
-	close(fd);
 	return error;
+}
+
+int ais_hash_file_h12(char out[AIS_H12_LEN + 1], const char *path)
+{
+	char full[AIS_SHA256_HEX_LEN + 1];
+	int fd, error;
+
+	if ((fd = ais_fs_open_regular(path, 0, NULL)) < 0)
+		return fd;
+	error = ais_hash_fd(full, fd);
+	close(fd);
+	if (error < 0)
+		return error;
+	memcpy(out, full, AIS_H12_LEN);
+	out[AIS_H12_LEN] = '\0';
+	return 0;
 }

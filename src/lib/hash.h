@@ -17,11 +17,18 @@
 int ais_hash_sha256_hex(char out[AIS_SHA256_HEX_LEN + 1], const void *data,
 			size_t len);
 
+/* `len` bytes as 2 * len lowercase hex digits and a NUL. */
+void ais_hex_encode(char *out, const unsigned char *data, size_t len);
+
 /* H12 of `len` bytes. */
 int ais_hash_h12(char out[AIS_H12_LEN + 1], const void *data, size_t len);
 
+/* Full hex digest of everything left to read in `fd`, streamed. */
+int ais_hash_fd(char out[AIS_SHA256_HEX_LEN + 1], int fd);
+
 /* H12 of a file's contents, streamed.  AIS_ENOTFOUND if it does not exist,
- * AIS_EINVALID if it is not a regular file. */
+ * AIS_EINVALID if it is not a regular file (a FIFO is refused, never
+ * waited on). */
 int ais_hash_file_h12(char out[AIS_H12_LEN + 1], const char *path);
 
 #endif

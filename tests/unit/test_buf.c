@@ -36,3 +36,27 @@ TEST(buf_put_binary_keeps_nul_terminated)
 	CHECK(b.ptr == NULL);
 	free(s);
 }
+
+static void check_quoted(const char *name, const char *want)
+{
+	ais_buf b = AIS_BUF_INIT;
+
+	CHECK_INT(ais_buf_puts(&b, "> "), 0);
+	CHECK_INT(ais_buf_quote_path(&b, name), 0);
+	if (strcmp(ais_buf_cstr(&b) + 2, want) != 0)
+		test_fail(__FILE__, __LINE__, "quote \"%s\": got %s, want %s",
+			  name, ais_buf_cstr(&b), want);
+	ais_buf_dispose(&b);
+}
+
+/* As git prints paths with core.quotePath (the default). */
+TEST(buf_quote_path)
+{
+	check_quoted("plain/name with spaces.txt", "plain/name with spaces.txt");
+	check_quoted("", "");
+	check_quoted("\033[2K\rall images fresh", "\"\\033[2K\\rall images fresh\"");
+	check_quoted("a\nb\tc", "\"a\\nb\\tc\"");
+	check_quoted("caf\xc3\xa9", "\"caf\\303\\251\"");
+	check_quoted("q\"uote\\back", "\"q\\\"uote\\\\back\"");
+	check_quoted("\a\b\v\f\x7f\x01", "\"\\a\\b\\v\\f\\177\\001\"");
+}
