@@ -370,7 +370,7 @@ static int copy_sources(ais_dockerfile_inputs *in, const char *args, bool add)
 	static const char *const add_flags[] = { "chown", "chmod", "link",
 						 "keep-git-dir", "checksum",
 						 "exclude", NULL };
-	word w[1];
+	word w[1] = { { NULL, 0 } };
 	cJSON *json = NULL;
 	int error = 0;
 
@@ -409,7 +409,7 @@ static int copy_sources(ais_dockerfile_inputs *in, const char *args, bool add)
 		/* Not a JSON array: the engine reads it as shell form. */
 	}
 	for (;;) {
-		word two[2];
+		word two[2] = { { NULL, 0 }, { NULL, 0 } };
 		size_t n = split_words(two, 2, args);
 
 		if (n < 2)
@@ -479,7 +479,7 @@ static int run_sources(ais_dockerfile_inputs *in, const char *args)
 {
 	static const char *const run_flags[] = { "mount", "network", "security",
 						 NULL };
-	word w[1];
+	word w[1] = { { NULL, 0 } };
 	int error;
 
 	while (split_words(w, 1, args) && w[0].len > 2 && !strncmp(w[0].s, "--", 2)) {
@@ -571,7 +571,7 @@ typedef struct {
 static int final_from_cb(const ais_dockerfile_instruction *ins, void *payload)
 {
 	df_stages *st = payload;
-	word w[8];
+	word w[8] = { { NULL, 0 } };
 	size_t n, i = 0, k;
 	df_stage *s;
 
