@@ -167,6 +167,20 @@ static bool df_skip_heredocs(df_lines *l, const ais_dockerfile_instruction *ins,
 	return true;
 }
 
+/* A whole instruction: "KEYWORD args". */
+static void df_split(ais_dockerfile_instruction *ins, const char *s, size_t line)
+{
+	memset(ins, 0, sizeof(*ins));
+	ins->keyword = s;
+	while (*s && !df_blank(*s))
+		s++;
+	ins->keyword_len = (size_t)(s - ins->keyword);
+	while (df_blank(*s))
+		s++;
+	ins->args = s;
+	ins->line = line;
+}
+
 int ais_dockerfile_scan(const char *text, size_t len, ais_dockerfile_cb cb,
 			void *payload, ais_dockerfile_scan_info *info)
 {
@@ -216,17 +230,7 @@ int ais_dockerfile_scan(const char *text, size_t len, ais_dockerfile_cb cb,
 		if (continued)
 			continue;
 
-		/* A whole instruction: "KEYWORD args". */
-		s = ais_buf_cstr(&instr);
-		memset(&ins, 0, sizeof(ins));
-		ins.keyword = s;
-		while (*s && !df_blank(*s))
-			s++;
-		ins.keyword_len = (size_t)(s - ins.keyword);
-		while (df_blank(*s))
-			s++;
-		ins.args = s;
-		ins.line = start;
+		df_split(&ins, ais_buf_cstr(&instr), start);
 		if ((error = cb(&ins, payload)) < 0)
 			goto done;
 		if (!df_skip_heredocs(&l, &ins, info->escape)) {
@@ -237,16 +241,7 @@ int ais_dockerfile_scan(const char *text, size_t len, ais_dockerfile_cb cb,
 	}
 	if (continued && instr.size) {
 		/* The file ends inside a continued instruction. */
-		s = ais_buf_cstr(&instr);
-		memset(&ins, 0, sizeof(ins));
-		ins.keyword = s;
-		while (*s && !df_blank(*s))
-			s++;
-		ins.keyword_len = (size_t)(s - ins.keyword);
-		while (df_blank(*s))
-			s++;
-		ins.args = s;
-		ins.line = start;
+		df_split(&ins, ais_buf_cstr(&instr), start);
 		error = cb(&ins, payload);
 	}
 done:

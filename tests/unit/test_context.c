@@ -37,22 +37,17 @@ typedef struct {
 	int n;
 } listing;
 
-/* Stream the context through ais_context_read in odd-sized pieces and read
- * the result back with libarchive. */
-static int read_back_flags(listing *out, const char *dockerfile, unsigned flags)
+/* Stream the context through ais_context_read in odd-sized pieces, free
+ * it, and read the result back with libarchive. */
+static int list_stream(listing *out, ais_context *ctx)
 {
-	ais_context *ctx = NULL;
 	struct archive *ar;
 	struct archive_entry *e;
-	char *tar = NULL, piece[777], root[1024];
+	char *tar = NULL, piece[777];
 	size_t size = 0;
 	ssize_t n;
-	int error;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
-	if ((error = ais_context_open(&ctx, root, dockerfile, flags)) < 0)
-		return error;
 	while ((n = ais_context_read(piece, sizeof(piece), ctx)) > 0) {
 		tar = realloc(tar, size + (size_t)n);
 		memcpy(tar + size, piece, (size_t)n);
@@ -81,19 +76,26 @@ static int read_back_flags(listing *out, const char *dockerfile, unsigned flags)
 	return 0;
 }
 
+static int read_back_flags(listing *out, const char *dockerfile, unsigned flags)
+{
+	ais_context *ctx = NULL;
+	char root[1024];
+	int error;
+
+	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
+	if ((error = ais_context_open(&ctx, root, dockerfile, flags)) < 0)
+		return error;
+	return list_stream(out, ctx);
+}
+
 /* Stream what the Dockerfile `text` (written to ctx/Dockerfile) reads. */
 static int read_back_inputs(listing *out, const char *text)
 {
 	ais_dockerfile_inputs df;
 	ais_context *ctx = NULL;
-	struct archive *ar;
-	struct archive_entry *e;
-	char *tar = NULL, piece[4096], root[1024];
-	size_t size = 0;
-	ssize_t n;
+	char root[1024];
 	int error;
 
-	memset(out, 0, sizeof(*out));
 	put("Dockerfile", text);
 	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
 	CHECK_INT(ais_dockerfile_parse_inputs(&df, text, strlen(text)), 0);
@@ -101,27 +103,7 @@ static int read_back_inputs(listing *out, const char *text)
 	ais_dockerfile_inputs_dispose(&df);
 	if (error < 0)
 		return error;
-	while ((n = ais_context_read(piece, sizeof(piece), ctx)) > 0) {
-		tar = realloc(tar, size + (size_t)n);
-		memcpy(tar + size, piece, (size_t)n);
-		size += (size_t)n;
-	}
-	ais_context_free(ctx);
-	ar = archive_read_new();
-	archive_read_support_format_tar(ar);
-	if (size && archive_read_open_memory(ar, tar, size) == ARCHIVE_OK)
-		while (out->n < 64 && archive_read_next_header(ar, &e) == ARCHIVE_OK) {
-			snprintf(out->names[out->n], 256, "%s", archive_entry_pathname(e));
-			out->types[out->n] = (int)archive_entry_filetype(e);
-			if (archive_entry_symlink(e))
-				snprintf(out->targets[out->n], 256, "%s",
-					 archive_entry_symlink(e));
-			archive_read_data(ar, out->data[out->n], 63);
-			out->n++;
-		}
-	archive_read_free(ar);
-	free(tar);
-	return n < 0 ? (int)n : 0;
+	return list_stream(out, ctx);
 }
 
 static int read_back(listing *out, const char *dockerfile)
