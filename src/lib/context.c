@@ -156,7 +156,7 @@ static int name_cmp(const void *a, const void *b)
 
 /* Paths in walk order: a directory, then what is below it, then its next
  * sibling ('/' sorts before every other byte). */
-static int path_cmp(const char *a, const char *b)
+int ais_context_path_cmp(const char *a, const char *b)
 {
 	for (;; a++, b++) {
 		int x = *a == '/' ? 1 : *a ? (unsigned char)*a + 1 : 0;
@@ -171,7 +171,8 @@ static int path_cmp(const char *a, const char *b)
 
 static int entry_cmp(const void *a, const void *b)
 {
-	return path_cmp(((const ctx_entry *)a)->rel, ((const ctx_entry *)b)->rel);
+	return ais_context_path_cmp(((const ctx_entry *)a)->rel,
+				    ((const ctx_entry *)b)->rel);
 }
 
 /* Sort into archive order and merge entries added more than once. */
@@ -179,8 +180,11 @@ static void ctx_sort(ais_context *ctx)
 {
 	size_t i, n = 0;
 
-	if (ctx->count > 1)
-		qsort(ctx->e, ctx->count, sizeof(*ctx->e), entry_cmp);
+	for (i = 1; i < ctx->count; i++)
+		if (entry_cmp(&ctx->e[i - 1], &ctx->e[i]) >= 0) {
+			qsort(ctx->e, ctx->count, sizeof(*ctx->e), entry_cmp);
+			break;
+		}
 	for (i = 0; i < ctx->count; i++) {
 		if (n && !strcmp(ctx->e[n - 1].rel, ctx->e[i].rel)) {
 			ctx->e[n - 1].flags |= ctx->e[i].flags;
@@ -573,21 +577,32 @@ done:
 	return error;
 }
 
+/* Add `rel` with `flags`, or add the flags to the entry already there
+ * (keeping a walk's order intact). */
+static int ctx_add_extra(ais_context *ctx, const char *rel, unsigned flags)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ctx->count; i++)
+		if (!strcmp(ctx->e[i].rel, rel)) {
+			ctx->e[i].flags |= flags;
+			return 0;
+		}
+	if (fstatat(ctx->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return ctx_add(ctx, rel, &st, flags);
+}
+
 /* The Dockerfile (always) and .dockerignore (when it exists). */
 static int ctx_take_extras(ais_context *ctx)
 {
-	struct stat st;
 	int error;
 
-	if (fstatat(ctx->rootfd, ctx->dockerfile, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (error = ctx_add(ctx, ctx->dockerfile, &st, E_ALWAYS)) < 0)
+	if ((error = ctx_add_extra(ctx, ctx->dockerfile, E_ALWAYS)) < 0)
 		return error;
-	if (fstatat(ctx->rootfd, ".dockerignore", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (error = ctx_add(ctx, ".dockerignore", &st,
-			     ctx_ignored(ctx, ".dockerignore") ? E_LEGACY_DI
-							       : E_ALWAYS)) < 0)
-		return error;
-	return 0;
+	return ctx_add_extra(ctx, ".dockerignore",
+			     ctx_ignored(ctx, ".dockerignore") ? E_LEGACY_DI : E_ALWAYS);
 }
 
 static la_ssize_t ctx_write_cb(struct archive *a, void *p, const void *data,

@@ -60,6 +60,10 @@ void ais_context_set_flags(ais_context *ctx, unsigned flags);
  * change the tree between the walk and the upload. */
 ssize_t ais_context_read(char *buf, size_t len, void *context);
 
+/* Archive (walk) order: a directory, what is below it, then its next
+ * sibling; '/' sorts before every other byte. */
+int ais_context_path_cmp(const char *a, const char *b);
+
 /* Number of entries (files, directories, links) the archive holds. */
 size_t ais_context_entry_count(const ais_context *ctx);
 

@@ -22,30 +22,31 @@ typedef struct {
 	unsigned long long dev, ino, size;
 	long long mtime_ns, ctime_ns;
 	char digest[AIS_SHA256_HEX_LEN + 1];
-	char *path;
+	const char *path;   /* borrowed: from `data` or from the walk */
 } cache_entry;
 
 typedef struct {
 	cache_entry *e;
 	size_t n, alloc;
+	size_t next;        /* where the next lookup starts (walk order) */
 	bool dirty;
 	long long stamp_ns; /* mtime of the cache file when it was read */
 	char *file;
+	ais_buf data;       /* the file's text, which the paths point into */
 } stat_cache;
 
+/* Entries are kept in walk order (ais_context_path_cmp), as written. */
 static int entry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const cache_entry *)a)->path, ((const cache_entry *)b)->path);
+	return ais_context_path_cmp(((const cache_entry *)a)->path,
+				    ((const cache_entry *)b)->path);
 }
 
 static void cache_dispose(stat_cache *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->e[i].path);
 	free(c->e);
 	free(c->file);
+	ais_buf_dispose(&c->data);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -59,10 +60,7 @@ static int cache_push(stat_cache *c, const cache_entry *ce)
 		c->e = p;
 		c->alloc = n;
 	}
-	c->e[c->n] = *ce;
-	c->e[c->n].path = strdup(ce->path);
-	AIS_CHECK_ALLOC(c->e[c->n].path);
-	c->n++;
+	c->e[c->n++] = *ce;
 	return 0;
 }
 
@@ -118,7 +116,7 @@ static long long ns_of(const struct timespec *ts)
 
 static void cache_load(stat_cache *c)
 {
-	ais_buf data = AIS_BUF_INIT;
+	ais_buf *data = &c->data;
 	char sum[AIS_SHA256_HEX_LEN + 1];
 	size_t magic = strlen(INPUTS_CACHE_MAGIC);
 	size_t trailer = strlen(INPUTS_CACHE_TRAILER) + AIS_SHA256_HEX_LEN + 1;
@@ -129,15 +127,15 @@ static void cache_load(stat_cache *c)
 	if ((fd = ais_fs_open_regular(c->file, AIS_FS_NOFOLLOW, &st)) < 0)
 		goto done;
 	c->stamp_ns = ns_of(&st.st_mtim);
-	error = ais_fs_read_fd(&data, fd, 0);
+	error = ais_fs_read_fd(data, fd, 0);
 	close(fd);
 	if (error < 0)
 		goto done;
-	p = ais_buf_cstr(&data);
-	if (data.size < magic + trailer || strncmp(p, INPUTS_CACHE_MAGIC, magic) != 0)
+	p = ais_buf_cstr(data);
+	if (data->size < magic + trailer || strncmp(p, INPUTS_CACHE_MAGIC, magic) != 0)
 		goto done;
-	end = p + data.size - trailer;
-	if (ais_hash_sha256_hex(sum, p, data.size - trailer) < 0 ||
+	end = p + data->size - trailer;
+	if (ais_hash_sha256_hex(sum, p, data->size - trailer) < 0 ||
 	    strncmp(end, INPUTS_CACHE_TRAILER, strlen(INPUTS_CACHE_TRAILER)) ||
 	    memcmp(end + strlen(INPUTS_CACHE_TRAILER), sum, AIS_SHA256_HEX_LEN) ||
 	    end[trailer - 1] != '\n')
@@ -160,19 +158,27 @@ static void cache_load(stat_cache *c)
 		}
 		p = rec_end + 1;
 	}
-	if (c->n)
-		qsort(c->e, c->n, sizeof(*c->e), entry_cmp);
+	for (size_t i = 1; i < c->n; i++)
+		if (entry_cmp(&c->e[i - 1], &c->e[i]) >= 0) {
+			qsort(c->e, c->n, sizeof(*c->e), entry_cmp);
+			break;
+		}
 done:
-	ais_buf_dispose(&data);
 	ais_error_clear();
 }
 
+/* Lookups come in walk order: try where the last one left off first. */
 static cache_entry *cache_find(stat_cache *c, const char *path)
 {
-	cache_entry key;
+	cache_entry key, *hit;
 
-	key.path = (char *)path;
-	return c->n ? bsearch(&key, c->e, c->n, sizeof(*c->e), entry_cmp) : NULL;
+	if (c->next < c->n && !strcmp(c->e[c->next].path, path))
+		return &c->e[c->next++];
+	key.path = path;
+	hit = c->n ? bsearch(&key, c->e, c->n, sizeof(*c->e), entry_cmp) : NULL;
+	if (hit)
+		c->next = (size_t)(hit - c->e) + 1;
+	return hit;
 }
 
 /* Best effort: a cache that cannot be written only costs reading. */
@@ -242,7 +248,7 @@ static int entry_digest(char digest[AIS_SHA256_HEX_LEN + 1], ais_inputs *out,
 	nce.mtime_ns = mtime;
 	nce.ctime_ns = ctime;
 	memcpy(nce.digest, digest, sizeof(nce.digest));
-	nce.path = (char *)rel;
+	nce.path = rel;
 	return cache_push(fresh, &nce);
 }
 
