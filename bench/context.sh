@@ -70,7 +70,8 @@ rm -f "$P/.dockerignore"
 # 3. Peak RSS while 1 GB is sent.
 head -c 629145600 /dev/urandom >"$P/bulk/part5"
 printf 'FROM %s:base\nRUN --mount=type=bind,target=/c true\n' $repo >"$P/.aishell/Dockerfile"
-/usr/bin/time -v "$aishell" ensure -q --force -C "$P" 2>"$work/time.txt" >/dev/null
+/usr/bin/time -v "$aishell" ensure -q --force -C "$P" 2>"$work/time.txt" >/dev/null ||
+	echo "aishell failed: $(grep -m1 'aishell:' "$work/time.txt")"
 awk -F': ' '/Maximum resident/ { printf "peak RSS sending a 1 GB context: %.1f MB (target <= 16 MB)\n", $2 / 1024 }' \
 	"$work/time.txt"
 rm -rf "$P/bulk"
@@ -84,7 +85,9 @@ for d in $(seq 0 99); do
 	done
 done
 printf 'FROM %s:base\nCOPY . /app\n' $repo >"$P/.aishell/Dockerfile"
+printf '.git\n' >"$P/.dockerignore" # git status writes there
 git -C "$P" init -q
+git -C "$P" config gc.auto 0
 git -C "$P" add -A
 git -C "$P" -c user.name=b -c user.email=b@b commit -q -m tree
 "$aishell" ensure -q -C "$P"

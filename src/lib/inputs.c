@@ -378,8 +378,10 @@ static void records_of(records *out, const ais_buf *m)
 	qsort(out->rec, out->n, sizeof(*out->rec), rec_cmp);
 }
 
-size_t ais_inputs_diff(ais_buf *out, const ais_buf *old_manifest,
-		       const ais_buf *new_manifest, size_t max)
+size_t ais_inputs_each_change(const ais_buf *old_manifest,
+			      const ais_buf *new_manifest,
+			      void (*each)(const char *path, void *payload),
+			      void *payload)
 {
 	records a, b;
 	size_t i = 0, j = 0, count = 0;
@@ -408,15 +410,37 @@ size_t ais_inputs_diff(ais_buf *out, const ais_buf *old_manifest,
 		} else {
 			name = rec_path(b.rec[j++]);
 		}
-		if (count < max) {
-			ais_buf_puts(out, count ? ", " : "");
-			ais_buf_quote_path(out, name);
-		}
+		each(name, payload);
 		count++;
 	}
-	if (count > max)
-		ais_buf_printf(out, " (+%zu more)", count - max);
 	free(a.rec);
 	free(b.rec);
 	return count;
+}
+
+typedef struct {
+	ais_buf *out;
+	size_t max, count;
+} diff_list;
+
+static void diff_list_add(const char *path, void *payload)
+{
+	diff_list *l = payload;
+
+	if (l->count < l->max) {
+		ais_buf_puts(l->out, l->count ? ", " : "");
+		ais_buf_quote_path(l->out, path);
+	}
+	l->count++;
+}
+
+size_t ais_inputs_diff(ais_buf *out, const ais_buf *old_manifest,
+		       const ais_buf *new_manifest, size_t max)
+{
+	diff_list l = { out, max, 0 };
+
+	ais_inputs_each_change(old_manifest, new_manifest, diff_list_add, &l);
+	if (l.count > max)
+		ais_buf_printf(out, " (+%zu more)", l.count - max);
+	return l.count;
 }

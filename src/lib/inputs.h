@@ -52,4 +52,11 @@ void ais_inputs_dispose(ais_inputs *in);
 size_t ais_inputs_diff(ais_buf *out, const ais_buf *old_manifest,
 		       const ais_buf *new_manifest, size_t max);
 
+/* Call `each` with every path whose record differs between two manifests,
+ * in path order (as recorded, not quoted); returns how many. */
+size_t ais_inputs_each_change(const ais_buf *old_manifest,
+			      const ais_buf *new_manifest,
+			      void (*each)(const char *path, void *payload),
+			      void *payload);
+
 #endif
