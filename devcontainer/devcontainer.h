@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "chain.h"
 #include "config.h"
+#include "dockerfile.h"
 #include "event.h"
 #include "gitid.h"
 
@@ -58,11 +59,6 @@ int ais_devcontainer_merge(cJSON **out, const cJSON *generated,
 
 /* Tab-indented strict JSON with a trailing newline. */
 int ais_devcontainer_print(ais_buf *out, const cJSON *json);
-
-/* The final image a Dockerfile's last stage is built FROM, following stage
- * names ("" when it cannot be told, e.g. FROM $ARG).  AIS_ENOTFOUND when
- * the file does not exist. */
-int ais_dockerfile_final_from(ais_buf *out, const char *path);
 
 /* Whether the project's run image descends from <repo>:foundation, judged
  * from the Dockerfiles (no engine): an alias base does; a custom base does

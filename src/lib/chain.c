@@ -91,18 +91,39 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Hash of the files the Dockerfile at root/dockerfile reads. */
-static int chain_hash_inputs(char out[AIS_H12_LEN + 1], const ais_chain *chain,
-			     const char *root, const char *dockerfile)
+/* The inputs of each tier, computed once per run: the walk that judged a
+ * tier is the one its build sends and its manifest records. */
+typedef struct {
+	ais_inputs base, ext;
+} chain_run;
+
+#define CHAIN_RUN_INIT { AIS_INPUTS_INIT, AIS_INPUTS_INIT }
+
+static void chain_run_dispose(chain_run *run)
 {
-	ais_inputs in = AIS_INPUTS_INIT;
+	ais_inputs_dispose(&run->base);
+	ais_inputs_dispose(&run->ext);
+}
+
+/* Walk and hash the files the base (`ext` false) or ext Dockerfile reads;
+ * the tier's Dockerfile hash becomes that of the text the walk read. */
+static int chain_hash_inputs(ais_chain *chain, chain_run *run, bool ext)
+{
+	ais_inputs *in = ext ? &run->ext : &run->base;
 	int error;
 
-	if ((error = ais_inputs_compute(&in, root, dockerfile,
-					chain->opts.cache_dir)) == 0)
-		memcpy(out, in.hash, AIS_H12_LEN + 1);
-	ais_inputs_dispose(&in);
-	return error;
+	if (ext)
+		error = ais_inputs_compute(in, chain->opts.project_dir,
+					   chain->ext_dockerfile, chain->opts.cache_dir);
+	else
+		error = ais_inputs_compute(in, chain->global_dir, "Dockerfile",
+					   chain->opts.cache_dir);
+	if (error < 0)
+		return error;
+	memcpy(ext ? chain->ext_inputs : chain->base_inputs, in->hash, AIS_H12_LEN + 1);
+	memcpy(ext ? chain->ext_hash : chain->base_hash, in->dockerfile_hash,
+	       AIS_H12_LEN + 1);
+	return 0;
 }
 
 /* H12 of the Dockerfiles' text: cheap, at init. */
@@ -127,20 +148,16 @@ static int chain_hash_texts(ais_chain *chain)
 /* The Dockerfiles and the files they COPY/ADD: walks the build contexts,
  * so only where staleness is judged (check, under a lock, after a build),
  * never for commands that only need the tags. */
-static int chain_hash_dockerfiles(ais_chain *chain)
+static int chain_hash_dockerfiles(ais_chain *chain, chain_run *run)
 {
 	int error;
 
 	if ((error = chain_hash_texts(chain)) < 0)
 		return error;
-	if (chain->custom_base &&
-	    (error = chain_hash_inputs(chain->base_inputs, chain,
-				       chain->global_dir, "Dockerfile")) < 0)
+	if (chain->custom_base && (error = chain_hash_inputs(chain, run, false)) < 0)
 		return error;
 	if (chain->has_ext)
-		error = chain_hash_inputs(chain->ext_inputs, chain,
-					  chain->opts.project_dir,
-					  chain->ext_dockerfile);
+		error = chain_hash_inputs(chain, run, true);
 	return error;
 }
 
@@ -364,6 +381,8 @@ typedef struct {
 	char *hash;                  /* chain's hash of the Dockerfile */
 	const char *inputs_label;
 	char *inputs;                /* chain's hash of its COPY/ADD inputs */
+	ais_inputs *in;              /* the walk behind `inputs`, sent as context */
+	bool ext;                    /* which tier's inputs `in` holds */
 } build_plan;
 
 /* Where the input manifest of image `id` is kept. */
@@ -377,33 +396,21 @@ static int manifest_path(ais_buf *out, const ais_chain *chain, const char *id)
 
 /* Keep the manifest of what image `id` was built from, so that status can
  * name the files that changed since.  Best effort: it only explains. */
-static void manifest_save(const ais_chain *chain, const build_plan *plan,
+static void manifest_save(const ais_chain *chain, const ais_inputs *in,
 			  const char *id)
 {
-	ais_inputs in = AIS_INPUTS_INIT;
-	ais_buf path = AIS_BUF_INIT, tmp = AIS_BUF_INIT;
-	FILE *f;
+	ais_buf path = AIS_BUF_INIT;
 
-	if (!chain->opts.state_dir ||
-	    ais_inputs_compute(&in, plan->context_dir, plan->dockerfile,
-			       chain->opts.cache_dir) < 0)
-		goto done;
-	ais_buf_printf(&path, "%s/inputs", chain->opts.state_dir);
-	if (ais_mkdirs(path.ptr, 0700) < 0)
-		goto done;
-	ais_buf_clear(&path);
-	manifest_path(&path, chain, id);
-	ais_buf_printf(&tmp, "%s.tmp", path.ptr);
-	f = fopen(tmp.ptr, "wb");
-	if (!f)
-		goto done;
-	if (fwrite(ais_buf_cstr(&in.manifest), 1, in.manifest.size, f) != in.manifest.size ||
-	    fclose(f) != 0 || rename(tmp.ptr, path.ptr) < 0)
-		unlink(tmp.ptr);
-done:
-	ais_inputs_dispose(&in);
+	if (!chain->opts.state_dir)
+		return;
+	if (ais_buf_printf(&path, "%s/inputs", chain->opts.state_dir) == 0 &&
+	    ais_fs_private_dir(path.ptr) == 0) {
+		ais_buf_clear(&path);
+		if (manifest_path(&path, chain, id) == 0)
+			ais_fs_write_atomic(path.ptr, ais_buf_cstr(&in->manifest),
+					    in->manifest.size, 0600, 0);
+	}
 	ais_buf_dispose(&path);
-	ais_buf_dispose(&tmp);
 	ais_error_clear();
 }
 
@@ -428,10 +435,9 @@ static void cause_add(const char *path, void *payload)
  * built, when the manifest of that build was kept; when they are the
  * project's (`project`), list them in t->cause too. */
 static void manifest_explain(ais_tier *t, const ais_chain *chain,
-			     const char *root, const char *dockerfile,
-			     const char *shown_as, bool project)
+			     const ais_inputs *now, const char *shown_as,
+			     bool project)
 {
-	ais_inputs now = AIS_INPUTS_INIT;
 	ais_buf path = AIS_BUF_INIT, old = AIS_BUF_INIT, list = AIS_BUF_INIT,
 		cause = AIS_BUF_INIT;
 	char label[64], have[128], want[128];
@@ -440,9 +446,7 @@ static void manifest_explain(ais_tier *t, const ais_chain *chain,
 	    manifest_path(&path, chain, t->id) < 0 ||
 	    ais_buf_read_file(&old, path.ptr) < 0)
 		goto done;
-	if (ais_inputs_compute(&now, root, dockerfile, chain->opts.cache_dir) < 0)
-		goto done;
-	if (ais_inputs_diff(&list, &old, &now.manifest, 5) > 0 &&
+	if (ais_inputs_diff(&list, &old, &now->manifest, 5) > 0 &&
 	    ais_buf_printf(&cause, "files read by COPY/ADD in %s changed: %s",
 			   shown_as, ais_buf_cstr(&list)) == 0) {
 		COPY(label, t->label);
@@ -453,11 +457,10 @@ static void manifest_explain(ais_tier *t, const ais_chain *chain,
 			cause_list l = { t->cause, sizeof(t->cause), 0 };
 
 			memset(t->cause, 0, sizeof(t->cause));
-			ais_inputs_each_change(&old, &now.manifest, cause_add, &l);
+			ais_inputs_each_change(&old, &now->manifest, cause_add, &l);
 		}
 	}
 done:
-	ais_inputs_dispose(&now);
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&old);
 	ais_buf_dispose(&list);
@@ -486,12 +489,12 @@ static void judge_foundation(ais_chain *chain, const ais_image *foundation)
 			 "image not found");
 }
 
-int ais_chain_check(ais_chain *chain, ais_docker *d)
+static int chain_check(ais_chain *chain, ais_docker *d, chain_run *run)
 {
 	ais_image *foundation = NULL, *base = NULL, *ext = NULL;
 	int error;
 
-	if ((error = chain_hash_dockerfiles(chain)) < 0 ||
+	if ((error = chain_hash_dockerfiles(chain, run)) < 0 ||
 	    (error = inspect_optional(&base, d, chain->base.tag)) < 0 ||
 	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
 	    (chain->has_ext &&
@@ -500,18 +503,27 @@ int ais_chain_check(ais_chain *chain, ais_docker *d)
 	judge_foundation(chain, foundation);
 	ais_chain_judge_base(&chain->base, chain, foundation, base);
 	if (!strcmp(chain->base.label, AIS_LABEL_BASE_INPUTS_HASH))
-		manifest_explain(&chain->base, chain, chain->global_dir, "Dockerfile",
+		manifest_explain(&chain->base, chain, &run->base,
 				 "~/.aishell/Dockerfile", false);
 	if (chain->has_ext) {
 		ais_chain_judge_ext(&chain->ext, chain, base, &chain->base, ext);
 		if (!strcmp(chain->ext.label, AIS_LABEL_EXTENSION_INPUTS_HASH))
-			manifest_explain(&chain->ext, chain, chain->opts.project_dir,
-					 chain->ext_dockerfile, chain->ext_dockerfile, true);
+			manifest_explain(&chain->ext, chain, &run->ext,
+					 chain->ext_dockerfile, true);
 	}
 done:
 	ais_image_free(foundation);
 	ais_image_free(base);
 	ais_image_free(ext);
+	return error;
+}
+
+int ais_chain_check(ais_chain *chain, ais_docker *d)
+{
+	chain_run run = CHAIN_RUN_INIT;
+	int error = chain_check(chain, d, &run);
+
+	chain_run_dispose(&run);
 	return error;
 }
 
@@ -540,11 +552,10 @@ static void drop_replaced(ais_docker *d, const char *old_id, const char *new_id)
 /* Build, verify that the recorded parent id and Dockerfile hash still hold,
  * then move the tag.  Nothing is tagged unless all of that succeeded. */
 static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
-		       ais_build_result *failed)
+		       chain_run *run, ais_build_result *failed)
 {
 	char parent_id[80], hash[AIS_H12_LEN + 1], inputs[AIS_H12_LEN + 1];
 	ais_image *parent = NULL;
-	ais_context *ctx = NULL;
 	ais_build_result res;
 	ais_buf tag_repo = AIS_BUF_INIT;
 	const char *colon;
@@ -572,6 +583,10 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 					      plan->parent_tag);
 			goto done;
 		}
+		/* A walk is sent once: a second attempt walks again. */
+		if ((attempt > 0 || !plan->in->context) &&
+		    (error = chain_hash_inputs(chain, run, plan->ext)) < 0)
+			goto done;
 		COPY(hash, plan->hash);
 		COPY(inputs, plan->inputs);
 		labels[nl++] = plan->hash_label;
@@ -589,16 +604,14 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 			labels[nl++] = chain->opts.project_dir;
 		}
 		labels[nl] = NULL;
-		if ((error = ais_context_open(&ctx, plan->context_dir,
-					      plan->dockerfile,
-					      buildkit ? 0 : AIS_CONTEXT_SEND_DOCKERIGNORE)) < 0)
-			goto done;
+		ais_context_set_flags(plan->in->context,
+				      buildkit ? 0 : AIS_CONTEXT_SEND_DOCKERIGNORE);
 		opts.dockerfile = plan->dockerfile;
 		opts.labels = labels;
 		opts.nocache = chain->opts.force;
 		opts.buildkit = buildkit;
 		opts.read = ais_context_read;
-		opts.read_payload = ctx;
+		opts.read_payload = plan->in->context;
 		opts.on_event = chain->opts.on_event;
 		opts.event_payload = chain->opts.payload;
 		opts.event_tag = plan->tier->tag;
@@ -611,8 +624,6 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		}
 		ais_build_result_dispose(&res);
 		error = ais_docker_build(&res, d, &opts);
-		ais_context_free(ctx);
-		ctx = NULL;
 		if (error < 0) {
 			if (failed) {
 				ais_build_result_dispose(failed);
@@ -621,18 +632,18 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 			}
 			goto done;
 		}
-		/* Did the parent or the Dockerfile change while we built? */
-		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0 ||
-		    (error = chain_hash_dockerfiles(chain)) < 0)
+		/* Did the parent change while we built, or did the Dockerfile
+		 * or a file it reads go out other than as it was hashed? */
+		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0)
 			goto done;
 		if (!strcmp(ais_image_id(parent), parent_id) &&
-		    !strcmp(plan->hash, hash) && !strcmp(plan->inputs, inputs))
+		    ais_context_sent_as_expected(plan->in->context))
 			break;
 		chain_note(chain, AIS_EVENT_WARN, plan->tier->tag,
 			   "%s changed during the build; building again",
-			   strcmp(plan->hash, hash) ? plan->dockerfile
-			   : strcmp(plan->inputs, inputs) ? "a file it copies"
-							  : plan->parent_tag);
+			   strcmp(ais_image_id(parent), parent_id)
+				   ? plan->parent_tag
+				   : "the Dockerfile or a file it reads");
 		ais_image_free(parent);
 		parent = NULL;
 		ais_docker_image_remove(d, ais_buf_cstr(&res.image_id));
@@ -654,7 +665,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 	COPY(plan->tier->id, ais_buf_cstr(&res.image_id));
 	plan->tier->action = AIS_ACTION_BUILT;
 	COPY(plan->tier->builder, buildkit ? "buildkit" : "legacy");
-	manifest_save(chain, plan, plan->tier->id);
+	manifest_save(chain, plan->in, plan->tier->id);
 	tier_set(plan->tier, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
 	drop_replaced(d, plan->tier->old_id, plan->tier->id);
 	{
@@ -666,26 +677,53 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 	}
 done:
 	ais_image_free(parent);
-	ais_context_free(ctx);
 	ais_build_result_dispose(&res);
 	ais_buf_dispose(&tag_repo);
 	return error;
 }
 
-static int chain_ensure_base(ais_chain *chain, ais_docker *d,
+/* Take the lock of `tag`; *waited tells whether another holder had it. */
+typedef struct {
+	const ais_chain *chain;
+	bool waited;
+} lock_probe;
+
+static void lock_probe_cb(const ais_event *ev, void *payload)
+{
+	lock_probe *probe = payload;
+
+	if (ev->type == AIS_EVENT_WAIT)
+		probe->waited = true;
+	if (probe->chain->opts.on_event)
+		probe->chain->opts.on_event(ev, probe->chain->opts.payload);
+}
+
+static int chain_lock(ais_lock *lock, const ais_chain *chain, const char *tag,
+		      bool *waited)
+{
+	lock_probe probe = { chain, false };
+	int error = ais_lock_acquire(lock, chain->opts.lock_dir, tag,
+				     chain->opts.cancel, lock_probe_cb, &probe);
+
+	*waited = probe.waited;
+	return error;
+}
+
+static int chain_ensure_base(ais_chain *chain, ais_docker *d, chain_run *run,
 			     ais_build_result *failed)
 {
 	ais_image *foundation = NULL, *base = NULL;
 	ais_lock lock = AIS_LOCK_INIT;
+	bool waited;
 	int error;
 
-	if ((error = ais_lock_acquire(&lock, chain->opts.lock_dir, chain->base.tag,
-				      chain->opts.cancel, chain->opts.on_event,
-				      chain->opts.payload)) < 0)
+	if ((error = chain_lock(&lock, chain, chain->base.tag, &waited)) < 0)
 		return error;
 	/* Someone may have done the work while we waited, and the files may
-	 * have changed meanwhile: judge again from scratch. */
-	if ((error = chain_hash_dockerfiles(chain)) < 0 ||
+	 * have changed meanwhile: judge again from scratch.  Without a wait
+	 * the walk of the check still holds. */
+	if ((chain->custom_base && (waited || !run->base.context) &&
+	     (error = chain_hash_inputs(chain, run, false)) < 0) ||
 	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
 	    (error = inspect_optional(&base, d, chain->base.tag)) < 0)
 		goto done;
@@ -729,11 +767,13 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d,
 			.hash = chain->base_hash,
 			.inputs_label = AIS_LABEL_BASE_INPUTS_HASH,
 			.inputs = chain->base_inputs,
+			.in = &run->base,
+			.ext = false,
 		};
 
 		if (chain->base.state == AIS_STATE_FRESH)
 			COPY(chain->base.reason, "--force");
-		error = chain_build(chain, d, &plan, failed);
+		error = chain_build(chain, d, &plan, run, failed);
 	}
 done:
 	ais_image_free(foundation);
@@ -742,18 +782,18 @@ done:
 	return error;
 }
 
-static int chain_ensure_ext(ais_chain *chain, ais_docker *d,
+static int chain_ensure_ext(ais_chain *chain, ais_docker *d, chain_run *run,
 			    ais_build_result *failed)
 {
 	ais_image *base = NULL, *ext = NULL;
 	ais_lock lock = AIS_LOCK_INIT;
+	bool waited;
 	int error;
 
-	if ((error = ais_lock_acquire(&lock, chain->opts.lock_dir, chain->ext.tag,
-				      chain->opts.cancel, chain->opts.on_event,
-				      chain->opts.payload)) < 0)
+	if ((error = chain_lock(&lock, chain, chain->ext.tag, &waited)) < 0)
 		return error;
-	if ((error = chain_hash_dockerfiles(chain)) < 0 ||
+	if (((waited || !run->ext.context) &&
+	     (error = chain_hash_inputs(chain, run, true)) < 0) ||
 	    (error = ais_docker_image_inspect(&base, d, chain->base.tag)) < 0 ||
 	    (error = inspect_optional(&ext, d, chain->ext.tag)) < 0)
 		goto done;
@@ -769,11 +809,13 @@ static int chain_ensure_ext(ais_chain *chain, ais_docker *d,
 			.hash = chain->ext_hash,
 			.inputs_label = AIS_LABEL_EXTENSION_INPUTS_HASH,
 			.inputs = chain->ext_inputs,
+			.in = &run->ext,
+			.ext = true,
 		};
 
 		if (chain->ext.state == AIS_STATE_FRESH)
 			COPY(chain->ext.reason, "--force");
-		error = chain_build(chain, d, &plan, failed);
+		error = chain_build(chain, d, &plan, run, failed);
 	}
 done:
 	ais_image_free(base);
@@ -784,18 +826,21 @@ done:
 
 int ais_chain_ensure(ais_chain *chain, ais_docker *d, ais_build_result *failed)
 {
+	chain_run run = CHAIN_RUN_INIT;
 	int error;
 
-	if ((error = ais_chain_check(chain, d)) < 0)
-		return error;
+	if ((error = chain_check(chain, d, &run)) < 0)
+		goto done;
 	if (chain->base.state != AIS_STATE_FRESH ||
 	    (chain->custom_base && chain->opts.force)) {
-		if ((error = chain_ensure_base(chain, d, failed)) < 0)
-			return error;
+		if ((error = chain_ensure_base(chain, d, &run, failed)) < 0)
+			goto done;
 	}
 	if (chain->has_ext &&
 	    (chain->ext.state != AIS_STATE_FRESH || chain->opts.force ||
 	     chain->base.action != AIS_ACTION_NONE))
-		error = chain_ensure_ext(chain, d, failed);
+		error = chain_ensure_ext(chain, d, &run, failed);
+done:
+	chain_run_dispose(&run);
 	return error;
 }

@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "dockerignore.h"
 #include "error.h"
+#include "fsutil.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,40 +85,66 @@ static int la_ready(void)
 	return 0;
 }
 
+
+/* Entry flags. */
+#define E_INPUT 1u      /* read by the build */
+#define E_ALWAYS 2u     /* sent whatever .dockerignore says (the Dockerfile) */
+#define E_LEGACY_DI 4u  /* .dockerignore excluding itself: legacy builder only */
+
+/* Symbolic links followed while resolving one source (as the kernel). */
+#define CTX_MAX_LINKS 40
+
+typedef struct {
+	char *rel;
+	struct stat st;       /* lstat() as the walk saw it */
+	unsigned flags;
+	bool expect;          /* `md` holds the digest it must be sent with */
+	unsigned char md[32];
+} ctx_entry;
+
 struct ais_context {
 	char *root;
+	int rootfd;
 	unsigned flags;
-	const char *const *prefixes; /* walk limit, during the walk only */
-	char **entries;      /* relative paths, archive order */
-	struct stat *stats;  /* lstat() of each entry during the walk */
+	const char *dockerfile;      /* relative path of the Dockerfile */
+	char *dockerfile_copy;
+	const ais_dockerignore *di;  /* during the walk only */
+	ctx_entry *e;        /* archive order once the walk is done */
 	size_t count, alloc;
 	size_t next;         /* next entry to start */
 	struct archive *ar;
 	ais_buf out;         /* tar bytes produced but not yet handed out */
 	size_t out_off;
+	ais_buf dir;         /* the directory whose fd is cached in dirfd */
+	int dirfd;
 	int fd;              /* file whose data is being sent, or -1 */
+	size_t fd_entry;
 	long long remaining; /* bytes of that file still owed to the archive */
+	EVP_MD_CTX *md;      /* digest of the file being sent */
+	bool mismatch;       /* an entry went out with another digest */
 	bool closed;
 	char *chunk;
 };
 
-static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st)
+static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
+		   unsigned flags)
 {
+	ctx_entry *e;
+
 	if (ctx->count == ctx->alloc) {
 		size_t n = ctx->alloc ? ctx->alloc * 2 : 64;
-		char **p = realloc(ctx->entries, n * sizeof(*p));
-		struct stat *q;
+		ctx_entry *p = realloc(ctx->e, n * sizeof(*p));
 
 		AIS_CHECK_ALLOC(p);
-		ctx->entries = p;
-		q = realloc(ctx->stats, n * sizeof(*q));
-		AIS_CHECK_ALLOC(q);
-		ctx->stats = q;
+		ctx->e = p;
 		ctx->alloc = n;
 	}
-	ctx->stats[ctx->count] = *st;
-	ctx->entries[ctx->count] = strdup(rel);
-	AIS_CHECK_ALLOC(ctx->entries[ctx->count]);
+	e = &ctx->e[ctx->count];
+	memset(e, 0, sizeof(*e));
+	e->st = *st;
+	e->flags = flags;
+	e->rel = strdup(rel);
+	AIS_CHECK_ALLOC(e->rel);
 	ctx->count++;
 	return 0;
 }
@@ -126,138 +154,455 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool ctx_always_sent(const ais_context *ctx, const char *rel,
-			    const char *dockerfile)
+/* Paths in walk order: a directory, then what is below it, then its next
+ * sibling ('/' sorts before every other byte). */
+int ais_context_path_cmp(const char *a, const char *b)
 {
-	return !strcmp(rel, dockerfile) ||
-	       ((ctx->flags & AIS_CONTEXT_SEND_DOCKERIGNORE) &&
-		!strcmp(rel, ".dockerignore"));
-}
+	for (;; a++, b++) {
+		int x = *a == '/' ? 1 : *a ? (unsigned char)*a + 1 : 0;
+		int y = *b == '/' ? 1 : *b ? (unsigned char)*b + 1 : 0;
 
-/* Does directory `rel` hold the Dockerfile somewhere below it? */
-static bool ctx_holds_dockerfile(const char *rel, const char *dockerfile)
-{
-	size_t n = strlen(rel);
-
-	return !strncmp(dockerfile, rel, n) && dockerfile[n] == '/';
-}
-
-/* Is `rel` inside one of the walk prefixes (or are there none)?  With
- * `or_above`, also true for a directory on the way to one. */
-static bool ctx_in_prefixes(const ais_context *ctx, const char *rel,
-			    bool or_above)
-{
-	const char *const *p;
-	size_t n, r = strlen(rel);
-
-	if (!ctx->prefixes)
-		return true;
-	for (p = ctx->prefixes; *p; p++) {
-		n = strlen(*p);
-		if (n == 0)
-			return true;
-		if (r >= n && !strncmp(rel, *p, n) && (rel[n] == '\0' || rel[n] == '/'))
-			return true;
-		if (or_above && n > r && !strncmp(*p, rel, r) && (*p)[r] == '/')
-			return true;
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (!x)
+			return 0;
 	}
-	return false;
 }
 
-/* Walk `rel` (a directory below the root, "" for the root itself). */
-static int ctx_walk(ais_context *ctx, const ais_dockerignore *di,
-		    const char *rel, const char *dockerfile)
+static int entry_cmp(const void *a, const void *b)
 {
-	ais_buf path = AIS_BUF_INIT, child = AIS_BUF_INIT;
-	char **names = NULL;
-	size_t n = 0, alloc = 0, i;
+	return ais_context_path_cmp(((const ctx_entry *)a)->rel,
+				    ((const ctx_entry *)b)->rel);
+}
+
+/* Sort into archive order and merge entries added more than once. */
+static void ctx_sort(ais_context *ctx)
+{
+	size_t i, n = 0;
+
+	for (i = 1; i < ctx->count; i++)
+		if (entry_cmp(&ctx->e[i - 1], &ctx->e[i]) >= 0) {
+			qsort(ctx->e, ctx->count, sizeof(*ctx->e), entry_cmp);
+			break;
+		}
+	for (i = 0; i < ctx->count; i++) {
+		if (n && !strcmp(ctx->e[n - 1].rel, ctx->e[i].rel)) {
+			ctx->e[n - 1].flags |= ctx->e[i].flags;
+			free(ctx->e[i].rel);
+			continue;
+		}
+		ctx->e[n++] = ctx->e[i];
+	}
+	ctx->count = n;
+}
+
+static bool ctx_ignored(const ais_context *ctx, const char *rel)
+{
+	return ais_dockerignore_excluded(ctx->di, rel);
+}
+
+static int ctx_join(ais_buf *out, const char *dir, const char *name)
+{
+	ais_buf_clear(out);
+	if (*dir) {
+		int error;
+
+		if ((error = ais_buf_puts(out, dir)) < 0 ||
+		    (error = ais_buf_putc(out, '/')) < 0)
+			return error;
+	}
+	return ais_buf_puts(out, name);
+}
+
+/* The names in directory `fd`, sorted. */
+static int ctx_list(char ***out, size_t *count, int fd, const char *rel)
+{
+	char **names = NULL, **p;
+	size_t n = 0, alloc = 0;
 	struct dirent *de;
-	DIR *dir = NULL;
-	int error = 0;
+	DIR *dir;
+	int dfd, error = 0;
 
-	if ((error = ais_buf_printf(&path, "%s%s%s", ctx->root, *rel ? "/" : "",
-				    rel)) < 0)
-		goto done;
-	dir = opendir(path.ptr);
-	if (!dir) {
-		error = ais_error_set_os(AIS_ERROR, errno,
-					 "cannot read directory '%s'", path.ptr);
-		goto done;
+	*out = NULL;
+	*count = 0;
+	if ((dfd = dup(fd)) < 0 || !(dir = fdopendir(dfd))) {
+		error = ais_error_set_os(AIS_ERROR, errno, "cannot read directory '%s'",
+					 *rel ? rel : ".");
+		if (dfd >= 0)
+			close(dfd);
+		return error;
 	}
+	rewinddir(dir);
 	while ((errno = 0, de = readdir(dir)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 32;
-			char **p = realloc(names, na * sizeof(*p));
-
-			if (!p) {
-				error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
-						      "out of memory");
-				goto done;
-			}
+			alloc = alloc ? alloc * 2 : 32;
+			if (!(p = realloc(names, alloc * sizeof(*p))))
+				goto oom;
 			names = p;
-			alloc = na;
 		}
-		if (!(names[n] = strdup(de->d_name))) {
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
-			goto done;
-		}
+		if (!(names[n] = strdup(de->d_name)))
+			goto oom;
 		n++;
+	}
+	if (errno) {
+		error = ais_error_set_os(AIS_ERROR, errno, "cannot read directory '%s'",
+					 *rel ? rel : ".");
+		goto done;
 	}
 	if (n > 1) /* qsort(NULL, 0, ...) is undefined: empty directories */
 		qsort(names, n, sizeof(*names), name_cmp);
-	for (i = 0; i < n; i++) {
-		struct stat st;
-		bool excluded;
+	goto done;
+oom:
+	error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+done:
+	closedir(dir);
+	if (error < 0) {
+		while (n)
+			free(names[--n]);
+		free(names);
+		return error;
+	}
+	*out = names;
+	*count = n;
+	return 0;
+}
 
-		ais_buf_clear(&child);
-		if ((*rel && ((error = ais_buf_puts(&child, rel)) < 0 ||
-			      (error = ais_buf_putc(&child, '/')) < 0)) ||
-		    (error = ais_buf_puts(&child, names[i])) < 0)
+/* Open directory `name` below `fd` without following a link, and check it
+ * is the directory `st` describes. */
+static int ctx_open_dir(int fd, const char *name, const struct stat *st,
+			const char *rel)
+{
+	struct stat now;
+	int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (sub < 0)
+		return ais_error_set_os(AIS_ERROR, errno, "cannot open directory '%s'",
+					rel);
+	if (st && (fstat(sub, &now) < 0 || now.st_dev != st->st_dev ||
+		   now.st_ino != st->st_ino)) {
+		close(sub);
+		return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+				     "'%s' changed while the build context was read", rel);
+	}
+	return sub;
+}
+
+/* What to take from a directory being walked. */
+typedef struct {
+	const ais_dockerignore *pattern; /* NULL: everything */
+	size_t depth;                    /* components in the pattern */
+	bool deep;                       /* the pattern holds "**" */
+} ctx_select;
+
+static int ctx_take(ais_context *ctx, const char *path);
+
+/* Walk directory `fd` (context path `rel`, "" for the root), taking what
+ * `sel` selects, or everything when `all`. */
+static int ctx_walk(ais_context *ctx, const ctx_select *sel, int fd,
+		    const char *rel, size_t depth, bool all)
+{
+	ais_buf child = AIS_BUF_INIT;
+	char **names = NULL;
+	size_t n = 0, i;
+	int error;
+
+	if ((error = ctx_list(&names, &n, fd, rel)) < 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		bool ignored, take = all, descend;
+		struct stat st;
+		int sub;
+
+		if ((error = ctx_join(&child, rel, names[i])) < 0)
 			goto done;
-		ais_buf_clear(&path);
-		if ((error = ais_buf_puts(&path, ctx->root)) < 0 ||
-		    (error = ais_buf_putc(&path, '/')) < 0 ||
-		    (error = ais_buf_put(&path, child.ptr, child.size)) < 0)
-			goto done;
-		if (lstat(path.ptr, &st) < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'",
-						 path.ptr);
+		if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s/%s'",
+						 ctx->root, child.ptr);
 			goto done;
 		}
-		excluded = ais_dockerignore_excluded(di, child.ptr) &&
-			   !ctx_always_sent(ctx, child.ptr, dockerfile);
-		if (!ctx_in_prefixes(ctx, child.ptr, S_ISDIR(st.st_mode)))
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			if (excluded && ais_dockerignore_skip_dir(di, child.ptr) &&
-			    !ctx_holds_dockerfile(child.ptr, dockerfile))
-				continue;
-			if (!excluded && ctx_in_prefixes(ctx, child.ptr, false) &&
-			    (error = ctx_add(ctx, child.ptr, &st)) < 0)
+		ignored = ctx_ignored(ctx, child.ptr);
+		if (!take && ais_dockerignore_excluded(sel->pattern, child.ptr)) {
+			take = true;
+			/* A symbolic link a wildcard names is followed, as the
+			 * builders do; links inside what is copied are not. */
+			if (S_ISLNK(st.st_mode) && !ignored &&
+			    (error = ctx_take(ctx, child.ptr)) < 0)
 				goto done;
-			if ((error = ctx_walk(ctx, di, child.ptr, dockerfile)) < 0)
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			/* Sockets cannot be archived; the docker CLI skips them too. */
+			if (take && !ignored && !S_ISSOCK(st.st_mode) &&
+			    (error = ctx_add(ctx, child.ptr, &st, E_INPUT)) < 0)
 				goto done;
 			continue;
 		}
-		if (excluded)
+		if (ignored && ais_dockerignore_skip_dir(ctx->di, child.ptr))
 			continue;
-		/* Sockets cannot be archived; the docker CLI skips them too. */
-		if (S_ISSOCK(st.st_mode))
+		if (take && !ignored &&
+		    (error = ctx_add(ctx, child.ptr, &st, E_INPUT)) < 0)
+			goto done;
+		descend = take || sel->deep || depth + 1 < sel->depth;
+		if (!descend)
 			continue;
-		if ((error = ctx_add(ctx, child.ptr, &st)) < 0)
+		if ((sub = ctx_open_dir(fd, names[i], &st, child.ptr)) < 0) {
+			error = sub;
+			goto done;
+		}
+		error = ctx_walk(ctx, sel, sub, child.ptr, depth + 1, take);
+		close(sub);
+		if (error < 0)
 			goto done;
 	}
 done:
-	if (dir)
-		closedir(dir);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	ais_buf_dispose(&path);
 	ais_buf_dispose(&child);
 	return error;
+}
+
+/* Split a source into clean components: no "", "." or ".." (which stops at
+ * the root, as the builders' path cleaning does). */
+static int ctx_components(ais_buf *out, size_t *count, const char *path)
+{
+	const char *p = path;
+	int error = 0;
+
+	ais_buf_clear(out);
+	*count = 0;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (*count) {
+				char *slash = strrchr(out->ptr, '/');
+
+				out->size = slash ? (size_t)(slash - out->ptr) : 0;
+				out->ptr[out->size] = '\0';
+				(*count)--;
+			}
+		} else if (n && !(n == 1 && *p == '.')) {
+			if ((*count && (error = ais_buf_putc(out, '/')) < 0) ||
+			    (error = ais_buf_put(out, p, n)) < 0)
+				return error;
+			(*count)++;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return error;
+}
+
+/*
+ * Resolve `path` inside the context the way the builders resolve a COPY
+ * source: symbolic links followed, an absolute target taken from the
+ * context root, ".." stopping at the root.  Each link passed is taken as an
+ * input (its text is sent).  `out` gets the resolved path; AIS_ENOTFOUND
+ * when something on the way does not exist (the build will say so).
+ */
+static int ctx_resolve(ais_context *ctx, ais_buf *out, const char *path)
+{
+	ais_buf todo = AIS_BUF_INIT, cand = AIS_BUF_INIT, tmp = AIS_BUF_INIT;
+	char target[PATH_MAX];
+	int links = 0, error = 0;
+	size_t n;
+
+	ais_buf_clear(out);
+	if ((error = ctx_components(&todo, &n, path)) < 0)
+		goto done;
+	while (todo.size) {
+		size_t len = strcspn(todo.ptr, "/");
+		struct stat st;
+		ssize_t tl;
+
+		if ((error = ais_buf_put(&cand, out->ptr ? out->ptr : "", out->size)) < 0 ||
+		    (out->size && (error = ais_buf_putc(&cand, '/')) < 0) ||
+		    (error = ais_buf_put(&cand, todo.ptr, len)) < 0)
+			goto done;
+		ais_buf_consume(&todo, todo.ptr[len] ? len + 1 : len);
+		if (fstatat(ctx->rootfd, cand.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			error = AIS_ENOTFOUND;
+			goto done;
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			if (todo.size && !S_ISDIR(st.st_mode)) {
+				error = AIS_ENOTFOUND;
+				goto done;
+			}
+			if ((error = ais_buf_sets(out, cand.ptr)) < 0)
+				goto done;
+			ais_buf_clear(&cand);
+			continue;
+		}
+		if (++links > CTX_MAX_LINKS ||
+		    (tl = readlinkat(ctx->rootfd, cand.ptr, target, sizeof(target) - 1)) < 0) {
+			error = AIS_ENOTFOUND;
+			goto done;
+		}
+		target[tl] = '\0';
+		if (!ctx_ignored(ctx, cand.ptr) &&
+		    (error = ctx_add(ctx, cand.ptr, &st, E_INPUT)) < 0)
+			goto done;
+		/* Go on with the target, then what was left. */
+		ais_buf_clear(&tmp);
+		if ((target[0] != '/' && out->size &&
+		     ((error = ais_buf_put(&tmp, out->ptr, out->size)) < 0 ||
+		      (error = ais_buf_putc(&tmp, '/')) < 0)) ||
+		    (error = ais_buf_puts(&tmp, target)) < 0 ||
+		    (todo.size && ((error = ais_buf_putc(&tmp, '/')) < 0 ||
+				   (error = ais_buf_put(&tmp, todo.ptr, todo.size)) < 0)))
+			goto done;
+		if ((error = ctx_components(&todo, &n, tmp.ptr)) < 0)
+			goto done;
+		ais_buf_clear(out);
+		ais_buf_clear(&cand);
+	}
+done:
+	ais_buf_dispose(&todo);
+	ais_buf_dispose(&cand);
+	ais_buf_dispose(&tmp);
+	return error;
+}
+
+/* Take `path` (resolved through links) and, for a directory, all below. */
+static int ctx_take(ais_context *ctx, const char *path)
+{
+	ctx_select all = { NULL, 0, false };
+	ais_buf rel = AIS_BUF_INIT;
+	struct stat st;
+	int fd = -1, error;
+
+	if ((error = ctx_resolve(ctx, &rel, path)) < 0) {
+		if (error == AIS_ENOTFOUND)
+			error = 0;
+		goto done;
+	}
+	if (!rel.size) {
+		error = ctx_walk(ctx, &all, ctx->rootfd, "", 0, true);
+		goto done;
+	}
+	if (fstatat(ctx->rootfd, rel.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto done;
+	if (ctx_ignored(ctx, rel.ptr) &&
+	    (!S_ISDIR(st.st_mode) || ais_dockerignore_skip_dir(ctx->di, rel.ptr)))
+		goto done;
+	if (!ctx_ignored(ctx, rel.ptr) && !S_ISSOCK(st.st_mode) &&
+	    (error = ctx_add(ctx, rel.ptr, &st, E_INPUT)) < 0)
+		goto done;
+	if (!S_ISDIR(st.st_mode))
+		goto done;
+	if ((fd = ctx_open_dir(ctx->rootfd, rel.ptr, &st, rel.ptr)) < 0) {
+		error = fd;
+		goto done;
+	}
+	error = ctx_walk(ctx, &all, fd, rel.ptr, 0, true);
+done:
+	if (fd >= 0)
+		close(fd);
+	ais_buf_dispose(&rel);
+	return error;
+}
+
+/* Take what one COPY/ADD/bind-mount source selects. */
+static int ctx_take_source(ais_context *ctx, const char *source)
+{
+	ais_buf comps = AIS_BUF_INIT, pattern = AIS_BUF_INIT, dir = AIS_BUF_INIT;
+	ais_dockerignore *m = NULL;
+	ctx_select sel = { NULL, 0, false };
+	size_t n, lit;
+	const char *wild;
+	struct stat st;
+	int fd = -1, error;
+
+	if ((error = ctx_components(&comps, &n, source)) < 0)
+		goto done;
+	wild = strpbrk(ais_buf_cstr(&comps), "*?[");
+	if (!wild) {
+		error = ctx_take(ctx, ais_buf_cstr(&comps));
+		goto done;
+	}
+	/* The directories before the first wildcard, resolved through links;
+	 * the rest is matched below them. */
+	for (lit = (size_t)(wild - comps.ptr); lit && comps.ptr[lit - 1] != '/'; lit--)
+		;
+	if ((error = ais_buf_put(&dir, comps.ptr, lit ? lit - 1 : 0)) < 0)
+		goto done;
+	if (dir.size) {
+		ais_buf resolved = AIS_BUF_INIT;
+
+		error = ctx_resolve(ctx, &resolved, dir.ptr);
+		ais_buf_dispose(&dir);
+		dir = resolved;
+		if (error < 0) {
+			if (error == AIS_ENOTFOUND)
+				error = 0;
+			goto done;
+		}
+	}
+	if ((dir.size && ((error = ais_buf_put(&pattern, dir.ptr, dir.size)) < 0 ||
+			  (error = ais_buf_putc(&pattern, '/')) < 0)) ||
+	    (!dir.size && (comps.ptr[0] == '!' || comps.ptr[0] == '#') &&
+	     (error = ais_buf_putc(&pattern, '\\')) < 0) ||
+	    (error = ais_buf_puts(&pattern, comps.ptr + lit)) < 0 ||
+	    (error = ais_dockerignore_parse(&m, pattern.ptr, pattern.size)) < 0)
+		goto done;
+	sel.pattern = m;
+	sel.deep = strstr(pattern.ptr, "**") != NULL;
+	for (sel.depth = 1, wild = pattern.ptr; *wild; wild++)
+		sel.depth += *wild == '/';
+	if (!dir.size) {
+		error = ctx_walk(ctx, &sel, ctx->rootfd, "", 0, false);
+		goto done;
+	}
+	if (fstatat(ctx->rootfd, dir.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		goto done;
+	if ((fd = ctx_open_dir(ctx->rootfd, dir.ptr, &st, dir.ptr)) < 0) {
+		error = fd;
+		goto done;
+	}
+	for (n = 1, wild = dir.ptr; *wild; wild++)
+		n += *wild == '/';
+	error = ctx_walk(ctx, &sel, fd, dir.ptr, n, false);
+done:
+	if (fd >= 0)
+		close(fd);
+	ais_dockerignore_free(m);
+	ais_buf_dispose(&comps);
+	ais_buf_dispose(&pattern);
+	ais_buf_dispose(&dir);
+	return error;
+}
+
+/* Add `rel` with `flags`, or add the flags to the entry already there
+ * (keeping a walk's order intact). */
+static int ctx_add_extra(ais_context *ctx, const char *rel, unsigned flags)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ctx->count; i++)
+		if (!strcmp(ctx->e[i].rel, rel)) {
+			ctx->e[i].flags |= flags;
+			return 0;
+		}
+	if (fstatat(ctx->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return ctx_add(ctx, rel, &st, flags);
+}
+
+/* The Dockerfile (always) and .dockerignore (when it exists). */
+static int ctx_take_extras(ais_context *ctx)
+{
+	int error;
+
+	if ((error = ctx_add_extra(ctx, ctx->dockerfile, E_ALWAYS)) < 0)
+		return error;
+	return ctx_add_extra(ctx, ".dockerignore",
+			     ctx_ignored(ctx, ".dockerignore") ? E_LEGACY_DI : E_ALWAYS);
 }
 
 static la_ssize_t ctx_write_cb(struct archive *a, void *p, const void *data,
@@ -274,42 +619,209 @@ static la_ssize_t ctx_write_cb(struct archive *a, void *p, const void *data,
 int ais_context_open(ais_context **out, const char *root,
 		     const char *dockerfile, unsigned flags)
 {
-	return ais_context_open_under(out, root, dockerfile, flags, NULL);
+	ais_dockerfile_inputs all = AIS_DOCKERFILE_INPUTS_INIT;
+
+	all.whole_context = true;
+	return ais_context_open_inputs(out, root, dockerfile, flags, &all);
 }
 
-int ais_context_open_under(ais_context **out, const char *root,
-			   const char *dockerfile, unsigned flags,
-			   const char *const *prefixes)
+int ais_context_open_inputs(ais_context **out, const char *root,
+			    const char *dockerfile, unsigned flags,
+			    const ais_dockerfile_inputs *df)
 {
+	ctx_select all = { NULL, 0, false };
 	ais_context *ctx = NULL;
 	ais_dockerignore *di = NULL;
-	ais_buf path = AIS_BUF_INIT;
-	int error = 0;
+	struct stat st;
+	size_t i;
+	int fd, error = 0;
 
 	*out = NULL;
 	ctx = calloc(1, sizeof(*ctx));
 	AIS_CHECK_ALLOC(ctx);
-	ctx->fd = -1;
+	ctx->fd = ctx->dirfd = ctx->rootfd = -1;
 	ctx->flags = flags;
-	ctx->prefixes = prefixes;
+	ctx->dockerfile = ctx->dockerfile_copy = strdup(dockerfile);
 	ctx->root = strdup(root);
 	ctx->chunk = malloc(CONTEXT_CHUNK);
-	if (!ctx->root || !ctx->chunk) {
+	ctx->md = EVP_MD_CTX_new();
+	if (!ctx->root || !ctx->chunk || !ctx->dockerfile || !ctx->md) {
 		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 		goto done;
 	}
-	if ((error = ais_buf_printf(&path, "%s/.dockerignore", root)) < 0 ||
-	    (error = ais_dockerignore_load(&di, path.ptr)) < 0 ||
-	    (error = ctx_walk(ctx, di, "", dockerfile)) < 0)
+	ctx->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->rootfd < 0) {
+		error = ais_error_set_os(AIS_ERROR, errno, "cannot read directory '%s'",
+					 root);
 		goto done;
-	ctx->prefixes = NULL;
+	}
+	fd = ais_fs_openat_regular(ctx->rootfd, ".dockerignore", AIS_FS_NOFOLLOW, &st);
+	if (fd >= 0) {
+		ais_buf text = AIS_BUF_INIT;
+
+		if ((error = ais_fs_read_fd(&text, fd, 0)) == 0)
+			error = ais_dockerignore_parse(&di, ais_buf_cstr(&text), text.size);
+		close(fd);
+		ais_buf_dispose(&text);
+	} else if (fd == AIS_ENOTFOUND) {
+		ais_error_clear();
+		error = ais_dockerignore_parse(&di, "", 0);
+	} else {
+		error = fd;
+	}
+	if (error < 0)
+		goto done;
+	ctx->di = di;
+	if (df->whole_context)
+		error = ctx_walk(ctx, &all, ctx->rootfd, "", 0, true);
+	for (i = 0; !df->whole_context && error == 0 && i < df->count; i++)
+		error = ctx_take_source(ctx, df->sources[i]);
+	if (error < 0 || (error = ctx_take_extras(ctx)) < 0)
+		goto done;
+	ctx_sort(ctx);
+	ctx->di = NULL;
 	*out = ctx;
 	ctx = NULL;
 done:
 	ais_dockerignore_free(di);
-	ais_buf_dispose(&path);
 	ais_context_free(ctx);
 	return error;
+}
+
+void ais_context_set_flags(ais_context *ctx, unsigned flags)
+{
+	ctx->flags = flags;
+}
+
+/* The directory holding entry `rel`, opened from the root one component
+ * at a time without following links; `base` gets the last component. */
+static int ctx_parent(ais_context *ctx, const char *rel, const char **base)
+{
+	const char *slash = strrchr(rel, '/'), *p;
+	size_t dlen = slash ? (size_t)(slash - rel) : 0;
+	int cur, next, error;
+
+	*base = slash ? slash + 1 : rel;
+	if (!dlen)
+		return ctx->rootfd;
+	if (ctx->dirfd >= 0 && ctx->dir.size == dlen && !memcmp(ctx->dir.ptr, rel, dlen))
+		return ctx->dirfd;
+	if (ctx->dirfd >= 0)
+		close(ctx->dirfd);
+	ctx->dirfd = -1;
+	ais_buf_clear(&ctx->dir);
+	if ((error = ais_buf_put(&ctx->dir, rel, dlen)) < 0)
+		return error;
+	cur = ctx->rootfd;
+	for (p = ctx->dir.ptr; *p;) {
+		size_t n = strcspn(p, "/");
+		char name[NAME_MAX + 1];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		next = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			error = ais_error_set_os(AIS_ERROR, errno,
+						 "cannot open '%.*s' in the build context",
+						 (int)(p + n - ctx->dir.ptr), ctx->dir.ptr);
+		if (cur != ctx->rootfd)
+			close(cur);
+		if (next < 0)
+			return error;
+		cur = next;
+		p += n;
+		if (*p)
+			p++;
+	}
+	ctx->dirfd = cur;
+	return cur;
+}
+
+static int ctx_changed(const ctx_entry *e)
+{
+	return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+			     "'%s' changed while the build context was sent", e->rel);
+}
+
+int ais_context_open_entry(ais_context *ctx, size_t i)
+{
+	const ctx_entry *e = &ctx->e[i];
+	const char *base;
+	struct stat st;
+	int dfd, fd;
+
+	if ((dfd = ctx_parent(ctx, e->rel, &base)) < 0)
+		return dfd;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return ais_error_set_os(AIS_ERROR, errno, "cannot read '%s' in the build context",
+					e->rel);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != e->st.st_dev ||
+	    st.st_ino != e->st.st_ino ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(fd);
+		return ctx_changed(e);
+	}
+	return fd;
+}
+
+int ais_context_readlink(ais_buf *out, ais_context *ctx, size_t i)
+{
+	const ctx_entry *e = &ctx->e[i];
+	char target[PATH_MAX];
+	const char *base;
+	struct stat st;
+	ssize_t n;
+	int dfd;
+
+	if ((dfd = ctx_parent(ctx, e->rel, &base)) < 0)
+		return dfd;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
+	    st.st_dev != e->st.st_dev || st.st_ino != e->st.st_ino)
+		return ctx_changed(e);
+	n = readlinkat(dfd, base, target, sizeof(target) - 1);
+	if (n < 0)
+		return ais_error_set_os(AIS_ERROR, errno, "cannot read link '%s'", e->rel);
+	ais_buf_clear(out);
+	return ais_buf_put(out, target, (size_t)n);
+}
+
+void ais_context_expect(ais_context *ctx, size_t i,
+			const char digest[AIS_SHA256_HEX_LEN + 1])
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(ctx->e[i].md); k++) {
+		unsigned hi, lo;
+
+		hi = (unsigned)(digest[2 * k] <= '9' ? digest[2 * k] - '0' : digest[2 * k] - 'a' + 10);
+		lo = (unsigned)(digest[2 * k + 1] <= '9' ? digest[2 * k + 1] - '0'
+							 : digest[2 * k + 1] - 'a' + 10);
+		ctx->e[i].md[k] = (unsigned char)(hi << 4 | lo);
+	}
+	ctx->e[i].expect = true;
+}
+
+bool ais_context_sent_as_expected(const ais_context *ctx)
+{
+	return ctx->closed && !ctx->mismatch;
+}
+
+static void ctx_check_digest(ais_context *ctx, const ctx_entry *e,
+			     const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!e->expect)
+		return;
+	if (data) {
+		if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
+			mdlen = 0;
+	} else if (!EVP_DigestFinal_ex(ctx->md, md, &mdlen)) {
+		mdlen = 0;
+	}
+	if (mdlen != sizeof(e->md) || memcmp(md, e->md, sizeof(e->md)))
+		ctx->mismatch = true;
 }
 
 static int ctx_archive_error(ais_context *ctx, const char *what)
@@ -318,31 +830,41 @@ static int ctx_archive_error(ais_context *ctx, const char *what)
 			     la.archive_error_string(ctx->ar));
 }
 
+static bool ctx_sent(const ais_context *ctx, const ctx_entry *e)
+{
+	return (e->flags & (E_INPUT | E_ALWAYS)) ||
+	       ((e->flags & E_LEGACY_DI) && (ctx->flags & AIS_CONTEXT_SEND_DOCKERIGNORE));
+}
+
 /* Write the header of the next entry and open its file. */
 static int ctx_start_entry(ais_context *ctx)
 {
-	const char *rel = ctx->entries[ctx->next++];
+	size_t i = ctx->next++;
+	const ctx_entry *e = &ctx->e[i];
 	struct archive_entry *entry = NULL;
-	ais_buf path = AIS_BUF_INIT;
-	char target[PATH_MAX];
-	struct stat st;
-	ssize_t tlen;
+	ais_buf text = AIS_BUF_INIT;
+	struct stat st = e->st;
 	int error = 0;
 
-	if ((error = ais_buf_printf(&path, "%s/%s", ctx->root, rel)) < 0)
-		goto done;
-	if (lstat(path.ptr, &st) < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", path.ptr);
-		goto done;
-	}
-	if (S_ISREG(st.st_mode)) {
-		ctx->fd = open(path.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (ctx->fd < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno, "cannot read '%s'",
-						 path.ptr);
+	if (!ctx_sent(ctx, e))
+		return 0;
+	if (S_ISREG(e->st.st_mode)) {
+		if ((ctx->fd = ais_context_open_entry(ctx, i)) < 0) {
+			error = ctx->fd;
 			goto done;
 		}
+		if (fstat(ctx->fd, &st) < 0) {
+			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", e->rel);
+			goto done;
+		}
+		ctx->fd_entry = i;
 		ctx->remaining = st.st_size;
+		if (e->expect && !EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL))
+			ctx->mismatch = true;
+	} else if (S_ISLNK(e->st.st_mode)) {
+		if ((error = ais_context_readlink(&text, ctx, i)) < 0)
+			goto done;
+		ctx_check_digest(ctx, e, ais_buf_cstr(&text), text.size);
 	}
 	entry = la.archive_entry_new();
 	if (!entry) {
@@ -358,21 +880,16 @@ static int ctx_start_entry(ais_context *ctx)
 	if (S_ISDIR(st.st_mode)) {
 		ais_buf dir = AIS_BUF_INIT;
 
-		ais_buf_printf(&dir, "%s/", rel);
-		la.archive_entry_copy_pathname(entry, ais_buf_cstr(&dir));
+		if ((error = ais_buf_printf(&dir, "%s/", e->rel)) == 0)
+			la.archive_entry_copy_pathname(entry, dir.ptr);
 		ais_buf_dispose(&dir);
+		if (error < 0)
+			goto done;
 	} else {
-		la.archive_entry_copy_pathname(entry, rel);
+		la.archive_entry_copy_pathname(entry, e->rel);
 	}
 	if (S_ISLNK(st.st_mode)) {
-		tlen = readlink(path.ptr, target, sizeof(target) - 1);
-		if (tlen < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot read link '%s'", path.ptr);
-			goto done;
-		}
-		target[tlen] = '\0';
-		la.archive_entry_copy_symlink(entry, target);
+		la.archive_entry_copy_symlink(entry, ais_buf_cstr(&text));
 		la.archive_entry_set_size(entry, 0);
 	} else if (!S_ISREG(st.st_mode)) {
 		la.archive_entry_set_size(entry, 0);
@@ -380,33 +897,44 @@ static int ctx_start_entry(ais_context *ctx)
 	if (la.archive_write_header(ctx->ar, entry) != ARCHIVE_OK)
 		error = ctx_archive_error(ctx, "cannot archive the build context");
 done:
-	la.archive_entry_free(entry);
-	ais_buf_dispose(&path);
+	if (entry)
+		la.archive_entry_free(entry);
+	ais_buf_dispose(&text);
 	return error;
 }
 
 /* Send the next piece of the open file.  A file that shrank while being
- * sent is padded with zeros; one that grew is cut at its archived size. */
+ * sent is padded with zeros; one that grew is cut at its archived size.
+ * Either way it no longer has the digest it was hashed with. */
 static int ctx_continue_file(ais_context *ctx)
 {
+	const ctx_entry *e = &ctx->e[ctx->fd_entry];
 	size_t want = ctx->remaining < CONTEXT_CHUNK ? (size_t)ctx->remaining
 						     : CONTEXT_CHUNK;
 	ssize_t n;
 
-	do
-		n = read(ctx->fd, ctx->chunk, want);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ais_error_set_os(AIS_ERROR, errno,
-					"cannot read a build context file");
-	if (n == 0) {
+	if (want && (n = ais_fs_read(ctx->fd, ctx->chunk, want)) < 0)
+		return (int)n;
+	if (!want)
+		n = 0;
+	else if (n == 0) {
 		memset(ctx->chunk, 0, want);
 		n = (ssize_t)want;
+		ctx->mismatch = true;
 	}
-	if (la.archive_write_data(ctx->ar, ctx->chunk, (size_t)n) < 0)
+	if (e->expect && n && !EVP_DigestUpdate(ctx->md, ctx->chunk, (size_t)n))
+		ctx->mismatch = true;
+	if (n && la.archive_write_data(ctx->ar, ctx->chunk, (size_t)n) < 0)
 		return ctx_archive_error(ctx, "cannot archive the build context");
 	ctx->remaining -= n;
 	if (ctx->remaining == 0) {
+		char extra;
+
+		if (e->expect) {
+			if (ais_fs_read(ctx->fd, &extra, 1) != 0)
+				ctx->mismatch = true; /* it grew */
+			ctx_check_digest(ctx, e, NULL, 0);
+		}
 		close(ctx->fd);
 		ctx->fd = -1;
 	}
@@ -433,14 +961,31 @@ static int ctx_start_archive(ais_context *ctx)
 	return 0;
 }
 
+/* Test-only pause point between the walk and the upload. */
+static void ctx_test_pause(void)
+{
+	const char *fifo = getenv("AISHELL_TEST_PAUSE_FIFO");
+	char byte;
+	int fd;
+
+	if (!fifo || !*fifo || (fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (read(fd, &byte, 1) < 0)
+		byte = 0;
+	close(fd);
+}
+
 ssize_t ais_context_read(char *buf, size_t len, void *p)
 {
 	ais_context *ctx = p;
 	size_t avail;
 	int error;
 
-	if (!ctx->ar && (error = ctx_start_archive(ctx)) < 0)
-		return error;
+	if (!ctx->ar) {
+		ctx_test_pause();
+		if ((error = ctx_start_archive(ctx)) < 0)
+			return error;
+	}
 
 	while (ctx->out.size - ctx->out_off == 0) {
 		ais_buf_clear(&ctx->out);
@@ -483,12 +1028,18 @@ size_t ais_context_entry_count(const ais_context *ctx)
 
 const char *ais_context_entry(const ais_context *ctx, size_t i)
 {
-	return i < ctx->count ? ctx->entries[i] : NULL;
+	return i < ctx->count ? ctx->e[i].rel : NULL;
 }
 
 const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i)
 {
-	return i < ctx->count ? &ctx->stats[i] : NULL;
+	return i < ctx->count ? &ctx->e[i].st : NULL;
+}
+
+bool ais_context_entry_is_input(const ais_context *ctx, size_t i)
+{
+	return i < ctx->count && (ctx->e[i].flags & E_INPUT) &&
+	       strcmp(ctx->e[i].rel, ctx->dockerfile);
 }
 
 void ais_context_free(ais_context *ctx)
@@ -501,12 +1052,18 @@ void ais_context_free(ais_context *ctx)
 		la.archive_write_free(ctx->ar);
 	if (ctx->fd >= 0)
 		close(ctx->fd);
+	if (ctx->dirfd >= 0)
+		close(ctx->dirfd);
+	if (ctx->rootfd >= 0)
+		close(ctx->rootfd);
 	for (i = 0; i < ctx->count; i++)
-		free(ctx->entries[i]);
-	free(ctx->entries);
-	free(ctx->stats);
+		free(ctx->e[i].rel);
+	free(ctx->e);
 	free(ctx->root);
+	free(ctx->dockerfile_copy);
 	free(ctx->chunk);
+	EVP_MD_CTX_free(ctx->md);
 	ais_buf_dispose(&ctx->out);
+	ais_buf_dispose(&ctx->dir);
 	free(ctx);
 }

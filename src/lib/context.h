@@ -3,16 +3,28 @@
  *
  * ais_context_open() walks the context directory (honouring its
  * .dockerignore with the docker CLI's rules) and records the entries to
- * send; ais_context_read() then produces the tar stream piece by piece,
- * reading each file only while it is being sent, so a context is never held
- * in memory.  Symbolic links are archived as links and never followed.
- * Owners are written as 0:0, as the docker CLI does.  The Dockerfile is
- * always sent, even when .dockerignore excludes it (the engine reads it from
- * the archive).
+ * send; ais_context_open_inputs() records only what a Dockerfile reads
+ * (see dockerfile.h), following symbolic links in its sources the way the
+ * builders do, inside the context.  ais_context_read() then produces the
+ * tar stream piece by piece, reading each file only while it is being
+ * sent, so a context is never held in memory.
+ *
+ * The walk holds the context directory open and the upload opens every
+ * entry relative to it, one path component at a time with O_NOFOLLOW, and
+ * checks that it is the file the walk recorded (device and inode): a
+ * directory swapped for a symbolic link while the context is sent fails
+ * the upload instead of sending what the link points to.  Symbolic links
+ * inside the context are archived as links.  Owners are written as 0:0, as
+ * the docker CLI does.  The Dockerfile is always sent, even when
+ * .dockerignore excludes it (the engine reads it from the archive).
  */
 #ifndef AIS_CONTEXT_H
 #define AIS_CONTEXT_H
 
+#include "dockerfile.h"
+#include "hash.h"
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -21,7 +33,8 @@ typedef struct ais_context ais_context;
 
 /* Send .dockerignore even when it excludes itself: the legacy builder
  * reads it to drop an excluded Dockerfile (and itself) from the context
- * after reading them, as with the docker CLI.  BuildKit has no use for it. */
+ * after reading them, as with the docker CLI.  BuildKit through the raw
+ * API does not, so there it is sent only when not excluded. */
 #define AIS_CONTEXT_SEND_DOCKERIGNORE (1u << 0)
 
 /* `root` is the context directory; `dockerfile` the Dockerfile's path
@@ -29,16 +42,27 @@ typedef struct ais_context ais_context;
 int ais_context_open(ais_context **out, const char *root,
 		     const char *dockerfile, unsigned flags);
 
-/* Like ais_context_open, but only walk below the context-relative paths
- * in `prefixes` (NULL-terminated; "" means everything).  Used to list the
- * files a Dockerfile's COPY and ADD can read without walking the rest. */
-int ais_context_open_under(ais_context **out, const char *root,
-			   const char *dockerfile, unsigned flags,
-			   const char *const *prefixes);
+/* Only what the build reads according to `df`: the entries its sources
+ * select (every entry when df->whole_context), plus the Dockerfile and
+ * .dockerignore, after .dockerignore. */
+int ais_context_open_inputs(ais_context **out, const char *root,
+			    const char *dockerfile, unsigned flags,
+			    const ais_dockerfile_inputs *df);
+
+/* Change the AIS_CONTEXT_* flags before the first ais_context_read(). */
+void ais_context_set_flags(ais_context *ctx, unsigned flags);
 
 /* Fill up to `len` bytes of the tar stream: the number written, 0 at the
- * end, or a negative error code.  Matches ais_docker_read_cb. */
+ * end, or a negative error code.  Matches ais_docker_read_cb.
+ *
+ * For tests only: when AISHELL_TEST_PAUSE_FIFO names a FIFO, the first
+ * call reads one byte from it before anything is sent, so a test can
+ * change the tree between the walk and the upload. */
 ssize_t ais_context_read(char *buf, size_t len, void *context);
+
+/* Archive (walk) order: a directory, what is below it, then its next
+ * sibling; '/' sorts before every other byte. */
+int ais_context_path_cmp(const char *a, const char *b);
 
 /* Number of entries (files, directories, links) the archive holds. */
 size_t ais_context_entry_count(const ais_context *ctx);
@@ -48,6 +72,26 @@ const char *ais_context_entry(const ais_context *ctx, size_t i);
 
 /* lstat() of entry `i` as the walk saw it. */
 const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i);
+
+/* Is entry `i` one the build reads (false for the Dockerfile and for a
+ * .dockerignore sent only for the engine's sake)? */
+bool ais_context_entry_is_input(const ais_context *ctx, size_t i);
+
+/* Open regular file entry `i` for reading, checked to be the file the walk
+ * recorded; returns the fd or a negative error code. */
+int ais_context_open_entry(ais_context *ctx, size_t i);
+
+/* The target of symbolic link entry `i`. */
+int ais_context_readlink(ais_buf *out, ais_context *ctx, size_t i);
+
+/* Expect entry `i` to be sent with this SHA-256 (of a file's bytes or a
+ * link's target); see ais_context_sent_as_expected(). */
+void ais_context_expect(ais_context *ctx, size_t i,
+			const char digest[AIS_SHA256_HEX_LEN + 1]);
+
+/* After the whole stream was read: did every entry given an expected
+ * digest go out with exactly that digest? */
+bool ais_context_sent_as_expected(const ais_context *ctx);
 
 void ais_context_free(ais_context *ctx);
 

@@ -2,9 +2,11 @@
 
 #include "context.h"
 #include "error.h"
+#include "hash.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -35,22 +37,17 @@ typedef struct {
 	int n;
 } listing;
 
-/* Stream the context through ais_context_read in odd-sized pieces and read
- * the result back with libarchive. */
-static int read_back_flags(listing *out, const char *dockerfile, unsigned flags)
+/* Stream the context through ais_context_read in odd-sized pieces, free
+ * it, and read the result back with libarchive. */
+static int list_stream(listing *out, ais_context *ctx)
 {
-	ais_context *ctx = NULL;
 	struct archive *ar;
 	struct archive_entry *e;
-	char *tar = NULL, piece[777], root[1024];
+	char *tar = NULL, piece[777];
 	size_t size = 0;
 	ssize_t n;
-	int error;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
-	if ((error = ais_context_open(&ctx, root, dockerfile, flags)) < 0)
-		return error;
 	while ((n = ais_context_read(piece, sizeof(piece), ctx)) > 0) {
 		tar = realloc(tar, size + (size_t)n);
 		memcpy(tar + size, piece, (size_t)n);
@@ -77,6 +74,36 @@ static int read_back_flags(listing *out, const char *dockerfile, unsigned flags)
 	archive_read_free(ar);
 	free(tar);
 	return 0;
+}
+
+static int read_back_flags(listing *out, const char *dockerfile, unsigned flags)
+{
+	ais_context *ctx = NULL;
+	char root[1024];
+	int error;
+
+	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
+	if ((error = ais_context_open(&ctx, root, dockerfile, flags)) < 0)
+		return error;
+	return list_stream(out, ctx);
+}
+
+/* Stream what the Dockerfile `text` (written to ctx/Dockerfile) reads. */
+static int read_back_inputs(listing *out, const char *text)
+{
+	ais_dockerfile_inputs df;
+	ais_context *ctx = NULL;
+	char root[1024];
+	int error;
+
+	put("Dockerfile", text);
+	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
+	CHECK_INT(ais_dockerfile_parse_inputs(&df, text, strlen(text)), 0);
+	error = ais_context_open_inputs(&ctx, root, "Dockerfile", 0, &df);
+	ais_dockerfile_inputs_dispose(&df);
+	if (error < 0)
+		return error;
+	return list_stream(out, ctx);
 }
 
 static int read_back(listing *out, const char *dockerfile)
@@ -198,4 +225,163 @@ TEST(context_missing_root_is_an_error)
 	CHECK(ais_context_open(&ctx, root, "Dockerfile", 0) < 0);
 	CHECK(ctx == NULL);
 	CHECK(strstr(ais_error_last()->message, "nope") != NULL);
+}
+
+static void bulk_project(void)
+{
+	dir("");
+	dir("bulk");
+	dir("src");
+	dir("tools");
+	put("bulk/data.bin", "never read\n");
+	put("unread.txt", "never read\n");
+	put("small.txt", "small\n");
+	put("src/a.c", "a\n");
+	put("src/b.h", "b\n");
+	put("tools/run.sh", "run\n");
+	put("secret.c", "s\n");
+	put(".dockerignore", "secret.c\n");
+}
+
+TEST(context_sends_only_what_the_build_reads)
+{
+	listing l;
+
+	bulk_project();
+	CHECK_INT(read_back_inputs(&l, "FROM x\n"
+				       "COPY small.txt /small.txt\n"
+				       "COPY *.c src/*.c /src/\n"
+				       "RUN --mount=type=bind,source=tools,target=/t /t/run.sh\n"),
+		  0);
+	CHECK(find(&l, "small.txt") >= 0);
+	CHECK(find(&l, "src/a.c") >= 0);
+	CHECK(find(&l, "tools/") >= 0);
+	CHECK(find(&l, "tools/run.sh") >= 0);
+	CHECK(find(&l, "Dockerfile") >= 0);
+	CHECK(find(&l, ".dockerignore") >= 0);
+	/* Not read, or ignored: not in the stream at all. */
+	CHECK(find(&l, "src/b.h") < 0);
+	CHECK(find(&l, "unread.txt") < 0);
+	CHECK(find(&l, "bulk/data.bin") < 0);
+	CHECK(find(&l, "bulk/") < 0);
+	CHECK(find(&l, "secret.c") < 0);
+	CHECK_INT(l.n, 6);
+}
+
+TEST(context_sends_everything_when_inputs_are_unknown)
+{
+	static const char *const files[] = {
+		"FROM x\nCOPY . /app\n",
+		"FROM x\nARG D=src\nCOPY $D /app\n",
+		"FROM x\nCOPY --frobnicate small.txt /s\n",
+		"FROM x\nFROBNICATE small.txt\n",
+		"# syntax=example.com/frontend\nFROM x\nCOPY small.txt /s\n",
+		"FROM x\nRUN --mount=type=bind,target=/ctx make\n",
+		"FROM x\nRUN cat <<EOF\nno end\n",
+	};
+	size_t i;
+	listing l;
+
+	bulk_project();
+	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		CHECK_INT(read_back_inputs(&l, files[i]), 0);
+		CHECK(find(&l, "bulk/data.bin") >= 0);
+		CHECK(find(&l, "unread.txt") >= 0);
+		CHECK(find(&l, "src/b.h") >= 0);
+		CHECK(find(&l, "secret.c") < 0);
+	}
+}
+
+TEST(context_copied_links_send_their_targets)
+{
+	listing l;
+	char path[1024];
+	int i;
+
+	bulk_project();
+	dir("realdir");
+	put("realdir/f", "eff\n");
+	put("realdir/other", "o\n");
+	snprintf(path, sizeof(path), "%s/ctx/link", test_tmpdir());
+	CHECK_INT(symlink("small.txt", path), 0);
+	snprintf(path, sizeof(path), "%s/ctx/linkdir", test_tmpdir());
+	CHECK_INT(symlink("../../realdir", path), 0); /* ".." stops at the root */
+	CHECK_INT(read_back_inputs(&l, "FROM x\nCOPY link /x\nCOPY linkdir/f /y\n"), 0);
+	i = find(&l, "link");
+	CHECK(i >= 0 && l.types[i] == AE_IFLNK);
+	CHECK(find(&l, "small.txt") >= 0);
+	i = find(&l, "linkdir");
+	CHECK(i >= 0 && l.types[i] == AE_IFLNK);
+	i = find(&l, "realdir/f");
+	CHECK(i >= 0 && !strcmp(l.data[i], "eff\n"));
+	CHECK(find(&l, "realdir/other") < 0);
+	CHECK(find(&l, "unread.txt") < 0);
+}
+
+TEST(context_directory_swapped_for_a_link_is_not_followed)
+{
+	ais_dockerfile_inputs df;
+	ais_context *ctx = NULL;
+	char root[1024], from[1100], to[1100], buf[65536];
+	ssize_t n;
+	bool leaked = false;
+	const char *text = "FROM x\nCOPY src /src\n";
+
+	bulk_project();
+	put("Dockerfile", text);
+	test_mkdir("host");
+	test_write("host/a.c", "HOST SECRET\n");
+	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
+	CHECK_INT(ais_dockerfile_parse_inputs(&df, text, strlen(text)), 0);
+	CHECK_INT(ais_context_open_inputs(&ctx, root, "Dockerfile", 0, &df), 0);
+	ais_dockerfile_inputs_dispose(&df);
+	/* Between the walk and the upload, src becomes a link to a host
+	 * directory holding the same names. */
+	snprintf(from, sizeof(from), "%s/src", root);
+	snprintf(to, sizeof(to), "%s/src.old", root);
+	CHECK_INT(rename(from, to), 0);
+	snprintf(to, sizeof(to), "%s/host", test_tmpdir());
+	CHECK_INT(symlink(to, from), 0);
+	while ((n = ais_context_read(buf, sizeof(buf), ctx)) > 0)
+		if (memmem(buf, (size_t)n, "HOST SECRET", 11))
+			leaked = true;
+	CHECK(n < 0);
+	CHECK(!leaked);
+	CHECK(strstr(ais_error_last()->message, "src") != NULL);
+	ais_context_free(ctx);
+}
+
+TEST(context_reports_a_file_sent_other_than_hashed)
+{
+	ais_context *ctx = NULL;
+	char root[1024], buf[4096], digest[AIS_SHA256_HEX_LEN + 1];
+	size_t i;
+	ssize_t n;
+
+	dir("");
+	put("Dockerfile", "FROM x\n");
+	put("a", "one\n");
+	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
+	CHECK_INT(ais_context_open(&ctx, root, "Dockerfile", 0), 0);
+	for (i = 0; i < ais_context_entry_count(ctx); i++)
+		if (!strcmp(ais_context_entry(ctx, i), "a")) {
+			ais_hash_sha256_hex(digest, "one\n", 4);
+			ais_context_expect(ctx, i, digest);
+		}
+	while ((n = ais_context_read(buf, sizeof(buf), ctx)) > 0)
+		;
+	CHECK_INT(n, 0);
+	CHECK(ais_context_sent_as_expected(ctx));
+	ais_context_free(ctx);
+
+	CHECK_INT(ais_context_open(&ctx, root, "Dockerfile", 0), 0);
+	for (i = 0; i < ais_context_entry_count(ctx); i++)
+		if (!strcmp(ais_context_entry(ctx, i), "a"))
+			ais_context_expect(ctx, i, digest);
+	put("a", "two\n"); /* same size, other bytes */
+	while ((n = ais_context_read(buf, sizeof(buf), ctx)) > 0)
+		;
+	CHECK_INT(n, 0);
+	CHECK(!ais_context_sent_as_expected(ctx));
+	ais_context_free(ctx);
 }
