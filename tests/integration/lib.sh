@@ -124,7 +124,9 @@ img_id() { docker_cli image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 label() { docker_cli image inspect -f "{{index .Config.Labels \"$2\"}}" "$1"; }
 
 # make_foundation [MARK]: build $REPO:foundation FROM scratch with busybox;
-# a different MARK gives a different image id.
+# a different MARK gives a different image id. The last layer names $REPO, so
+# no other test (or other checkout's test) shares this test's image ids and
+# count_containers can tell its containers apart.
 make_foundation() {
 	ctx="$T/foundation-ctx"
 	rm -rf "$ctx"
@@ -132,12 +134,14 @@ make_foundation() {
 	cp /bin/busybox "$ctx/busybox"
 	printf 'root:x:0:0:root:/root:/bin/sh\ndeveloper:x:1000:1000::/home/developer:/bin/sh\n' >"$ctx/passwd"
 	printf '%s\n' "${1:-one}" >"$ctx/mark"
+	printf '%s\n' "$REPO" >"$ctx/repo"
 	cat >"$ctx/Dockerfile" <<-'DF'
 	FROM scratch
 	COPY busybox /bin/busybox
 	COPY passwd /etc/passwd
 	COPY mark /foundation-mark
 	RUN ["/bin/busybox", "--install", "-s", "/bin"]
+	COPY repo /foundation-repo
 	DF
 	docker_cli build -q -t "$REPO:foundation" "$ctx" >/dev/null 2>"$T/build-err" ||
 		{ cat "$T/build-err" >&2; fail "cannot build the test foundation"; }
