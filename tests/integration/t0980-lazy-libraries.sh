@@ -70,3 +70,34 @@ got=$(loaded "$AISHELL" devcontainer generate)
 expect_eq "$(cat "$T/loaded-rc")" 0 "devcontainer generate"
 case $got in *libyaml-0*) ;; *) fail "devcontainer generate with a config.yaml did not load libyaml: '$got'" ;; esac
 grep -q LAZY_CHECK "$P/.devcontainer/devcontainer.json" || fail "config.yaml's env is not in devcontainer.json"
+
+# Each library unloadable (a file with its soname that is not a library,
+# first on LD_LIBRARY_PATH): what needs none of them still works, and what
+# needs one fails with one line naming it -- or, for BuildKit progress,
+# builds without it.
+mkdir "$T/broken"
+for lib in libarchive libyaml libgit2 protobuf-c; do
+	so=$(ais --version | sed -n "s/^$lib [^ ]* (\([^,]*\),.*/\1/p")
+	[ -n "$so" ] || fail "--version names no soname for $lib"
+	echo "not a library" >"$T/broken/$so"
+done
+broken() { env LD_LIBRARY_PATH="$T/broken" "$AISHELL" "$@"; }
+rm -r "$P/.devcontainer"
+expect_rc 0 broken status
+expect_rc 0 broken ensure
+expect_rc 0 broken hook post-checkout "$old" "$new" 1
+expect_eq "$(cat "$T/err")" "" "hook with nothing stale, libraries broken"
+expect_rc 1 broken hooks install
+expect_eq "$(wc -l <"$T/err")" 1 "one line"
+expect_in "$T/err" "cannot initialise libgit2: "
+expect_in "$T/err" "$T/broken/libgit2"
+expect_rc 1 broken devcontainer generate
+expect_eq "$(wc -l <"$T/err")" 1 "one line"
+expect_in "$T/err" "cannot load libyaml: "
+ext_dockerfile three
+expect_rc 1 env AISHELL_BUILDER=legacy LD_LIBRARY_PATH="$T/broken" "$AISHELL" ensure -q
+expect_in "$T/err" "cannot load libarchive: "
+# protobuf-c alone broken: a BuildKit build succeeds, with less progress.
+rm "$T/broken/"libarchive*
+expect_rc 0 env AISHELL_BUILDER=buildkit LD_LIBRARY_PATH="$T/broken" "$AISHELL" ensure -q
+expect_rc 0 ais ensure --check
