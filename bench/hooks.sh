@@ -59,7 +59,7 @@ for v in full full-dc; do
 	printf '#!/bin/sh\nexec %q hook post-checkout "$@" </dev/null\n' "$aishell" >"$work/$v/.git/hooks/post-checkout"
 done
 chmod +x "$work"/*/.git/hooks/post-checkout 2>/dev/null || true
-(cd "$work/aishell" && "$aishell" hooks install >/dev/null) || { echo "hooks install failed" >&2; exit 1; }
+(cd "$work/aishell" && "$aishell" hooks install >/dev/null 2>&1) || { echo "hooks install failed" >&2; exit 1; }
 for v in $variants; do
 	case $v in none | sh) continue ;; esac
 	(cd "$work/$v" && "$aishell" ensure -q && "$aishell" ensure --check) ||
@@ -86,16 +86,19 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$variants" "$work/results" <<'PY'
 import glob, json, statistics, sys
 vs = sys.argv[1].split()
-res = {}
+res, cpu = {}, {}
 for v in vs:
-    t = [x for f in sorted(glob.glob(f"{sys.argv[2]}/{v}.*.json")) for x in json.load(open(f))["results"][0]["times"]]
+    r = [json.load(open(f))["results"][0] for f in sorted(glob.glob(f"{sys.argv[2]}/{v}.*.json"))]
+    t = [x for x in r for x in x["times"]]
     q = statistics.quantiles(t, n=4)
     res[v] = (statistics.median(t) * 500, q[0] * 500, q[2] * 500, len(t))   # s -> ms, per checkout
+    cpu[v] = statistics.median(x["user"] + x["system"] for x in r) * 500
 b = res["none"][0]
-print("| variant | median ms/checkout | IQR ms | overhead vs none | n |\n|---|---|---|---|---|")
+print("| variant | median ms/checkout | IQR ms | overhead vs none | user+sys ms/checkout (over none) | n |")
+print("|---|---|---|---|---|---|")
 for v in vs:
     m, lo, hi, n = res[v]
-    print(f"| {v} | {m:.1f} | {lo:.1f}-{hi:.1f} | {m - b:+.1f} | {n} |")
+    print(f"| {v} | {m:.1f} | {lo:.1f}-{hi:.1f} | {m - b:+.1f} | {cpu[v]:.1f} ({cpu[v] - cpu['none']:+.1f}) | {n} |")
 full = "full" if "full" in res else "aishell"
 o = res[full][0] - b
 print(f"target: the full check on every checkout costs <= +8 ms median: {o:+.1f} ms ({full}), "
