@@ -89,7 +89,7 @@ vs = sys.argv[1].split()
 res, cpu = {}, {}
 for v in vs:
     r = [json.load(open(f))["results"][0] for f in sorted(glob.glob(f"{sys.argv[2]}/{v}.*.json"))]
-    t = [x for x in r for x in x["times"]]
+    t = [s for x in r for s in x["times"]]
     q = statistics.quantiles(t, n=4)
     res[v] = (statistics.median(t) * 500, q[0] * 500, q[2] * 500, len(t))   # s -> ms, per checkout
     cpu[v] = statistics.median(x["user"] + x["system"] for x in r) * 500
