@@ -58,14 +58,13 @@ const char *ais_lazy_error(const ais_lazy *lib);
  * LIST(F, V, H), one F(ret, name, (params), (args), fail) per function
  * that returns a value (`fail` when the library cannot be loaded), V(...)
  * per void function (skipped unless the library is loaded: it can only be
- * given what the library made) and H(...) per function forwarded by hand;
- * it names its table of pointers `fn` and its ais_lazy `lib`:
+ * given what the library made) and H(...) per function forwarded by hand,
+ * then says
  *
- *   static struct { LIST(AIS_LAZY_POINTER, AIS_LAZY_POINTER, AIS_LAZY_POINTER) } fn;
- *   static const ais_lazy_symbol symbols[] = { LIST(AIS_LAZY_SYMBOL, ...) };
- *   static ais_lazy lib = AIS_LAZY_INIT("libfoo", AIS_LIBFOO_SONAME, symbols);
- *   LIST(AIS_LAZY_FORWARD, AIS_LAZY_FORWARD_VOID, AIS_LAZY_BY_HAND)
+ *   AIS_LAZY_LIBRARY(LIST, "libfoo", AIS_LIBFOO_SONAME)
  *
+ * which defines the table of pointers `fn`, the ais_lazy `lib` and the
+ * F and V forwarders; the H ones call fn.<name> after ais_lazy_load(&lib).
  * The header's prototype and the forwarder's must agree, or the build fails.
  */
 #define AIS_LAZY_POINTER(ret, name, params, args, fail) __typeof__(&name) name;
@@ -84,6 +83,16 @@ const char *ais_lazy_error(const ais_lazy *lib);
 			fn.name args;                                       \
 	}
 #define AIS_LAZY_BY_HAND(ret, name, params, args, fail)
+
+#define AIS_LAZY_LIBRARY(LIST, name, soname)                                \
+	static struct {                                                     \
+		LIST(AIS_LAZY_POINTER, AIS_LAZY_POINTER, AIS_LAZY_POINTER)  \
+	} fn;                                                               \
+	static const ais_lazy_symbol symbols[] = {                          \
+		LIST(AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL)     \
+	};                                                                  \
+	static ais_lazy lib = AIS_LAZY_INIT(name, soname, symbols);         \
+	LIST(AIS_LAZY_FORWARD, AIS_LAZY_FORWARD_VOID, AIS_LAZY_BY_HAND)
 
 /* 0 when libyaml / protobuf-c is loaded, else AIS_ERROR with the reason. */
 int ais_yaml_ready(void);

@@ -71,15 +71,7 @@
 	  (const git_diff *diff, size_t idx), (diff, idx), NULL)            \
 	V(void, git_diff_free, (git_diff *diff), (diff), )
 
-static struct {
-	GIT2_FUNCS(AIS_LAZY_POINTER, AIS_LAZY_POINTER, AIS_LAZY_POINTER)
-} fn;
-static const ais_lazy_symbol symbols[] = {
-	GIT2_FUNCS(AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL)
-};
-static ais_lazy lib = AIS_LAZY_INIT("libgit2", AIS_LIBGIT2_SONAME, symbols);
-
-GIT2_FUNCS(AIS_LAZY_FORWARD, AIS_LAZY_FORWARD_VOID, AIS_LAZY_BY_HAND)
+AIS_LAZY_LIBRARY(GIT2_FUNCS, "libgit2", AIS_LIBGIT2_SONAME)
 
 /*
  * The one initialisation of libgit2, for every caller.  libgit2 1.5 does

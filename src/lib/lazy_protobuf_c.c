@@ -23,15 +23,7 @@
 	  (const ProtobufCMessage *message, ProtobufCBuffer *buffer),       \
 	  (message, buffer), 0)
 
-static struct {
-	PROTOBUF_C_FUNCS(AIS_LAZY_POINTER, AIS_LAZY_POINTER, AIS_LAZY_POINTER)
-} fn;
-static const ais_lazy_symbol symbols[] = {
-	PROTOBUF_C_FUNCS(AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL)
-};
-static ais_lazy lib = AIS_LAZY_INIT("protobuf-c", AIS_PROTOBUF_C_SONAME, symbols);
-
-PROTOBUF_C_FUNCS(AIS_LAZY_FORWARD, AIS_LAZY_FORWARD_VOID, AIS_LAZY_BY_HAND)
+AIS_LAZY_LIBRARY(PROTOBUF_C_FUNCS, "protobuf-c", AIS_PROTOBUF_C_SONAME)
 
 /*
  * The generated code's default for proto3 strings.  protobuf-c itself

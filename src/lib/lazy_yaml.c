@@ -22,15 +22,7 @@
 	V(void, yaml_document_delete, (yaml_document_t *document),          \
 	  (document), )
 
-static struct {
-	YAML_FUNCS(AIS_LAZY_POINTER, AIS_LAZY_POINTER, AIS_LAZY_POINTER)
-} fn;
-static const ais_lazy_symbol symbols[] = {
-	YAML_FUNCS(AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL, AIS_LAZY_SYMBOL)
-};
-static ais_lazy lib = AIS_LAZY_INIT("libyaml", AIS_YAML_SONAME, symbols);
-
-YAML_FUNCS(AIS_LAZY_FORWARD, AIS_LAZY_FORWARD_VOID, AIS_LAZY_BY_HAND)
+AIS_LAZY_LIBRARY(YAML_FUNCS, "libyaml", AIS_YAML_SONAME)
 
 int ais_yaml_ready(void)
 {
