@@ -1,8 +1,10 @@
 /*
  * lazy_git2.c - the libgit2 functions aishell calls, forwarded to
  * libgit2 opened on first use (see lazy.h).  libgit2 is needed to install
- * hooks and to explain what changed between two commits, not to judge
- * whether an image is stale.
+ * hooks, to explain what changed between two commits and to read the git
+ * identity, not to judge whether an image is stale.  A libgit2 function
+ * not listed here is a link error; git_libgit2_opts() is resolved but not
+ * defined: only the initialisation below sets options.
  */
 #include "lazy.h"
 
