@@ -2,8 +2,8 @@
 #
 # bench_setup: installs what is missing (hyperfine included), builds a
 # Release aishell in build-bench/ ($aishell), starts an engine when none is
-# reachable, makes a scratch foundation in the repository "aisbench" ($repo)
-# with its own HOME under $work, and removes all of it on exit.
+# reachable, makes a scratch foundation in the repository "aisbench<pid>"
+# ($repo) with its own HOME under $work, and removes all of it on exit.
 
 # shellcheck source-path=SCRIPTDIR/..
 . "$root/tests/lib/engine.sh"
@@ -25,7 +25,9 @@ bench_setup() {
 	cmake --build "$root/build-bench" -j2 >/dev/null
 	aishell="$root/build-bench/src/aishell"
 	work=$(mktemp -d /tmp/aishell-bench.XXXXXX)
-	repo=aisbench
+	# Its own repository, so that benchmarks run at the same time do not
+	# remove each other's images.
+	repo=aisbench$$
 	trap bench_cleanup EXIT
 	engine_up
 	export AISHELL_IMAGE_REPO=$repo HOME="$work/home"

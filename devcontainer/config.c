@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "error.h"
 #include "fsutil.h"
+#include "lazy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -661,6 +662,8 @@ static int load_file(ais_config **out, const char *path, bool is_global,
 		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 		goto done;
 	}
+	if ((error = ais_yaml_ready()) < 0)
+		goto done;
 	if (!yaml_parser_initialize(&parser)) {
 		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 		goto done;
@@ -821,9 +824,4 @@ done:
 	ais_config_free(g);
 	ais_config_free(p);
 	return error;
-}
-
-const char *ais_config_libyaml_version(void)
-{
-	return yaml_get_version_string();
 }

@@ -72,7 +72,4 @@ bool ais_config_port_valid(const char *s);
  * which YAML 1.1 parsers read as a number; *value gets that number. */
 bool ais_config_sexagesimal(const char *s, long long *value);
 
-/* The version of the libyaml in use, e.g. "0.2.5". */
-const char *ais_config_libyaml_version(void);
-
 #endif

@@ -98,11 +98,3 @@ void ais_gitid_dispose(ais_gitid *id)
 	ais_buf_dispose(&id->email);
 	ais_buf_dispose(&id->common_dir);
 }
-
-void ais_gitid_libgit2_version(char *out, size_t len)
-{
-	int major = 0, minor = 0, rev = 0;
-
-	git_libgit2_version(&major, &minor, &rev);
-	snprintf(out, len, "%d.%d.%d", major, minor, rev);
-}

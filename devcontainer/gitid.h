@@ -24,7 +24,4 @@ int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning);
 
 void ais_gitid_dispose(ais_gitid *id);
 
-/* The version of the libgit2 in use, e.g. "1.5.1". */
-void ais_gitid_libgit2_version(char *out, size_t len);
-
 #endif

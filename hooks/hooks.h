@@ -10,8 +10,9 @@
  * ais_error_set().
  *
  * libgit2 is used for repository discovery, config and tree diffs.  Callers
- * run git_libgit2_init() (ais_hooks_git_init()) before the functions marked
- * "libgit2".
+ * run ais_hooks_git_init() before the functions marked "libgit2".  libgit2
+ * is opened on first use (src/lib/lazy_git2.c, which also makes the one
+ * initialisation every caller gets).
  */
 #ifndef AIS_HOOKS_H
 #define AIS_HOOKS_H
@@ -100,7 +101,8 @@ int ais_hooks_uninstall(const char *dir, ais_event_cb on_event, void *payload);
 
 /* ---- repository (libgit2) --------------------------------------------- */
 
-/* git_libgit2_init(); AIS_ERROR when it fails.  Pair with
+/* git_libgit2_init(): load and initialise libgit2; AIS_ERROR, with the
+ * reason (the library missing, say), when it fails.  Pair with
  * ais_hooks_git_shutdown(). */
 int ais_hooks_git_init(void);
 void ais_hooks_git_shutdown(void);

@@ -23,13 +23,8 @@ static int git_fail(int code, const char *what)
 
 int ais_hooks_git_init(void)
 {
-	/* libgit2 1.5 does not know extensions.worktreeConfig and would
-	 * refuse such repositories; we only read shared config, so allow it. */
-	static const char *ext[] = { "worktreeconfig" };
-
 	if (git_libgit2_init() < 0)
 		return git_fail(AIS_ERROR, "cannot initialise libgit2");
-	git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, ext, (size_t)1);
 	return 0;
 }
 

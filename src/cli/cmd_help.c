@@ -1,15 +1,11 @@
 #include "cli.h"
 
-#include "config.h"
-#include "context.h"
-#include "gitid.h"
+#include "lazy.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
-#include <protobuf-c/protobuf-c.h>
 
 #include <stdio.h>
-#include <string.h>
 
 static const char help_text[] =
 	"usage: aishell <command> [options]\n"
@@ -65,23 +61,23 @@ int cmd_help(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* The libraries opened on first use are not loaded here: their line
+ * shows the version aishell was built with and the soname it will open. */
 int cmd_version(int argc, char **argv)
 {
 	curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
-	const char *archive = ais_context_libarchive_version();
-	char git[32];
+	const ais_lazy_info *lazy;
+	size_t i, n;
 
 	(void)argc;
 	(void)argv;
-	ais_gitid_libgit2_version(git, sizeof(git));
 	printf("aishell %s\n", AIS_VERSION);
 	printf("libcurl %s (%s)\n", curl->version,
 	       curl->ssl_version ? curl->ssl_version : "no TLS");
 	printf("cJSON %s\n", cJSON_Version());
-	printf("libarchive %s\n", archive ? archive + strlen("libarchive ")
-					    : "(cannot be loaded)");
-	printf("libyaml %s\n", ais_config_libyaml_version());
-	printf("libgit2 %s\n", git);
-	printf("protobuf-c %s\n", protobuf_c_version());
+	lazy = ais_lazy_libraries(&n);
+	for (i = 0; i < n; i++)
+		printf("%s %s (%s, opened when first needed)\n", lazy[i].name,
+		       lazy[i].built_version, lazy[i].soname);
 	return CLI_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 #include "buildkit.h"
 
 #include "error.h"
+#include "lazy.h"
 
 #include "buildkit.pb-c.h"
 
@@ -30,8 +31,13 @@ struct ais_bk {
 
 int ais_bk_new(ais_bk **out)
 {
-	ais_bk *bk = calloc(1, sizeof(*bk));
+	ais_bk *bk;
+	int error;
 
+	*out = NULL;
+	if ((error = ais_protobuf_c_ready()) < 0)
+		return error;
+	bk = calloc(1, sizeof(*bk));
 	AIS_CHECK_ALLOC(bk);
 	bk->failed = bk->last = -1;
 	*out = bk;

@@ -25,6 +25,7 @@ typedef struct {
 	void *payload;
 } ais_bk_callbacks;
 
+/* AIS_ERROR when protobuf-c, opened here on first use, cannot be loaded. */
 int ais_bk_new(ais_bk **out);
 void ais_bk_free(ais_bk *bk);
 

@@ -678,9 +678,11 @@ static void build_trace(build_state *st, const char *base64)
 {
 	ais_bk_callbacks cb = { bk_step_cb, bk_line_cb, st };
 
-	if (!st->bk && ais_bk_new(&st->bk) < 0)
-		return;
 	/* A trace we cannot decode costs progress detail, never the build. */
+	if (!st->bk && ais_bk_new(&st->bk) < 0) {
+		ais_error_clear();
+		return;
+	}
 	if (ais_bk_feed(st->bk, base64, &cb) < 0)
 		ais_error_clear();
 }
