@@ -97,6 +97,7 @@ int cmd_status(int argc, char **argv)
 	else
 		printf("%-11s none (no .aishell/Dockerfile or .sandbox/Dockerfile)\n",
 		       "ext");
+	cli_print_origins(&ctx);
 	rc = CLI_EXIT_OK;
 done:
 	cli_context_close(&ctx);

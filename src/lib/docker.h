@@ -144,4 +144,22 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 /* URL-encode `s` onto `out`. */
 int ais_docker_urlencode(ais_buf *out, ais_docker *d, const char *s);
 
+/* Pulls and pushes: the engine talks to the registry; progress comes back
+ * as JSON lines, reported as AIS_EVENT_TRANSFER_* events. */
+typedef struct {
+	const char *auth;        /* X-Registry-Auth value; NULL: none ("{}") */
+	ais_event_cb on_event;   /* may be NULL */
+	void *event_payload;
+} ais_transfer_opts;
+
+/* POST /images/create?fromImage=repo&tag=tag.  AIS_ENOTFOUND when the
+ * registry has no such image; AIS_ERROR with the engine's message for any
+ * other failure (registry unreachable, unauthorised, ...). */
+int ais_docker_image_pull(ais_docker *d, const char *repo, const char *tag,
+			  const ais_transfer_opts *opts);
+
+/* POST /images/repo/push?tag=tag.  AIS_ERROR with the engine's message. */
+int ais_docker_image_push(ais_docker *d, const char *repo, const char *tag,
+			  const ais_transfer_opts *opts);
+
 #endif

@@ -15,7 +15,11 @@ typedef enum {
 	AIS_EVENT_BUILD_LINE,  /* one line of build output */
 	AIS_EVENT_BUILD_SENT,  /* `bytes` of build context sent so far */
 	AIS_EVENT_BUILD_DONE,  /* `tag` built; text is the image id */
-	AIS_EVENT_WAIT         /* waiting for another aishell's lock on `tag` */
+	AIS_EVENT_WAIT,        /* waiting for another aishell's lock on `tag` */
+	AIS_EVENT_TRANSFER_START, /* a pull or push of `tag` begins; text says which */
+	AIS_EVENT_TRANSFER_STEP,  /* one status line of it; step is 1 for a
+				     progress update ("Downloading"), else 0 */
+	AIS_EVENT_TRANSFER_DONE   /* `tag` pulled or pushed; text says which */
 } ais_event_type;
 
 typedef struct {

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "hash.h"
 #include "lock.h"
+#include "origin.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
@@ -158,7 +159,7 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 {
 	cJSON *list = NULL;
 	const cJSON *img, *tag;
-	ais_buf pattern = AIS_BUF_INIT, prefix = AIS_BUF_INIT;
+	ais_buf pattern = AIS_BUF_INIT, prefix = AIS_BUF_INIT, recorded = AIS_BUF_INIT;
 	int error = 0;
 
 	ais_buf_printf(&pattern, "%s:ext-*", opts->repo);
@@ -168,15 +169,20 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 		goto done;
 	cJSON_ArrayForEach(img, list) {
 		const char *id = str_item(img, "Id");
-		const char *project = label_of(img, AIS_LABEL_PROJECT_DIR);
 
 		cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(img, "RepoTags")) {
 			const char *t = cJSON_IsString(tag) ? tag->valuestring : "";
+			const char *project = label_of(img, AIS_LABEL_PROJECT_DIR);
 			const char *why;
 			char h[AIS_H12_LEN + 1];
 
 			if (strncmp(t, prefix.ptr, prefix.size) != 0)
 				continue;
+			/* This machine's record first; no record and no
+			 * label: not known here, so kept. */
+			if (ais_origin_project(&recorded, opts->state_dir,
+					       t + prefix.size) == 0)
+				project = recorded.ptr;
 			/* The label must belong to this tag (ext-<H12(project)>). */
 			if (!project || ais_hash_h12(h, project, strlen(project)) < 0 ||
 			    strcmp(t + prefix.size, h) != 0)
@@ -192,6 +198,7 @@ done:
 	cJSON_Delete(list);
 	ais_buf_dispose(&pattern);
 	ais_buf_dispose(&prefix);
+	ais_buf_dispose(&recorded);
 	return error;
 }
 
