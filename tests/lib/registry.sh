@@ -27,7 +27,7 @@ registry_start() {
 	_ri=0
 	REGISTRY_ADDR=
 	while [ $_ri -lt 200 ]; do
-		REGISTRY_ADDR=$(sed -n 's/.*msg="listening on \(127\.0\.0\.1:[0-9]*\)".*/\1/p' "$_rd/registry.log" | head -n 1)
+		REGISTRY_ADDR=$(sed -n 's/.*msg="listening on \(127\.0\.0\.1:[0-9]*\)[",].*/\1/p' "$_rd/registry.log" | head -n 1)
 		[ -z "$REGISTRY_ADDR" ] || break
 		kill -0 "$REGISTRY_PID" 2>/dev/null || break
 		sleep 0.05
