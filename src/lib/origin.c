@@ -59,7 +59,8 @@ static int record_read(ais_buf *out, const char *state_dir, const char *kind,
 		ais_error_clear();
 		return AIS_ENOTFOUND;
 	}
-	while (out->size && out->ptr[out->size - 1] == '\n')
+	/* The one newline record_write added (a path may end in another). */
+	if (out->size && out->ptr[out->size - 1] == '\n')
 		out->ptr[--out->size] = '\0';
 	return out->size ? 0 : AIS_ENOTFOUND;
 }

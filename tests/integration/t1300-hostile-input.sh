@@ -6,7 +6,7 @@
 : "${FAKE_ENGINE:?FAKE_ENGINE must name the fake_engine binary (ctest sets it)}"
 make_foundation one
 
-check_path() { # a project at an odd path builds, with the right tag and label
+check_path() { # a project at an odd path builds, with the right tag and project record
 	P=$1
 	mkdir -p "$P/.aishell"
 	P=$(cd "$P" && pwd -P)
@@ -15,7 +15,8 @@ check_path() { # a project at an odd path builds, with the right tag and label
 	echo data >"$P/f"
 	(cd "$P" && "$AISHELL" ensure -q) || fail "ensure failed in '$P'"
 	[ -n "$(img_id "$EXT")" ] || fail "no image $EXT for '$P'"
-	expect_eq "$(label "$EXT" aishell.project.dir)" "$P" "project label for '$P'"
+	expect_eq "$(cat "$HOME/.local/state/aishell/projects/$(h12 "$P")"; echo .)" "$P
+." "project record for '$P'"
 	(cd "$P" && "$AISHELL" ensure --check) || fail "not fresh in '$P'"
 	expect_rc 0 ais status -C "$P" --json
 	# The JSON is valid and names the path (node ships on these machines).
