@@ -117,7 +117,7 @@ _aishell()
 
 	# The value of an option that takes one.
 	case $cmd:$prev in
-	ensure:-C | push:-C | status:-C | devcontainer:-C)
+	ensure:-C | status:-C | devcontainer:-C)
 		_aishell_paths -d
 		return 0
 		;;
@@ -142,7 +142,7 @@ _aishell()
 			--no-progress --recreate-on-change --expect-image --push -h --help'
 		;;
 	push)
-		opts='-C -q --quiet -v --verbose --no-progress -h --help'
+		opts='-h --help'
 		;;
 	status)
 		opts='-C --json -h --help'

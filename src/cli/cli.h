@@ -120,7 +120,7 @@ int cli_registry_push(cli_context *ctx, bool foundation);
 void cli_print_origins(const cli_context *ctx);
 
 int cmd_ensure(int argc, char **argv);
-int cmd_push(int argc, char **argv);
+int cmd_push(int argc, char **argv); /* ensure --push, and the foundation */
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_devcontainer(int argc, char **argv);

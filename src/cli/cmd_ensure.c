@@ -246,7 +246,7 @@ int cmd_ensure(int argc, char **argv)
 		goto done;
 	}
 	if ((rc = check_devcontainers(&ctx, recreate, &stale)) != CLI_EXIT_OK ||
-	    (push && (rc = cli_registry_push(&ctx, false)) != CLI_EXIT_OK))
+	    (push && (rc = cli_registry_push(&ctx, !strcmp(argv[0], "push"))) != CLI_EXIT_OK))
 		goto done;
 	if (json)
 		cli_print_chain_json(&ctx, true);

@@ -4,25 +4,22 @@
 #include "registry.h"
 #include "setting.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char push_usage[] =
-	"usage: aishell push [-C DIR] [-q] [-v] [--no-progress]\n"
+	"usage: aishell push [ensure's options]\n"
 	"\n"
-	"Make the project's images fresh as 'ensure' does (pulling what the\n"
-	"registry has), then push to the registry: <repo>:foundation as\n"
-	"<registry>:foundation, a custom base as <registry>:base-<key> and the\n"
-	"extension as <registry>:ext-<key>, where <key> is a hash of what the\n"
-	"image is built from.  The registry is AISHELL_REGISTRY, else 'registry:'\n"
-	"in the project's config.yaml, else in ~/.aishell/config.yaml.\n"
+	"'aishell ensure --push', which also pushes the foundation: make the\n"
+	"project's images fresh (pulling what the registry has), then push\n"
+	"<repo>:foundation as <registry>:foundation, a custom base as\n"
+	"<registry>:base-<key> and the extension as <registry>:ext-<key>, where\n"
+	"<key> is a hash of what the image is built from.  The registry is\n"
+	"AISHELL_REGISTRY, else 'registry:' in the project's config.yaml, else in\n"
+	"~/.aishell/config.yaml.  Takes the options of 'aishell ensure' but\n"
+	"--check.\n"
 	"\n"
-	"  -C DIR       use DIR as the project directory (default: the current one)\n"
-	"  -q, --quiet  print nothing but errors\n"
-	"  -v, --verbose  print the full build log\n"
-	"  --no-progress  no live progress line on a terminal; plain lines instead\n"
 	"  -h, --help   show this help\n"
 	"\n"
 	"Exit: 0 pushed, 1 failed (the local images stay fresh), 2 usage,\n"
@@ -127,64 +124,26 @@ void cli_print_origins(const cli_context *ctx)
 
 int cmd_push(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "no-progress", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	ais_build_result failed;
-	cli_context ctx;
-	const char *dir = NULL;
-	int opt, error, rc;
+	char **args;
+	int i, rc;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+C:qvh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'C':
-			dir = optarg;
-			break;
-		case 'q':
-			cli.quiet = 1;
-			break;
-		case 'v':
-			cli.verbose++;
-			break;
-		case 'P':
-			cli.tty = false;
-			break;
-		case 'h':
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(push_usage, stdout);
 			return CLI_EXIT_OK;
-		default:
-			fputs(push_usage, stderr);
-			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		cli_error("push takes no arguments ('%s')", argv[optind]);
-		fputs(push_usage, stderr);
-		return CLI_EXIT_USAGE;
+	/* ensure --push; ensure pushes the foundation too when run as push. */
+	args = calloc((size_t)argc + 2, sizeof(*args));
+	if (!args) {
+		cli_error("out of memory");
+		return CLI_EXIT_FAILURE;
 	}
-	if ((rc = cli_context_open(&ctx, dir, false)) != 0) {
-		cli_context_close(&ctx);
-		return rc;
-	}
-	ais_build_result_init(&failed);
-	if (!ctx.registry) {
-		rc = cli_registry_push(&ctx, true);
-		goto done;
-	}
-	error = ais_chain_ensure(&ctx.chain, ctx.docker, &failed);
-	cli_progress_end();
-	if (error < 0) {
-		rc = cli_fail(error);
-		goto done;
-	}
-	rc = cli_registry_push(&ctx, true);
-done:
-	ais_build_result_dispose(&failed);
-	cli_context_close(&ctx);
+	args[0] = argv[0];
+	args[1] = (char *)"--push";
+	for (i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	rc = cmd_ensure(argc + 1, args);
+	free(args);
 	return rc;
 }

@@ -49,28 +49,10 @@ const char *ais_action_name(ais_action action)
 	return "unknown";
 }
 
-static void chain_note(const ais_chain *chain, ais_event_type type,
-		       const char *tag, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void chain_note(const ais_chain *chain, ais_event_type type,
-		       const char *tag, const char *fmt, ...)
-{
-	ais_buf text = AIS_BUF_INIT;
-	ais_event ev = { 0 };
-	va_list ap;
-
-	if (!chain->opts.on_event)
-		return;
-	va_start(ap, fmt);
-	ais_buf_vprintf(&text, fmt, ap);
-	va_end(ap);
-	ev.type = type;
-	ev.tag = tag;
-	ev.text = ais_buf_cstr(&text);
-	chain->opts.on_event(&ev, chain->opts.payload);
-	ais_buf_dispose(&text);
-}
+/* A NOTE or WARN line through the chain's callback. */
+#define chain_note(chain, type, tag, ...)                                   \
+	ais_event_emitf((chain)->opts.on_event, (chain)->opts.payload, (type), \
+			(tag), __VA_ARGS__)
 
 /* Is `path` a regular file (1), absent (0), or something else (error)? */
 static int chain_dockerfile(const char *path)

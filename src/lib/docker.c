@@ -954,7 +954,6 @@ typedef struct {
 	ais_buf in;          /* undecoded response bytes */
 	ais_buf error;       /* the stream's error message */
 	bool failed;
-	long status;
 	ais_docker *d;
 } transfer_state;
 
@@ -1032,12 +1031,14 @@ static void transfer_feed(transfer_state *st, bool final)
 static size_t transfer_write_cb(char *data, size_t size, size_t n, void *p)
 {
 	transfer_state *st = p;
+	long status = 0;
 
-	if (!st->status)
-		curl_easy_getinfo(st->d->curl, CURLINFO_RESPONSE_CODE, &st->status);
 	if (ais_buf_put(&st->in, data, size * n) < 0)
 		return 0;
-	if (st->status == 200)
+	/* A progress stream is followed as it comes; an error body is read
+	 * whole, for its message. */
+	curl_easy_getinfo(st->d->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200)
 		transfer_feed(st, false);
 	return size * n;
 }
@@ -1049,6 +1050,7 @@ static int docker_transfer(ais_docker *d, const char *path, const char *what,
 	transfer_state st;
 	ais_buf url = AIS_BUF_INIT, header = AIS_BUF_INIT, msg = AIS_BUF_INIT;
 	struct curl_slist *headers = NULL;
+	long status = 0;
 	CURLcode rc;
 	int error = 0;
 
@@ -1078,9 +1080,9 @@ static int docker_transfer(ais_docker *d, const char *path, const char *what,
 		error = docker_transport_error(d, rc, false);
 		goto done;
 	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &st.status);
-	if (st.status != 200) {
-		error = ais_error_set(st.status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
 				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
 				      ref, error_message(&msg, &st.in));
 		goto done;

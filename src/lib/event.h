@@ -32,4 +32,10 @@ typedef struct {
 
 typedef void (*ais_event_cb)(const ais_event *ev, void *payload);
 
+/* Report a NOTE, WARN or WAIT line made from a printf format (nothing when
+ * cb is NULL). */
+void ais_event_emitf(ais_event_cb cb, void *payload, ais_event_type type,
+		     const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 #endif

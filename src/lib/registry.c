@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,28 +26,10 @@ struct ais_registry {
 	bool unusable;       /* a pull failed: warned once, no more pulls */
 };
 
-static void reg_event(const ais_chain *chain, ais_event_type type,
-		      const char *tag, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void reg_event(const ais_chain *chain, ais_event_type type,
-		      const char *tag, const char *fmt, ...)
-{
-	ais_buf text = AIS_BUF_INIT;
-	ais_event ev = { 0 };
-	va_list ap;
-
-	if (!chain->opts.on_event)
-		return;
-	va_start(ap, fmt);
-	ais_buf_vprintf(&text, fmt, ap);
-	va_end(ap);
-	ev.type = type;
-	ev.tag = tag;
-	ev.text = ais_buf_cstr(&text);
-	chain->opts.on_event(&ev, chain->opts.payload);
-	ais_buf_dispose(&text);
-}
+/* Report through the chain's callback. */
+#define reg_event(chain, type, tag, ...)                                    \
+	ais_event_emitf((chain)->opts.on_event, (chain)->opts.payload, (type), \
+			(tag), __VA_ARGS__)
 
 /* Does the first component of a reference name a registry host? */
 static bool is_host(const char *s, size_t len)

@@ -173,44 +173,42 @@ TEST(registry_auth_helper_missing)
 	ais_registry_free(r);
 }
 
-static char *setting(const char *text, int *rc)
-{
-	char path[1024];
-	char *v = NULL;
-
-	test_write("config.yaml", text);
-	snprintf(path, sizeof(path), "%s/config.yaml", test_tmpdir());
-	*rc = ais_setting_read(&v, path, "registry");
-	return v;
-}
-
 TEST(setting_read_registry)
 {
-	char *v, path[1024];
-	int rc;
+	static const struct {
+		const char *yaml;
+		int rc;
+		const char *value;    /* NULL: unset */
+		const char *message;  /* part of the error message */
+	} cases[] = {
+		{ "mounts: [a]\nregistry: 127.0.0.1:5000/x\n", 0, "127.0.0.1:5000/x", NULL },
+		/* Only the top level counts. */
+		{ "env:\n  registry: nested\nother: registry\n", 0, NULL, NULL },
+		/* The last of duplicate keys; null is unset. */
+		{ "registry: a/b\nregistry: c/d\n", 0, "c/d", NULL },
+		{ "registry: ~\n", 0, NULL, NULL },
+		{ "- registry\n- x\n", 0, NULL, NULL },
+		{ "registry:\n  - a\n", AIS_EINVALID, NULL,
+		  "config.yaml:2:3: 'registry' must be a string" },
+		{ "registry: \"unclosed\n", AIS_EINVALID, NULL, "invalid YAML" },
+	};
+	char path[1024];
+	char *v = NULL;
+	size_t i;
 
-	v = setting("mounts: [a]\nregistry: 127.0.0.1:5000/x\n", &rc);
-	CHECK_INT(rc, 0);
-	CHECK_STR(v, "127.0.0.1:5000/x");
-	free(v);
-	/* Only the top level counts. */
-	v = setting("env:\n  registry: nested\nother: registry\n", &rc);
-	CHECK_INT(rc, 0);
-	CHECK(v == NULL);
-	/* The last of duplicate keys; null is unset. */
-	v = setting("registry: a/b\nregistry: c/d\n", &rc);
-	CHECK_STR(v, "c/d");
-	free(v);
-	v = setting("registry: ~\n", &rc);
-	CHECK_INT(rc, 0);
-	CHECK(v == NULL);
-	v = setting("registry:\n  - a\n", &rc);
-	CHECK_INT(rc, AIS_EINVALID);
-	CHECK(v == NULL);
-	CHECK(strstr(ais_error_last()->message, "config.yaml:2:3: 'registry' must be a string") != NULL);
-	v = setting("registry: \"unclosed\n", &rc);
-	CHECK_INT(rc, AIS_EINVALID);
-	CHECK(strstr(ais_error_last()->message, "invalid YAML") != NULL);
+	snprintf(path, sizeof(path), "%s/config.yaml", test_tmpdir());
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_write("config.yaml", cases[i].yaml);
+		CHECK_INT(ais_setting_read(&v, path, "registry"), cases[i].rc);
+		if (cases[i].value)
+			CHECK_STR(v, cases[i].value);
+		else
+			CHECK(v == NULL);
+		if (cases[i].message)
+			CHECK(strstr(ais_error_last()->message, cases[i].message) != NULL);
+		free(v);
+		v = NULL;
+	}
 	snprintf(path, sizeof(path), "%s/missing.yaml", test_tmpdir());
 	CHECK_INT(ais_setting_read(&v, path, "registry"), 0);
 	CHECK(v == NULL);
