@@ -123,9 +123,9 @@ static void progress_draw(void)
 
 	if (!cli.tty || cli.quiet || cli.verbose)
 		return;
-	if (progress.transfer)
-		n = snprintf(line, sizeof(line), "aishell: %s %s | %.0fs",
-			     progress.tag, progress.step, elapsed());
+	if (progress.transfer) /* the image last: the line is cut at the end */
+		n = snprintf(line, sizeof(line), "aishell: %s | %.0fs | %s",
+			     progress.step, elapsed(), progress.tag);
 	else if (progress.step[0] && progress.m)
 		n = snprintf(line, sizeof(line), "aishell: %s [%d/%d] %s | %.1f MB sent | %.0fs",
 			     progress.tag, progress.n, progress.m, progress.step,

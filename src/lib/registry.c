@@ -546,6 +546,8 @@ int ais_registry_pull_tier(ais_buf *id, ais_chain *chain, ais_docker *d,
 	    (error = ais_buf_sets(id, ais_image_id(img))) < 0)
 		goto done;
 	record_pull(chain, r, tag.ptr, ais_image_id(img));
+	v = ais_image_label(img, AIS_LABEL_BUILDER);
+	snprintf(tier->builder, sizeof(tier->builder), "%s", v ? v : "");
 	reg_event(chain, AIS_EVENT_NOTE, tier->tag, "pulled %s as %s (%.12s)",
 		  ref.ptr, tier->tag, ais_image_id(img) + 7);
 	pulled = 1;
