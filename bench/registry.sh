@@ -16,6 +16,10 @@ cd "$root"
 # shellcheck source-path=SCRIPTDIR/..
 . "$root/tests/lib/registry.sh"
 bench_setup
+# A repository of its own: other benchmarks may use "aisbench" meanwhile.
+repo=aisbench-registry
+export AISHELL_IMAGE_REPO=$repo
+engine_make_foundation $repo >/dev/null
 trap 'registry_stop; bench_cleanup' EXIT
 
 registry_start "$work/registry"

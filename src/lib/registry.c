@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +44,9 @@ bool ais_registry_valid(const char *ref)
 	const char *slash = strchr(ref, '/'), *p;
 	size_t hostlen = slash ? (size_t)(slash - ref) : 0;
 
-	if (!*ref || strlen(ref) > 200 || (slash && !is_host(ref, hostlen)))
+	if (!*ref || strlen(ref) > 200)
+		return false;
+	if (slash && !is_host(ref, hostlen))
 		hostlen = 0;
 	for (p = ref; *p; p++) {
 		size_t at = (size_t)(p - ref);
@@ -233,15 +236,27 @@ static bool auths_key_matches(const char *key, const char *host)
 	return strlen(host) == len && !strncmp(key, host, len);
 }
 
-/* Run docker-credential-<helper> get with the server on stdin; its JSON
- * output goes to out.  0, AIS_ENOTFOUND (no credentials stored) or
- * AIS_ERROR. */
-static int run_helper(ais_buf *out, const char *helper, const char *server)
+/* Read all of fd into out (at most HELPER_OUTPUT_MAX bytes kept). */
+static void read_all(ais_buf *out, int fd)
 {
-	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, status = 0, error = 0;
-	ais_buf prog = AIS_BUF_INIT;
 	char chunk[4096];
 	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && out->size < HELPER_OUTPUT_MAX)
+			ais_buf_put(out, chunk, (size_t)n);
+}
+
+/* Run docker-credential-<helper> get with the server on stdin; its JSON
+ * output goes to out.  0, AIS_ENOTFOUND (no credentials stored) or
+ * AIS_ERROR with its error output. */
+static int run_helper(ais_buf *out, const char *helper, const char *server)
+{
+	/* stdin is a socket, so that a helper that exits without reading it
+	 * cannot kill us with SIGPIPE (send with MSG_NOSIGNAL). */
+	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int status = 0, error = 0, i;
+	ais_buf prog = AIS_BUF_INIT, err = AIS_BUF_INIT;
 	pid_t pid;
 
 	if (!*helper || strchr(helper, '/'))
@@ -249,58 +264,59 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 				     "credential helper name '%s' is not valid", helper);
 	if ((error = ais_buf_printf(&prog, "docker-credential-%s", helper)) < 0)
 		return error;
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
-		error = ais_error_set_os(AIS_ERROR, errno, "cannot run %s", prog.ptr);
-		goto done;
-	}
-	pid = fork();
-	if (pid < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0 ||
+	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (pid = fork()) < 0) {
 		error = ais_error_set_os(AIS_ERROR, errno, "cannot run %s", prog.ptr);
 		goto done;
 	}
 	if (pid == 0) {
 		dup2(in[0], 0);
 		dup2(outp[1], 1);
-		dup2(outp[1], 2);
+		dup2(errp[1], 2);
 		execlp(prog.ptr, prog.ptr, "get", (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
 	close(outp[1]);
-	in[0] = outp[1] = -1;
-	if (write(in[1], server, strlen(server)) < 0)
-		(void)0; /* the helper's answer says what went wrong */
+	close(errp[1]);
+	in[0] = outp[1] = errp[1] = -1;
+	/* A failed send shows in the helper's answer. */
+	if (send(in[1], server, strlen(server), MSG_NOSIGNAL) < 0)
+		(void)0;
 	close(in[1]);
 	in[1] = -1;
-	while ((n = read(outp[0], chunk, sizeof(chunk))) > 0 ||
-	       (n < 0 && errno == EINTR))
-		if (n > 0 && out->size < HELPER_OUTPUT_MAX)
-			ais_buf_put(out, chunk, (size_t)n);
+	read_all(out, outp[0]);
+	read_all(&err, errp[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		goto done;
-	if (strstr(ais_buf_cstr(out), "credentials not found")) {
+	if (strstr(ais_buf_cstr(out), "credentials not found") ||
+	    strstr(ais_buf_cstr(&err), "credentials not found")) {
 		error = AIS_ENOTFOUND;
 		goto done;
 	}
-	while (out->size && isspace((unsigned char)out->ptr[out->size - 1]))
-		out->ptr[--out->size] = '\0';
+	if (!err.size)
+		ais_buf_sets(&err, ais_buf_cstr(out));
+	while (err.size && isspace((unsigned char)err.ptr[err.size - 1]))
+		err.ptr[--err.size] = '\0';
 	error = ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
 			      WIFEXITED(status) && WEXITSTATUS(status) == 127
 			      ? "credential helper %s not found on PATH%s%s"
 			      : "credential helper %s failed%s%s",
-			      prog.ptr, out->size ? ": " : "", ais_buf_cstr(out));
+			      prog.ptr, err.size ? ": " : "", ais_buf_cstr(&err));
 done:
-	if (in[0] >= 0)
-		close(in[0]);
-	if (in[1] >= 0)
-		close(in[1]);
-	if (outp[0] >= 0)
-		close(outp[0]);
-	if (outp[1] >= 0)
-		close(outp[1]);
+	for (i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
 	ais_buf_dispose(&prog);
+	ais_buf_dispose(&err);
 	return error;
 }
 
