@@ -122,6 +122,28 @@ expect_eq "$(img_id "$REPO:base")" "$BA" "B's custom base is A's"
 expect_eq "$(img_id "$EXTB")" "$EA2" "B's ext on the custom base is A's"
 HOME=$HB expect_rc 0 ais ensure -C "$PB" --check
 
+# Which setting wins: AISHELL_REGISTRY, then the project's config.yaml, then
+# ~/.aishell/config.yaml; "none" turns it off; a bad value is a usage error.
+unset AISHELL_REGISTRY
+printf 'registry: 127.0.0.1:1/nothing/here\n' >"$HB/.aishell/config.yaml"
+printf 'mounts: []\nregistry: %s\n' "$R" >"$PB/.aishell/config.yaml"
+HOME=$HB expect_rc 0 ais status -C "$PB"
+expect_in "$T/out" "registry    $R (from $PB/.aishell/config.yaml)"
+HOME=$HB AISHELL_REGISTRY=127.0.0.1:2/from/env expect_rc 0 ais status -C "$PB"
+expect_in "$T/out" "registry    127.0.0.1:2/from/env (from AISHELL_REGISTRY)"
+rm "$PB/.aishell/config.yaml"
+HOME=$HB expect_rc 0 ais status -C "$PB"
+expect_in "$T/out" "registry    127.0.0.1:1/nothing/here (from $HB/.aishell/config.yaml)"
+HOME=$HB AISHELL_REGISTRY=none expect_rc 0 ais status -C "$PB"
+expect_not_in "$T/out" "registry    "
+HOME=$HB AISHELL_REGISTRY=Not/Valid expect_rc 2 ais ensure -C "$PB"
+expect_in "$T/err" "registry 'Not/Valid' (from AISHELL_REGISTRY) is not a valid repository"
+printf 'registry: [a]\n' >"$HB/.aishell/config.yaml"
+HOME=$HB expect_rc 2 ais ensure -C "$PB"
+expect_in "$T/err" "$HB/.aishell/config.yaml:1:11: 'registry' must be a string"
+rm "$HB/.aishell/config.yaml"
+export AISHELL_REGISTRY="$R"
+
 # The registry is down: one warning naming it, then a local build (exit 0);
 # --push fails with exit 1 and leaves the local images fresh.
 registry_stop
