@@ -74,7 +74,7 @@ _aishell()
 		prev=${words[cword - 2]}
 	fi
 
-	local commands='ensure status prune devcontainer hooks hook help version'
+	local commands='ensure push status prune devcontainer hooks hook help version'
 
 	# An image tag holds ':', which bash also splits words at (it is in
 	# COMP_WORDBREAKS): take the tag and the word before it from the line
@@ -139,7 +139,10 @@ _aishell()
 	case $cmd in
 	ensure)
 		opts='-C -f --force --check --json -q --quiet -v --verbose
-			--no-progress --recreate-on-change --expect-image -h --help'
+			--no-progress --recreate-on-change --expect-image --push -h --help'
+		;;
+	push)
+		opts='-h --help'
 		;;
 	status)
 		opts='-C --json -h --help'

@@ -525,7 +525,7 @@ static int load_docker_args(const loader *l, const yaml_node_t *n)
 
 static const char *const no_equivalent[] = {
 	"harness_args", "claude_isolation", "claude_shared_paths", "detection",
-	"gitleaks_freshness_check", "gitleaks_freshness_threshold", NULL
+	"gitleaks_freshness_check", "gitleaks_freshness_threshold", "registry", NULL
 };
 
 static const char *const global_only[] = { "pi_packages", "update_check", NULL };

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,27 +203,9 @@ done:
 	return error;
 }
 
-static void note(ais_event_cb cb, void *payload, ais_event_type type,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void note(ais_event_cb cb, void *payload, ais_event_type type,
-		 const char *fmt, ...)
-{
-	ais_buf text = AIS_BUF_INIT;
-	ais_event ev = { 0 };
-	va_list ap;
-
-	if (!cb)
-		return;
-	va_start(ap, fmt);
-	if (ais_buf_vprintf(&text, fmt, ap) == 0) {
-		ev.type = type;
-		ev.text = text.ptr;
-		cb(&ev, payload);
-	}
-	va_end(ap);
-	ais_buf_dispose(&text);
-}
+/* A line for the caller (event.h). */
+#define note(cb, payload, type, ...) \
+	ais_event_emitf((cb), (payload), (type), NULL, __VA_ARGS__)
 
 int ais_hooks_install(const char *dir, const char *bin, ais_event_cb on_event,
 		      void *payload)

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "registry.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -102,6 +103,7 @@ static struct {
 	char step[512];
 	int n, m;
 	unsigned long long sent;
+	bool transfer;        /* a pull or push, not a build */
 	struct timespec started;
 } progress;
 
@@ -140,7 +142,10 @@ static void progress_draw(void)
 
 	if (!cli.tty || cli.quiet || cli.verbose)
 		return;
-	if (progress.step[0] && progress.m)
+	if (progress.transfer) /* the image last: the line is cut at the end */
+		n = snprintf(line, sizeof(line), "aishell: %s | %.0fs | %s",
+			     progress.step, elapsed(), progress.tag);
+	else if (progress.step[0] && progress.m)
 		n = snprintf(line, sizeof(line), "aishell: %s [%d/%d] %s | %.1f MB sent | %.0fs",
 			     progress.tag, progress.n, progress.m, progress.step,
 			     (double)progress.sent / 1e6, elapsed());
@@ -179,6 +184,7 @@ void cli_on_event(const ais_event *ev, void *payload)
 		snprintf(progress.tag, sizeof(progress.tag), "%s", ev->tag);
 		progress.step[0] = '\0';
 		progress.sent = 0;
+		progress.transfer = false;
 		clock_gettime(CLOCK_MONOTONIC, &progress.started);
 		if (ev->text && ev->text[0])
 			cli_note("building %s (%s)", ev->tag, ev->text);
@@ -216,6 +222,26 @@ void cli_on_event(const ais_event *ev, void *payload)
 		cli_note("built %s (%.12s, %.1fs)", ev->tag,
 			 ev->text && strlen(ev->text) > 7 ? ev->text + 7 : "",
 			 elapsed());
+		break;
+	case AIS_EVENT_TRANSFER_START:
+		snprintf(progress.tag, sizeof(progress.tag), "%s", ev->tag);
+		snprintf(progress.step, sizeof(progress.step), "%s", ev->text);
+		progress.transfer = true;
+		clock_gettime(CLOCK_MONOTONIC, &progress.started);
+		if (cli.tty && !cli.verbose)
+			progress_draw();
+		else
+			cli_note("%s %s", ev->text, ev->tag);
+		break;
+	case AIS_EVENT_TRANSFER_STEP:
+		snprintf(progress.step, sizeof(progress.step), "%s", ev->text);
+		if (cli.tty && !cli.verbose)
+			progress_draw();
+		else if (!ev->step || cli.verbose)
+			cli_note("%s: %s", ev->tag, ev->text);
+		break;
+	case AIS_EVENT_TRANSFER_DONE:
+		cli_progress_end();
 		break;
 	}
 }
@@ -438,7 +464,9 @@ static int context_project(cli_context *ctx, const char *dir, bool force,
 	opts.builder = builder;
 	opts.on_event = cli_on_event;
 	opts.cancel = &cli_interrupted;
-	return ais_chain_init(&ctx->chain, &opts);
+	if ((error = ais_chain_init(&ctx->chain, &opts)) < 0)
+		return error;
+	return cli_registry_open(ctx, usage);
 }
 
 static int context_open(cli_context *ctx, const char *dir, bool force,
@@ -526,6 +554,8 @@ void cli_context_close(cli_context *ctx)
 {
 	ais_docker_free(ctx->docker);
 	ctx->docker = NULL;
+	ais_registry_free(ctx->registry);
+	ctx->registry = NULL;
 	ais_endpoint_dispose(&ctx->endpoint);
 }
 

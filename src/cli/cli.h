@@ -68,6 +68,7 @@ typedef struct {
 	ais_endpoint endpoint;
 	ais_docker *docker;
 	ais_chain chain;
+	ais_registry *registry; /* the image cache, NULL when none is set */
 } cli_context;
 
 /* Resolve the project (from `dir`, or the cwd), repository, home, lock
@@ -128,7 +129,20 @@ const char *cli_builder_name(const cli_context *ctx);
 /* JSON description of the chain, printed on stdout. */
 int cli_print_chain_json(const cli_context *ctx, bool ensured);
 
+/* The registry setting: AISHELL_REGISTRY, else 'registry:' in the
+ * project's config.yaml, else in ~/.aishell/config.yaml ("none" turns it
+ * off).  Sets ctx->registry and the chain's (cmd_push.c). */
+int cli_registry_open(cli_context *ctx, bool *usage);
+
+/* After ensure: push the chain's built tiers (and with `foundation` the
+ * foundation) to the registry.  Returns an exit code (cmd_push.c). */
+int cli_registry_push(cli_context *ctx, bool foundation);
+
+/* status: one line saying where each image came from (cmd_push.c). */
+void cli_print_origins(const cli_context *ctx);
+
 int cmd_ensure(int argc, char **argv);
+int cmd_push(int argc, char **argv); /* ensure --push, and the foundation */
 int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_devcontainer(int argc, char **argv);

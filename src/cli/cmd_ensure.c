@@ -11,6 +11,7 @@
 static const char ensure_usage[] =
 	"usage: aishell ensure [-C DIR] [--force] [--check] [--json] [-q] [-v]\n"
 	"                      [--no-progress] [--recreate-on-change] [--expect-image TAG]\n"
+	"                      [--push]\n"
 	"\n"
 	"Make the project's images fresh: <repo>:base (a tag of <repo>:foundation,\n"
 	"or a build of ~/.aishell/Dockerfile) and, when the project has\n"
@@ -30,7 +31,13 @@ static const char ensure_usage[] =
 	"               new one); without it such a container is only reported\n"
 	"  --expect-image TAG  fail unless the project's image is TAG (the image\n"
 	"               devcontainer.json names)\n"
+	"  --push       then push the built images to the registry under their\n"
+	"               content keys (see 'aishell push'); exit 1 when that fails\n"
 	"  -h, --help   show this help\n"
+	"\n"
+	"With a registry set (AISHELL_REGISTRY or 'registry:' in config.yaml), a\n"
+	"stale image is first pulled from it when it has one built from the same\n"
+	"inputs; an unreachable registry is a warning, and the image is built.\n"
 	"\n"
 	"Exit: 0 fresh, 1 failed, 2 usage, 3 engine unreachable, 4 stale (--check).\n";
 
@@ -134,12 +141,14 @@ int cmd_ensure(int argc, char **argv)
 		{ "recreate-on-change", no_argument, NULL, 'R' },
 		{ "expect-image", required_argument, NULL, 'E' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "push", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	ais_build_result failed;
 	cli_context ctx;
 	const char *dir = NULL, *expect = NULL, *run_tag;
 	bool force = false, check = false, json = false, recreate = false, stale;
+	bool push = false;
 	int opt, error, rc;
 
 	optind = 0;
@@ -173,6 +182,9 @@ int cmd_ensure(int argc, char **argv)
 		case 'E':
 			expect = optarg;
 			break;
+		case 'U':
+			push = true;
+			break;
 		case 'h':
 			fputs(ensure_usage, stdout);
 			return CLI_EXIT_OK;
@@ -188,6 +200,10 @@ int cmd_ensure(int argc, char **argv)
 	}
 	if (check && force) {
 		cli_error("--check and --force cannot be combined");
+		return CLI_EXIT_USAGE;
+	}
+	if (check && push) {
+		cli_error("--check and --push cannot be combined");
 		return CLI_EXIT_USAGE;
 	}
 	if (check && recreate) {
@@ -235,7 +251,8 @@ int cmd_ensure(int argc, char **argv)
 			cli_print_chain_json(&ctx, true);
 		goto done;
 	}
-	if ((rc = check_devcontainers(&ctx, recreate, &stale)) != CLI_EXIT_OK)
+	if ((rc = check_devcontainers(&ctx, recreate, &stale)) != CLI_EXIT_OK ||
+	    (push && (rc = cli_registry_push(&ctx, !strcmp(argv[0], "push"))) != CLI_EXIT_OK))
 		goto done;
 	if (json)
 		cli_print_chain_json(&ctx, true);

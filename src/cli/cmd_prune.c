@@ -95,6 +95,7 @@ int cmd_prune(int argc, char **argv)
 	}
 	opts.repo = ctx.repo;
 	opts.lock_dir = ctx.lock_dir;
+	opts.state_dir = ctx.state_dir;
 	opts.cancel = &cli_interrupted;
 	opts.on_event = cli_on_event;
 	if ((error = ais_prune(&res, ctx.docker, &opts)) < 0) {

@@ -125,6 +125,7 @@ int cmd_status(int argc, char **argv)
 		printf("%-11s none (no .aishell/Dockerfile or .sandbox/Dockerfile)\n",
 		       "ext");
 	print_background(&ctx);
+	cli_print_origins(&ctx);
 done:
 	cli_context_close(&ctx);
 	return rc;

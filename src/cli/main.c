@@ -16,6 +16,7 @@ static const cli_cmd commands[] = {
 	{ "ensure", cmd_ensure },
 	{ "status", cmd_status },
 	{ "prune", cmd_prune },
+	{ "push", cmd_push },
 	{ "devcontainer", cmd_devcontainer },
 	{ "hooks", cmd_hooks },
 	{ "hook", cmd_hook },

@@ -6,6 +6,8 @@
 #include "inputs.h"
 #include "fsutil.h"
 #include "lock.h"
+#include "origin.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -41,32 +43,16 @@ const char *ais_action_name(ais_action action)
 		return "tagged";
 	case AIS_ACTION_BUILT:
 		return "built";
+	case AIS_ACTION_PULLED:
+		return "pulled";
 	}
 	return "unknown";
 }
 
-static void chain_note(const ais_chain *chain, ais_event_type type,
-		       const char *tag, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void chain_note(const ais_chain *chain, ais_event_type type,
-		       const char *tag, const char *fmt, ...)
-{
-	ais_buf text = AIS_BUF_INIT;
-	ais_event ev = { 0 };
-	va_list ap;
-
-	if (!chain->opts.on_event)
-		return;
-	va_start(ap, fmt);
-	ais_buf_vprintf(&text, fmt, ap);
-	va_end(ap);
-	ev.type = type;
-	ev.tag = tag;
-	ev.text = ais_buf_cstr(&text);
-	chain->opts.on_event(&ev, chain->opts.payload);
-	ais_buf_dispose(&text);
-}
+/* A NOTE or WARN line through the chain's callback. */
+#define chain_note(chain, type, tag, ...)                                   \
+	ais_event_emitf((chain)->opts.on_event, (chain)->opts.payload, (type), \
+			(tag), __VA_ARGS__)
 
 /* Is `path` a regular file (1), absent (0), or something else (error)? */
 static int chain_dockerfile(const char *path)
@@ -559,14 +545,24 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 	ais_build_result res;
 	ais_buf tag_repo = AIS_BUF_INIT;
 	const char *colon;
+	bool pulled = false;
 	int attempt, error = 0;
 
 	ais_build_result_init(&res);
+	if (chain->opts.registry && !chain->opts.force &&
+	    (error = ais_registry_pull_tier(&res.image_id, chain, d, plan->tier,
+					    plan->context_dir, plan->dockerfile,
+					    plan->parent_tag)) != 0) {
+		if (error < 0)
+			goto done;
+		pulled = true;
+		error = 0;
+	}
 	bool buildkit = chain->opts.builder == AIS_BUILDER_BUILDKIT ||
 			(chain->opts.builder == AIS_BUILDER_AUTO &&
 			 ais_docker_buildkit_supported(d));
 
-	for (attempt = 0; attempt < CHAIN_BUILD_ATTEMPTS; attempt++) {
+	for (attempt = 0; !pulled && attempt < CHAIN_BUILD_ATTEMPTS; attempt++) {
 		const char *labels[13];
 		size_t nl = 0;
 		ais_build_opts opts = AIS_BUILD_OPTS_INIT;
@@ -599,10 +595,6 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		labels[nl++] = buildkit ? "buildkit" : "legacy";
 		labels[nl++] = AIS_LABEL_REPO;
 		labels[nl++] = chain->opts.repo;
-		if (plan->tier == &chain->ext) {
-			labels[nl++] = AIS_LABEL_PROJECT_DIR;
-			labels[nl++] = chain->opts.project_dir;
-		}
 		labels[nl] = NULL;
 		ais_context_set_flags(plan->in->context,
 				      buildkit ? 0 : AIS_CONTEXT_SEND_DOCKERIGNORE);
@@ -663,12 +655,16 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		goto done;
 	COPY(plan->tier->old_id, plan->tier->id);
 	COPY(plan->tier->id, ais_buf_cstr(&res.image_id));
-	plan->tier->action = AIS_ACTION_BUILT;
-	COPY(plan->tier->builder, buildkit ? "buildkit" : "legacy");
+	plan->tier->action = pulled ? AIS_ACTION_PULLED : AIS_ACTION_BUILT;
+	if (!pulled)
+		COPY(plan->tier->builder, buildkit ? "buildkit" : "legacy");
 	manifest_save(chain, plan->in, plan->tier->id);
+	if (plan->tier == &chain->ext)
+		ais_origin_set_project(chain->opts.state_dir, chain->h12,
+				       chain->opts.project_dir);
 	tier_set(plan->tier, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
 	drop_replaced(d, plan->tier->old_id, plan->tier->id);
-	{
+	if (!pulled) {
 		ais_event ev = { .type = AIS_EVENT_BUILD_DONE, .tag = plan->tier->tag,
 				 .text = plan->tier->id };
 
@@ -726,6 +722,9 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d, chain_run *run,
 	     (error = chain_hash_inputs(chain, run, false)) < 0) ||
 	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
 	    (error = inspect_optional(&base, d, chain->base.tag)) < 0)
+		goto done;
+	if (!foundation && chain->opts.registry &&
+	    (error = ais_registry_pull_foundation(&foundation, chain, d)) < 0)
 		goto done;
 	judge_foundation(chain, foundation);
 	if (!foundation) {

@@ -31,8 +31,9 @@
  * without it (built by the original) is judged by its Dockerfile alone. */
 #define AIS_LABEL_BASE_INPUTS_HASH "aishell.base.inputs.hash"
 #define AIS_LABEL_EXTENSION_INPUTS_HASH "aishell.extension.inputs.hash"
-/* The image repository the chain was built under, and (ext only) the
- * project directory, so that `aishell prune` knows what is whose. */
+/* The image repository the chain was built under.  The project directory
+ * label was written by earlier versions only: the project of an ext is now
+ * kept on the machine (origin.h), as images are shared between machines. */
 #define AIS_LABEL_REPO "aishell.repo"
 #define AIS_LABEL_PROJECT_DIR "aishell.project.dir"
 /* Which builder made the image: "buildkit" or "legacy". */
@@ -53,8 +54,11 @@ typedef enum {
 typedef enum {
 	AIS_ACTION_NONE,
 	AIS_ACTION_TAGGED,
-	AIS_ACTION_BUILT
+	AIS_ACTION_BUILT,
+	AIS_ACTION_PULLED     /* from the registry (registry.h) */
 } ais_action;
+
+typedef struct ais_registry ais_registry;
 
 /* What is known about one tier. */
 typedef struct {
@@ -81,6 +85,7 @@ typedef struct {
 	const char *state_dir;   /* input manifests of built images (NULL: none) */
 	bool force;              /* rebuild custom base and ext without cache */
 	ais_builder builder;     /* which builder to use */
+	ais_registry *registry;  /* pull before building (NULL: none) */
 	ais_event_cb on_event;
 	void *payload;
 	const volatile sig_atomic_t *cancel;

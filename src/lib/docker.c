@@ -1009,3 +1009,202 @@ done:
 	build_state_dispose(&st);
 	return error;
 }
+
+/* ---- pulls and pushes ------------------------------------------------ */
+
+typedef struct {
+	const ais_transfer_opts *opts;
+	const char *ref;     /* repo:tag the events name */
+	ais_buf in;          /* undecoded response bytes */
+	ais_buf error;       /* the stream's error message */
+	bool failed;
+	ais_docker *d;
+} transfer_state;
+
+static void transfer_event(const transfer_state *st, ais_event_type type,
+			   const char *text, int step, unsigned long long bytes)
+{
+	ais_event ev = { 0 };
+
+	if (!st->opts || !st->opts->on_event)
+		return;
+	ev.type = type;
+	ev.tag = st->ref;
+	ev.text = text;
+	ev.step = step;
+	ev.bytes = bytes;
+	st->opts->on_event(&ev, st->opts->event_payload);
+}
+
+/* One JSON line of a pull or push: {"status","id","progressDetail"} or
+ * {"errorDetail","error"}. */
+static void transfer_line(transfer_state *st, const char *text, size_t len)
+{
+	cJSON *msg = cJSON_ParseWithLength(text, len);
+	const cJSON *status, *id, *detail, *err, *current;
+	ais_buf line = AIS_BUF_INIT;
+
+	if (!msg)
+		return;
+	detail = cJSON_GetObjectItemCaseSensitive(msg, "errorDetail");
+	err = cJSON_GetObjectItemCaseSensitive(msg, "error");
+	if (detail || cJSON_IsString(err)) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(detail, "message");
+
+		st->failed = true;
+		ais_buf_sets(&st->error, cJSON_IsString(m) ? m->valuestring
+				       : cJSON_IsString(err) ? err->valuestring
+							     : "unknown error");
+	}
+	status = cJSON_GetObjectItemCaseSensitive(msg, "status");
+	if (cJSON_IsString(status)) {
+		id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+		current = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(msg, "progressDetail"),
+			"current");
+		if (cJSON_IsString(id))
+			ais_buf_printf(&line, "%s: ", id->valuestring);
+		ais_buf_puts(&line, status->valuestring);
+		transfer_event(st, AIS_EVENT_TRANSFER_STEP, ais_buf_cstr(&line),
+			       cJSON_IsNumber(current) ? 1 : 0,
+			       cJSON_IsNumber(current) && current->valuedouble > 0
+			       ? (unsigned long long)current->valuedouble : 0);
+	}
+	ais_buf_dispose(&line);
+	cJSON_Delete(msg);
+}
+
+static void transfer_feed(transfer_state *st, bool final)
+{
+	char *nl;
+
+	while (st->in.size) {
+		nl = memchr(st->in.ptr, '\n', st->in.size);
+		if (!nl && !final)
+			return;
+		if (!nl) {
+			transfer_line(st, st->in.ptr, st->in.size);
+			ais_buf_clear(&st->in);
+			return;
+		}
+		transfer_line(st, st->in.ptr, (size_t)(nl - st->in.ptr));
+		ais_buf_consume(&st->in, (size_t)(nl - st->in.ptr) + 1);
+	}
+}
+
+static size_t transfer_write_cb(char *data, size_t size, size_t n, void *p)
+{
+	transfer_state *st = p;
+	long status = 0;
+
+	if (ais_buf_put(&st->in, data, size * n) < 0)
+		return 0;
+	/* A progress stream is followed as it comes; an error body is read
+	 * whole, for its message. */
+	curl_easy_getinfo(st->d->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200)
+		transfer_feed(st, false);
+	return size * n;
+}
+
+/* POST `path` and follow its progress stream. */
+static int docker_transfer(ais_docker *d, const char *path, const char *what,
+			   const char *ref, const ais_transfer_opts *opts)
+{
+	transfer_state st;
+	ais_buf url = AIS_BUF_INIT, header = AIS_BUF_INIT, msg = AIS_BUF_INIT;
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	CURLcode rc;
+	int error = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.d = d;
+	st.opts = opts;
+	st.ref = ref;
+	if ((error = ais_buf_printf(&url, "%s/v%s%s", d->base_url, d->version,
+				    path)) < 0 ||
+	    (error = ais_buf_printf(&header, "X-Registry-Auth: %s",
+				    opts && opts->auth ? opts->auth : "e30=")) < 0)
+		goto done;
+	docker_prepare(d, url.ptr, d->timeouts.build_idle);
+	headers = curl_slist_append(headers, header.ptr);
+	if (!headers) {
+		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		goto done;
+	}
+	curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, transfer_write_cb);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &st);
+	transfer_event(&st, AIS_EVENT_TRANSFER_START, what, 0, 0);
+	rc = curl_easy_perform(d->curl);
+	if (rc != CURLE_OK) {
+		error = docker_transport_error(d, rc, false);
+		goto done;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
+				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
+				      ref, ais_docker_error_message(&msg, &st.in));
+		goto done;
+	}
+	transfer_feed(&st, true);
+	if (st.failed) {
+		const char *m = ais_buf_cstr(&st.error);
+
+		error = ais_error_set(strstr(m, "manifest unknown") ? AIS_ENOTFOUND
+								     : AIS_ERROR,
+				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
+				      ref, m);
+		goto done;
+	}
+	transfer_event(&st, AIS_EVENT_TRANSFER_DONE,
+		       !strcmp(what, "pulling") ? "pulled" : "pushed", 0, 0);
+done:
+	curl_slist_free_all(headers);
+	ais_buf_dispose(&url);
+	ais_buf_dispose(&header);
+	ais_buf_dispose(&msg);
+	ais_buf_dispose(&st.in);
+	ais_buf_dispose(&st.error);
+	return error;
+}
+
+int ais_docker_image_pull(ais_docker *d, const char *repo, const char *tag,
+			  const ais_transfer_opts *opts)
+{
+	ais_buf path = AIS_BUF_INIT, ref = AIS_BUF_INIT;
+	int error;
+
+	if ((error = ais_buf_puts(&path, "/images/create?fromImage=")) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, repo)) < 0 ||
+	    (error = ais_buf_puts(&path, "&tag=")) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, tag)) < 0 ||
+	    (error = ais_buf_printf(&ref, "%s:%s", repo, tag)) < 0)
+		goto done;
+	error = docker_transfer(d, path.ptr, "pulling", ref.ptr, opts);
+done:
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&ref);
+	return error;
+}
+
+int ais_docker_image_push(ais_docker *d, const char *repo, const char *tag,
+			  const ais_transfer_opts *opts)
+{
+	ais_buf path = AIS_BUF_INIT, ref = AIS_BUF_INIT;
+	int error;
+
+	if ((error = ais_buf_printf(&path, "/images/%s/push?tag=", repo)) < 0 ||
+	    (error = ais_docker_urlencode(&path, d, tag)) < 0 ||
+	    (error = ais_buf_printf(&ref, "%s:%s", repo, tag)) < 0)
+		goto done;
+	error = docker_transfer(d, path.ptr, "pushing", ref.ptr, opts);
+done:
+	ais_buf_dispose(&path);
+	ais_buf_dispose(&ref);
+	return error;
+}

@@ -177,4 +177,22 @@ const char *ais_docker_error_message(ais_buf *scratch, const ais_buf *body);
  * `obj` is not an object or the member is absent or not a string. */
 const char *ais_docker_json_str(const struct cJSON *obj, const char *key);
 
+/* Pulls and pushes: the engine talks to the registry; progress comes back
+ * as JSON lines, reported as AIS_EVENT_TRANSFER_* events. */
+typedef struct {
+	const char *auth;        /* X-Registry-Auth value; NULL: none ("{}") */
+	ais_event_cb on_event;   /* may be NULL */
+	void *event_payload;
+} ais_transfer_opts;
+
+/* POST /images/create?fromImage=repo&tag=tag.  AIS_ENOTFOUND when the
+ * registry has no such image; AIS_ERROR with the engine's message for any
+ * other failure (registry unreachable, unauthorised, ...). */
+int ais_docker_image_pull(ais_docker *d, const char *repo, const char *tag,
+			  const ais_transfer_opts *opts);
+
+/* POST /images/repo/push?tag=tag.  AIS_ERROR with the engine's message. */
+int ais_docker_image_push(ais_docker *d, const char *repo, const char *tag,
+			  const ais_transfer_opts *opts);
+
 #endif

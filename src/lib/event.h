@@ -15,7 +15,11 @@ typedef enum {
 	AIS_EVENT_BUILD_LINE,  /* one line of build output */
 	AIS_EVENT_BUILD_SENT,  /* `bytes` of build context sent so far */
 	AIS_EVENT_BUILD_DONE,  /* `tag` built; text is the image id */
-	AIS_EVENT_WAIT         /* waiting for another aishell's lock on `tag` */
+	AIS_EVENT_WAIT,        /* waiting for another aishell's lock on `tag` */
+	AIS_EVENT_TRANSFER_START, /* a pull or push of `tag` begins; text says which */
+	AIS_EVENT_TRANSFER_STEP,  /* one status line of it; step is 1 for a
+				     progress update ("Downloading"), else 0 */
+	AIS_EVENT_TRANSFER_DONE   /* `tag` pulled or pushed; text says which */
 } ais_event_type;
 
 typedef struct {
@@ -27,5 +31,11 @@ typedef struct {
 } ais_event;
 
 typedef void (*ais_event_cb)(const ais_event *ev, void *payload);
+
+/* Report a NOTE, WARN or WAIT line made from a printf format (nothing when
+ * cb is NULL). */
+void ais_event_emitf(ais_event_cb cb, void *payload, ais_event_type type,
+		     const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 #endif

@@ -11,6 +11,12 @@
 	F(int, yaml_parser_initialize, (yaml_parser_t *parser), (parser), 0) \
 	V(void, yaml_parser_set_input_file,                                 \
 	  (yaml_parser_t *parser, FILE *file), (parser, file), )            \
+	V(void, yaml_parser_set_input_string,                               \
+	  (yaml_parser_t *parser, const unsigned char *input, size_t size), \
+	  (parser, input, size), )                                          \
+	F(int, yaml_parser_parse, (yaml_parser_t *parser, yaml_event_t *event), \
+	  (parser, event), 0)                                               \
+	V(void, yaml_event_delete, (yaml_event_t *event), (event), )        \
 	F(int, yaml_parser_load,                                            \
 	  (yaml_parser_t *parser, yaml_document_t *document),               \
 	  (parser, document), 0)                                            \

@@ -5,6 +5,7 @@
 #include "error.h"
 #include "hash.h"
 #include "lock.h"
+#include "origin.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -223,7 +224,7 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 {
 	cJSON *list = NULL;
 	const cJSON *img, *tag;
-	ais_buf pattern = AIS_BUF_INIT, prefix = AIS_BUF_INIT;
+	ais_buf pattern = AIS_BUF_INIT, prefix = AIS_BUF_INIT, recorded = AIS_BUF_INIT;
 	int error = 0;
 
 	ais_buf_printf(&pattern, "%s:ext-*", opts->repo);
@@ -233,17 +234,22 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 		goto done;
 	cJSON_ArrayForEach(img, list) {
 		const char *id = ais_docker_json_str(img, "Id");
-		const char *project = label_of(img, AIS_LABEL_PROJECT_DIR);
 
 		if (!ais_docker_id_valid(id))
 			continue;
 
 		cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(img, "RepoTags")) {
 			const char *t = cJSON_IsString(tag) ? tag->valuestring : "";
+			const char *project = label_of(img, AIS_LABEL_PROJECT_DIR);
 			char h[AIS_H12_LEN + 1];
 
 			if (strncmp(t, prefix.ptr, prefix.size) != 0)
 				continue;
+			/* This machine's record first; no record and no
+			 * label: not known here, so kept. */
+			if (ais_origin_project(&recorded, opts->state_dir,
+					       t + prefix.size) == 0)
+				project = recorded.ptr;
 			/* The label must belong to this tag (ext-<H12(project)>). */
 			if (!project || ais_hash_h12(h, project, strlen(project)) < 0 ||
 			    strcmp(t + prefix.size, h) != 0)
@@ -256,6 +262,7 @@ done:
 	cJSON_Delete(list);
 	ais_buf_dispose(&pattern);
 	ais_buf_dispose(&prefix);
+	ais_buf_dispose(&recorded);
 	return error;
 }
 

@@ -1,15 +1,18 @@
 /*
  * prune.h - remove the images a chain no longer needs.
  *
- * Candidates: <repo>:ext-* images whose project directory (label
- * aishell.project.dir) is gone or no longer has a .aishell/ or .sandbox/
+ * Candidates: <repo>:ext-* images whose project directory (recorded on
+ * this machine, see origin.h, or the aishell.project.dir label of images
+ * built by earlier versions) is gone or no longer has a .aishell/ or .sandbox/
  * Dockerfile, and dangling (untagged) images the chain left behind
  * (labelled aishell.repo=<repo>; for the default repository also the
  * original tool's untagged base and ext builds).  Never the foundation or
- * the current base; never an image a container uses (the engine refuses
- * with 409, and the image is reported as kept), nor one whose project
- * cannot be checked (a stat() failure other than ENOENT or ENOTDIR: kept,
- * with the reason).  Each ext tag is judged under its lock.
+ * the current base; never an ext this machine knows no project of (it may
+ * have been pulled for a project under another path); never an image a
+ * container uses (the engine refuses with 409, and the image is reported
+ * as kept), nor one whose project cannot be checked (a stat() failure
+ * other than ENOENT or ENOTDIR: kept, with the reason).  Each ext tag is
+ * judged under its lock.
  */
 #ifndef AIS_PRUNE_H
 #define AIS_PRUNE_H
@@ -42,6 +45,7 @@ typedef struct {
 typedef struct {
 	const char *repo;
 	const char *lock_dir;  /* ext removal takes the tag's lock */
+	const char *state_dir; /* the machine's records of ext projects */
 	bool dry_run;
 	const volatile sig_atomic_t *cancel; /* stops a wait for a tag lock */
 	ais_event_cb on_event; /* told when waiting for a tag lock */

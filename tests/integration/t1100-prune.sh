@@ -129,6 +129,10 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -S "$sock" ] &&
 	mkdir -p "$U/home"
 	cp "$AISHELL" "$U/aishell"
 	chmod 755 "$T" "$U"
+	# the other user knows the project too (its own record of it, as if it had built the ext)
+	mkdir -p "$U/home/.local/state/aishell"
+	cp -r "$HOME/.local/state/aishell/projects" "$U/home/.local/state/aishell/"
+	chmod -R go-rwx "$U/home/.local/state/aishell"
 	chown -R 65534:65534 "$U/home"
 	expect_rc 0 env HOME="$U/home" setpriv --reuid=65534 --regid=65534 --groups="$(stat -c %g "$sock")" \
 		"$U/aishell" prune

@@ -6,7 +6,7 @@
 : "${FAKE_ENGINE:?FAKE_ENGINE must name the fake_engine binary (ctest sets it)}"
 make_foundation one
 
-check_path() { # a project at an odd path builds, with the right tag and label
+check_path() { # a project at an odd path builds, with the right tag and project record
 	P=$1
 	mkdir -p "$P/.aishell"
 	P=$(cd "$P" && pwd -P)
@@ -15,7 +15,8 @@ check_path() { # a project at an odd path builds, with the right tag and label
 	echo data >"$P/f"
 	(cd "$P" && "$AISHELL" ensure -q) || fail "ensure failed in '$P'"
 	[ -n "$(img_id "$EXT")" ] || fail "no image $EXT for '$P'"
-	expect_eq "$(label "$EXT" aishell.project.dir)" "$P" "project label for '$P'"
+	expect_eq "$(cat "$HOME/.local/state/aishell/projects/$(h12 "$P")"; echo .)" "$P
+." "project record for '$P'"
 	(cd "$P" && "$AISHELL" ensure --check) || fail "not fresh in '$P'"
 	expect_rc 0 ais status -C "$P" --json
 	# The JSON is valid and names the path (node ships on these machines).
@@ -76,7 +77,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	expect_rc 1 env HOME="$U/home" DOCKER_HOST="unix://$T/fake.sock" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$U/aishell" ensure -C "$U/p"
 	kill "$fake"
-	expect_in "$T/err" "cannot read '$U/p/secret': Permission denied"
+	expect_in "$T/err" "cannot read 'secret' in the build context: Permission denied"
 	expect_eq "$(grep -c '^aishell: error:' "$T/err")" 1 "error lines"
 	if grep -q '/build' "$T/fake.log"; then fail "a build was started"; fi
 fi
