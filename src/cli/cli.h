@@ -9,6 +9,7 @@
 #define CLI_H
 
 #include "chain.h"
+#include "dcstate.h"
 #include "docker.h"
 #include "endpoint.h"
 #include "event.h"
@@ -42,6 +43,14 @@ extern volatile sig_atomic_t cli_interrupted;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* For getopt_long's '?' (with opterr = 0): one line naming the option
+ * (unknown, or lacking its value) and "see 'aishell CMD --help'".
+ * Returns CLI_EXIT_USAGE. */
+int cli_bad_option(const char *cmd, const char *shortopts, char **argv);
+
+/* Run the command `name` (argv[0] is its name); -1 when there is none. */
+int cli_dispatch(const char *name, int argc, char **argv);
 
 /* Print the library's last error and map `error` to an exit code. */
 int cli_fail(int error);
@@ -111,9 +120,6 @@ int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_devcontainer(int argc, char **argv);
 
-/* Is there a devcontainer.json that aishell generated for the project and
- * that regenerating would change?  Prints nothing but errors. */
-bool cli_devcontainer_stale(const char *project_dir);
 int cmd_hooks(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_help(int argc, char **argv);

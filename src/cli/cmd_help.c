@@ -28,10 +28,12 @@ static const char help_text[] =
 	"            rebuild) stale images after checkout, merge and rebase\n"
 	"  hook      what those git hooks run: hook post-checkout|post-merge|\n"
 	"            post-rewrite ARGS...\n"
-	"  help      show this help\n"
+	"  help [COMMAND]\n"
+	"            show this help, or the command's\n"
 	"  version   show the version\n"
 	"\n"
-	"Run 'aishell <command> --help' for a command's options.\n"
+	"Run 'aishell help <command>' (or 'aishell <command> --help') for a\n"
+	"command's options.\n"
 	"\n"
 	"Environment:\n"
 	"  AISHELL_IMAGE_REPO  image repository instead of 'aishell'\n"
@@ -59,10 +61,29 @@ static const char help_text[] =
 
 int cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs(help_text, stdout);
-	return CLI_EXIT_OK;
+	char *sub[3];
+	int rc;
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		fputs(help_text, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "version")) {
+		printf("usage: aishell version (or --version, -V)\n\n"
+		       "Show the version of aishell and of the libraries it uses.\n");
+		return CLI_EXIT_OK;
+	}
+	/* `help X` is `X --help` */
+	sub[0] = argv[1];
+	sub[1] = (char *)"--help";
+	sub[2] = NULL;
+	rc = cli_dispatch(argv[1], 2, sub);
+	if (rc < 0) {
+		cli_error("unknown command '%s'; see 'aishell help'", argv[1]);
+		rc = CLI_EXIT_USAGE;
+	}
+	return rc;
 }
 
 int cmd_version(int argc, char **argv)

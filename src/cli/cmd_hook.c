@@ -351,7 +351,7 @@ static int run_hook(hook_run *run, const char *prefix)
 	ctx_open = true;
 	if (error == 0)
 		error = ais_chain_check(&ctx.chain, ctx.docker);
-	dc_stale = error == 0 && cli_devcontainer_stale(ctx.project_dir);
+	dc_stale = error == 0 && ais_devcontainer_file_outdated(&ctx.chain);
 	if (error == 0 && ais_chain_fresh(&ctx.chain) && !dc_stale)
 		goto done;
 
