@@ -274,6 +274,41 @@ static void file_diff(char *out, size_t len, const ais_devcontainer_render *r)
 	cJSON_Delete(now);
 }
 
+/* 1 when there is no file and no dev container of the project (st->render
+ * gets the path only), 0 when there is something to judge, or an error. */
+static int nothing_to_judge(ais_devcontainer_state *st,
+			    const ais_devcontainer_env *env, ais_docker *d)
+{
+	const ais_chain *chain = env->chain;
+	ais_wscontainer_want want = { 0 };
+	ais_wscontainer *list = NULL;
+	struct stat sb;
+	size_t n = 0;
+	int error;
+
+	if (env->output)
+		error = ais_buf_sets(&st->render.path, env->output);
+	else
+		error = ais_buf_printf(&st->render.path, "%s/.devcontainer/devcontainer.json",
+				       chain->opts.project_dir);
+	if (error < 0)
+		return error;
+	if (stat(st->render.path.ptr, &sb) == 0 || errno != ENOENT)
+		goto something;
+	if (!d)
+		return 1;
+	want.tag = chain->has_ext ? chain->ext.tag : chain->base.tag;
+	want.tag_id = "";
+	if ((error = ais_wscontainer_list(&list, &n, d, chain->opts.project_dir, &want)) < 0)
+		return error;
+	free(list);
+	if (n == 0)
+		return 1;
+something:
+	ais_buf_dispose(&st->render.path);
+	return 0;
+}
+
 int ais_devcontainer_judge(ais_devcontainer_state *st,
 			   const ais_devcontainer_env *env, ais_docker *d)
 {
@@ -285,6 +320,8 @@ int ais_devcontainer_judge(ais_devcontainer_state *st,
 	int error;
 
 	memset(st, 0, sizeof(*st));
+	if (!env->always_render && (error = nothing_to_judge(st, env, d)) != 0)
+		return error < 0 ? error : 0;
 	if ((error = ais_devcontainer_render_project(r, env)) < 0)
 		return error;
 	if (!r->exists) {

@@ -33,6 +33,9 @@ typedef struct {
 	const char *user;         /* NULL: $USER, $USERNAME, else the passwd name */
 	ais_event_cb on_event;    /* config.yaml warnings and notes; NULL: dropped */
 	void *payload;
+	bool always_render;       /* render even when there is no file and no
+				   * container to judge (generate); otherwise
+				   * config.yaml and git are then not read */
 } ais_devcontainer_env;
 
 /* Everything `aishell devcontainer generate` decides, written nowhere. */
@@ -76,7 +79,9 @@ void ais_devcontainer_render_dispose(ais_devcontainer_render *r);
 
 /* Judge the project's devcontainer.json and, with an engine `d` (may be
  * NULL), each of its dev containers: fresh, outdated by image, or
- * outdated by configuration, each with a one-line reason. */
+ * outdated by configuration, each with a one-line reason.  With no file
+ * and no container (and no always_render) nothing is rendered: only
+ * st->render.path is set.  AIS_EINVALID for a bad config.yaml. */
 int ais_devcontainer_judge(ais_devcontainer_state *out,
 			   const ais_devcontainer_env *env, ais_docker *d);
 void ais_devcontainer_state_dispose(ais_devcontainer_state *st);

@@ -77,6 +77,7 @@ static int generate(const gen_opts *g)
 	env.chain = &ctx.chain;
 	env.output = g->output && strcmp(g->output, "-") != 0 ? g->output : NULL;
 	env.on_event = on_event;
+	env.always_render = true;
 	if ((error = ais_devcontainer_judge(&st, &env, NULL)) < 0)
 		goto fail;
 	judged = true;

@@ -117,7 +117,14 @@ static int check_devcontainers(cli_context *ctx, dc_mode mode, bool *stale)
 	*stale = false;
 	env.chain = &ctx->chain;
 	env.on_event = mode == DC_UP ? dc_event : NULL;
-	if ((error = ais_devcontainer_judge(&st, &env, ctx->docker)) < 0)
+	error = ais_devcontainer_judge(&st, &env, ctx->docker);
+	if (error == AIS_EINVALID && mode != DC_UP) {
+		/* a bad config.yaml is generate's and up's to report */
+		cli_warn("cannot judge the dev container: %s", ais_error_last()->message);
+		ais_error_clear();
+		return CLI_EXIT_OK;
+	}
+	if (error < 0)
 		return cli_fail(error);
 	if (mode == DC_UP) {
 		recreate = r->on_change != AIS_CONFIG_ON_CHANGE_FAIL;

@@ -8,18 +8,8 @@
 # container makes `up` fail in one line instead. User keys survive regeneration. Every container and image made
 # is removed.
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=../lib/engine.sh
-. "$AIS_SRC/tests/lib/engine.sh"
-# shellcheck source=../lib/npm.sh
-. "$AIS_SRC/tests/lib/npm.sh"
-
-NPM=$(npm_tools) || fail "cannot install the npm tools"
-DC_BIN="$NPM/node_modules/.bin/devcontainer"
-mkdir -p "$T/dctmp"
-# the CLI keeps its caches in the temp dir: keep them in ours
-dc() { TMPDIR="$T/dctmp" "$DC_BIN" "$@"; }
-
-engine_make_foundation "$REPO" >/dev/null || fail "cannot build the test foundation"
+# shellcheck source=../lib/dc.sh
+. "$AIS_SRC/tests/lib/dc.sh"
 new_project dcproj
 UIDIMG="vsc-$(basename "$P")-$(printf '%s' "$P" | sha256sum | cut -c1-64)-uid"
 SEEN_IMAGES=

@@ -6,16 +6,8 @@
 # generate`) `devcontainer up` works on machine 2 with its own image <repo>:ext-<H12(its path)> and identity;
 # `git status --porcelain` stays empty through generate, up and checkouts with the hooks installed.
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=../lib/engine.sh
-. "$AIS_SRC/tests/lib/engine.sh"
-# shellcheck source=../lib/npm.sh
-. "$AIS_SRC/tests/lib/npm.sh"
-
-NPM=$(npm_tools) || fail "cannot install the npm tools"
-DC_BIN="$NPM/node_modules/.bin/devcontainer"
-mkdir -p "$T/dctmp"
-dc() { TMPDIR="$T/dctmp" "$DC_BIN" "$@"; }
-engine_make_foundation "$REPO" >/dev/null || fail "cannot build the test foundation"
+# shellcheck source=../lib/dc.sh
+. "$AIS_SRC/tests/lib/dc.sh"
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 GIT_CEILING_DIRECTORIES=$T
 export GIT_CEILING_DIRECTORIES

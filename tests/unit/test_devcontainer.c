@@ -281,7 +281,15 @@ TEST(devcontainer_judge_file_states)
 	env.chain = &chain;
 	env.aishell_path = "/opt/a/aishell";
 
+	/* nothing to judge: nothing rendered */
 	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	CHECK_INT(st.file, AIS_DCFILE_NONE);
+	CHECK_INT((int)st.render.text.size, 0);
+	CHECK(strstr(st.render.path.ptr, "/.devcontainer/devcontainer.json") != NULL);
+	ais_devcontainer_state_dispose(&st);
+	env.always_render = true;
+	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	env.always_render = false;
 	CHECK_INT(st.file, AIS_DCFILE_NONE);
 	CHECK(strstr(st.render.text.ptr, "\"A\": \"one\"") != NULL);
 	CHECK(strstr(st.render.text.ptr, "GIT_AUTHOR") == NULL);
