@@ -6,6 +6,8 @@
 
 #include "buf.h"
 
+#include <stdbool.h>
+
 typedef struct {
 	ais_buf name;       /* user.name, "" when unset or blank */
 	ais_buf email;      /* user.email, "" when unset or blank */
@@ -23,6 +25,10 @@ typedef struct {
 int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning);
 
 void ais_gitid_dispose(ais_gitid *id);
+
+/* Whether `path` (absolute, physical) is in the index of the repository
+ * that holds `project_dir`; false outside a repository or its work tree. */
+int ais_gitid_tracked(bool *out, const char *project_dir, const char *path);
 
 /* The version of the libgit2 in use, e.g. "1.5.1". */
 void ais_gitid_libgit2_version(char *out, size_t len);

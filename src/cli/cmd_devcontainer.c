@@ -3,6 +3,7 @@
 #include "dcstate.h"
 #include "devcontainer.h"
 #include "error.h"
+#include "gitid.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ static int generate(const gen_opts *g)
 	ais_devcontainer_state st;
 	ais_devcontainer_render *r = &st.render;
 	const char *path;
-	bool judged = false, ignored;
+	bool judged = false, ignored, tracked;
 	cli_context ctx;
 	int error, rc;
 
@@ -126,6 +127,10 @@ static int generate(const gen_opts *g)
 				 backup.ptr);
 		ais_buf_clear(&backup);
 	}
+	if (!env.output && ais_gitid_tracked(&tracked, ctx.project_dir, path) == 0 && tracked)
+		cli_warn("%s is tracked by git, but it names this clone's image and this machine's paths; run 'git rm --cached %s' and commit",
+			 path, path);
+	ais_error_clear();
 	if (st.file == AIS_DCFILE_CURRENT) {
 		cli_note("%s is up to date", path);
 		rc = CLI_EXIT_OK;
