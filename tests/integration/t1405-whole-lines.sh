@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every message reaches stderr in one write(): the devcontainer CLI and VS Code timestamp each chunk of an
 # initializeCommand's output, so a line written in pieces shows up split. Traced with strace: each write to fd 2
-# is a whole "aishell: ...\n" line, for errors, warnings (config.yaml), notes and a usage error.
+# is a whole "aishell: ...\n" line, for errors, warnings (config.yaml), notes and a usage error. Also: `aishell help X`
+# prints X's help, and an unknown option is one line naming it and "see 'aishell X --help'".
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null 2>&1 || fail "strace not found (engine_ensure_packages installs it)"
 new_project wl
@@ -35,3 +36,24 @@ expect_eq "$(grep -c . "$T/writes")" 1 "one write"
 traced_writes env AISHELL_CONNECT_TIMEOUT=bad "$AISHELL" ensure -C "$P"
 expect_eq "$(grep -c . "$T/writes")" 1 "one write for the error"
 expect_in "$T/writes" 'write(2, "aishell: error: AISHELL_CONNECT_TIMEOUT'
+
+# `aishell help X` is `X --help`, for every command
+for c in ensure status prune devcontainer hooks hook; do
+	"$AISHELL" "$c" --help >"$T/want" 2>&1
+	expect_rc 0 ais help "$c"
+	cmp -s "$T/out" "$T/want" || fail "'aishell help $c' differs from 'aishell $c --help'"
+done
+expect_in "$T/out" "usage: aishell hook"
+expect_rc 2 ais help nosuch
+expect_eq "$(cat "$T/err")" "aishell: error: unknown command 'nosuch'; see 'aishell help'" "help of an unknown command"
+
+# an unknown option, or one missing its value: one line naming it and where to look, no usage text
+for c in ensure prune "devcontainer generate" "hooks install" "hooks status"; do
+	# shellcheck disable=SC2086
+	expect_rc 2 ais $c --bogus
+	expect_eq "$(cat "$T/err")" "aishell: error: unknown option '--bogus'; see 'aishell $c --help'" "$c --bogus"
+done
+expect_rc 2 ais ensure -C
+expect_eq "$(cat "$T/err")" "aishell: error: option '-C' needs a value; see 'aishell ensure --help'" "-C without a value"
+expect_rc 2 ais ensure --expect-image
+expect_eq "$(cat "$T/err")" "aishell: error: option '--expect-image' needs a value; see 'aishell ensure --help'" "--expect-image without a value"
