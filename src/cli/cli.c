@@ -113,8 +113,12 @@ void cli_note(const char *fmt, ...)
 int cli_bad_option(const char *cmd, const char *shortopts, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *eq = !strncmp(arg, "--", 2) ? strchr(arg, '=') : NULL;
 
-	if (optopt && (!strncmp(arg, "--", 2) || strchr(shortopts, optopt)))
+	if (optopt && eq)
+		cli_error("option '%.*s' takes no value; see 'aishell %s --help'",
+			  (int)(eq - arg), arg, cmd);
+	else if (optopt && (!strncmp(arg, "--", 2) || strchr(shortopts, optopt)))
 		cli_error("option '%s' needs a value; see 'aishell %s --help'",
 			  !strncmp(arg, "--", 2) ? arg : (char[]){ '-', (char)optopt, 0 }, cmd);
 	else if (optopt && strncmp(arg, "--", 2) != 0)

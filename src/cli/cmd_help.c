@@ -55,7 +55,8 @@ static const char help_text[] =
 	"\n"
 	"Exit codes:\n"
 	"  0 success, 1 failure, 2 usage error, 3 Docker engine unreachable,\n"
-	"  4 stale or missing image (ensure --check), out-of-date devcontainer.json\n"
+	"  4 stale or missing image, out-of-date generated devcontainer.json or\n"
+	"  outdated dev container (ensure --check), out-of-date devcontainer.json\n"
 	"  (devcontainer generate --check), 130/143 interrupted by SIGINT/SIGTERM;\n"
 	"  'aishell hook' always exits 0 (2 for an unknown hook name)\n";
 

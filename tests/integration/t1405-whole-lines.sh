@@ -57,3 +57,5 @@ expect_rc 2 ais ensure -C
 expect_eq "$(cat "$T/err")" "aishell: error: option '-C' needs a value; see 'aishell ensure --help'" "-C without a value"
 expect_rc 2 ais ensure --expect-image
 expect_eq "$(cat "$T/err")" "aishell: error: option '--expect-image' needs a value; see 'aishell ensure --help'" "--expect-image without a value"
+expect_rc 2 ais ensure --check=1
+expect_eq "$(cat "$T/err")" "aishell: error: option '--check' takes no value; see 'aishell ensure --help'" "--check=1"
