@@ -320,8 +320,11 @@ int ais_devcontainer_judge(ais_devcontainer_state *st,
 	int error;
 
 	memset(st, 0, sizeof(*st));
-	if (!env->always_render && (error = nothing_to_judge(st, env, d)) != 0)
+	if (!env->always_render && (error = nothing_to_judge(st, env, d)) != 0) {
+		if (error < 0)
+			ais_buf_dispose(&r->path);
 		return error < 0 ? error : 0;
+	}
 	if ((error = ais_devcontainer_render_project(r, env)) < 0)
 		return error;
 	if (!r->exists) {

@@ -123,8 +123,8 @@ done:
 	free(work);
 	git_index_free(index);
 	git_repository_free(repo);
-	git_libgit2_shutdown();
 	git_error_clear();
+	git_libgit2_shutdown();
 	return error;
 }
 
