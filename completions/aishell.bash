@@ -139,7 +139,7 @@ _aishell()
 	case $cmd in
 	ensure)
 		opts='-C -f --force --check --json -q --quiet -v --verbose
-			--no-progress --recreate-on-change --expect-image --push -h --help'
+			--no-progress --recreate-on-change --devcontainer --expect-image --push -h --help'
 		;;
 	push)
 		opts='-h --help'

@@ -521,6 +521,37 @@ static int load_docker_args(const loader *l, const yaml_node_t *n)
 	return load_string_list(out, l, "docker_args", n, NULL);
 }
 
+/* ---- devcontainer: -------------------------------------------------- */
+
+static int load_devcontainer(const loader *l, const yaml_node_t *n)
+{
+	yaml_node_pair_t *p;
+
+	if (is_null(n))
+		return 0;
+	if (n->type != YAML_MAPPING_NODE)
+		return node_error(l, n, "'devcontainer' must be a mapping, not %s", kind(n));
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
+
+		if (!k || k->type != YAML_SCALAR_NODE || strcmp(scalar(k), "on_change") != 0) {
+			if (k)
+				node_report(l, AIS_EVENT_WARN, k,
+					    "unknown key 'devcontainer.%s'; ignored (known: on_change)",
+					    k->type == YAML_SCALAR_NODE ? scalar(k) : "?");
+			continue;
+		}
+		if (v && v->type == YAML_SCALAR_NODE && !strcmp(scalar(v), "recreate"))
+			l->cfg->on_change = AIS_CONFIG_ON_CHANGE_RECREATE;
+		else if (v && v->type == YAML_SCALAR_NODE && !strcmp(scalar(v), "fail"))
+			l->cfg->on_change = AIS_CONFIG_ON_CHANGE_FAIL;
+		else
+			return node_error(l, v ? v : k,
+					  "'devcontainer.on_change' must be recreate or fail");
+	}
+	return 0;
+}
+
 /* ---- top level ------------------------------------------------------- */
 
 static const char *const no_equivalent[] = {
@@ -529,6 +560,61 @@ static const char *const no_equivalent[] = {
 };
 
 static const char *const global_only[] = { "pi_packages", "update_check", NULL };
+
+static const char *const mapped[] = {
+	"mounts", "ports", "env", "docker_args", "pre_start", "extends",
+	"devcontainer", NULL
+};
+
+/* Levenshtein distance, capped at 9 (enough to tell a typo). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[64], prev, tmp;
+
+	if (la >= sizeof(row) / sizeof(row[0]) || lb >= sizeof(row) / sizeof(row[0]))
+		return 9;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb] < 9 ? row[lb] : 9;
+}
+
+/* The known key nearest to `key` when it is close enough to be a typo:
+ * at most 2 edits and fewer than half its length, or a known key of 3 or
+ * more letters that starts it ("enviroment": env). */
+static const char *nearest_key(const char *key)
+{
+	const char *const *sets[] = { mapped, no_equivalent, global_only };
+	const char *best = NULL;
+	size_t best_d = 3, d, i;
+	const char *const *k;
+
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		for (k = sets[i]; *k; k++)
+			if ((d = distance(key, *k)) < best_d && d * 2 < strlen(*k)) {
+				best = *k;
+				best_d = d;
+			}
+	for (i = 0; !best && i < sizeof(sets) / sizeof(sets[0]); i++)
+		for (k = sets[i]; *k && !best; k++)
+			if (strlen(*k) >= 3 && !strncmp(key, *k, strlen(*k)))
+				best = *k;
+	return best;
+}
 
 static bool in(const char *const *set, const char *s)
 {
@@ -551,6 +637,8 @@ static int load_key(const loader *l, const char *key, const yaml_node_t *k,
 		return load_docker_args(l, v);
 	if (!strcmp(key, "pre_start"))
 		return load_pre_start(l, v);
+	if (!strcmp(key, "devcontainer"))
+		return load_devcontainer(l, v);
 	if (!strcmp(key, "extends")) {
 		if (v && v->type != YAML_SCALAR_NODE)
 			return node_error(l, v, "'extends' must be a string, not %s",
@@ -573,7 +661,11 @@ static int load_key(const loader *l, const char *key, const yaml_node_t *k,
 			    "'%s' has no devcontainer equivalent; not mapped", key);
 		return 0;
 	}
-	node_report(l, AIS_EVENT_WARN, k, "unknown key '%s'; ignored", key);
+	if (nearest_key(key))
+		node_report(l, AIS_EVENT_WARN, k, "unknown key '%s'; ignored (did you mean '%s'?)",
+			    key, nearest_key(key));
+	else
+		node_report(l, AIS_EVENT_WARN, k, "unknown key '%s'; ignored", key);
 	return 0;
 }
 
@@ -630,6 +722,14 @@ void ais_config_free(ais_config *cfg)
 		return;
 	config_dispose(cfg);
 	free(cfg);
+}
+
+/* The byte at `offset` of `f`, or EOF. */
+static int byte_at(FILE *f, size_t offset)
+{
+	if (fseek(f, (long)offset, SEEK_SET) != 0)
+		return EOF;
+	return fgetc(f);
 }
 
 /* Load one file.  *out = NULL when it is missing or empty. */
@@ -707,6 +807,11 @@ yaml_error:
 				      "%s: invalid YAML: %s at byte %zu", path,
 				      parser.problem ? parser.problem : "read error",
 				      parser.problem_offset);
+	} else if (byte_at(f, parser.problem_mark.index) == '\t') {
+		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				      "%s:%zu:%zu: invalid YAML: a tab; YAML indents with spaces only",
+				      path, parser.problem_mark.line + 1,
+				      parser.problem_mark.column + 1);
 	} else {
 		char ctx[256] = "";
 
@@ -778,6 +883,8 @@ static int merge(ais_config *p, ais_config *g)
 	free(penv);
 	if (error < 0)
 		return error;
+	if (!p->on_change)
+		p->on_change = g->on_change;
 	if (!p->has_pre_start) {
 		p->pre_start = g->pre_start;
 		p->pre_start_origin = g->pre_start_origin;

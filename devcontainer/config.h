@@ -4,13 +4,15 @@
  * the rules of the original aishell (docs/COMPATIBILITY.md section 5).
  *
  * Only the keys that reach `docker run` are kept in typed form: mounts,
- * env, ports, docker_args, pre_start.  The others (harness_args,
+ * env, ports, docker_args, pre_start; and this toolkit's own
+ * `devcontainer:` section (the original aishell warns about it and goes on).  The others (harness_args,
  * detection, ...) are validated no further and reported through the event
  * callback as having no devcontainer equivalent.
  *
  * Scalars are taken as written: an unquoted 8080, true or 010 is the
  * string "8080", "true" or "010" (no YAML 1.1 conversion).  A plain `~`,
- * `null` or empty value is null.  Errors name file:line:column.
+ * `null` or empty value is null.  Errors name file:line:column; an unknown
+ * key is warned about with the nearest known one.
  */
 #ifndef AIS_CONFIG_H
 #define AIS_CONFIG_H
@@ -41,6 +43,15 @@ typedef struct {
 	ais_config_origin origin;
 } ais_config_env;
 
+/* What `aishell ensure --devcontainer` (the generated initializeCommand)
+ * does with a dev container made from an older image or configuration:
+ * `devcontainer: {on_change: recreate|fail}` in config.yaml. */
+typedef enum {
+	AIS_CONFIG_ON_CHANGE_UNSET = 0, /* recreate */
+	AIS_CONFIG_ON_CHANGE_RECREATE,
+	AIS_CONFIG_ON_CHANGE_FAIL
+} ais_config_on_change;
+
 typedef struct {
 	ais_config_list mounts;      /* entries as written */
 	ais_config_list ports;       /* validated: [ip:]host:container[/proto] */
@@ -51,6 +62,7 @@ typedef struct {
 	ais_config_origin pre_start_origin;
 	bool has_pre_start;          /* the key is present (even if null) */
 	bool extends_none;           /* project: `extends: none` */
+	ais_config_on_change on_change; /* devcontainer.on_change (project wins) */
 	char *files[2];              /* owned paths the origins point into */
 } ais_config;
 

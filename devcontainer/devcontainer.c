@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "fsutil.h"
+#include "hash.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -315,13 +316,8 @@ static int container_env(cJSON *env, const ais_devcontainer_opts *o,
 	size_t i;
 	int error = 0;
 
-	if (o->git && o->git->name.size &&
-	    ((error = set_string(env, "GIT_AUTHOR_NAME", o->git->name.ptr)) < 0 ||
-	     (error = set_string(env, "GIT_COMMITTER_NAME", o->git->name.ptr)) < 0))
-		goto done;
-	if (o->git && o->git->email.size &&
-	    ((error = set_string(env, "GIT_AUTHOR_EMAIL", o->git->email.ptr)) < 0 ||
-	     (error = set_string(env, "GIT_COMMITTER_EMAIL", o->git->email.ptr)) < 0))
+	if (o->identity_file &&
+	    (error = set_string(env, "GIT_CONFIG_SYSTEM", AIS_DEVCONTAINER_IDENTITY_TARGET)) < 0)
 		goto done;
 	for (i = 0; i < cfg->env_count; i++) {
 		const ais_config_env *e = &cfg->env[i];
@@ -346,12 +342,46 @@ static int basename_of(ais_buf *out, const char *path)
 	return ais_buf_sets(out, slash && slash[1] ? slash + 1 : path);
 }
 
+/* Keys that do not reach the container: left out of its configuration
+ * hash, so that e.g. a moved aishell binary does not outdate it. */
+static bool outside_container(const char *key)
+{
+	return !strcmp(key, "name") || !strcmp(key, "initializeCommand") ||
+	       !strcmp(key, "customizations");
+}
+
+/* H12 of the generated keys that shape the container, as compact JSON. */
+static int config_hash(const cJSON *root, char out[AIS_H12_LEN + 1])
+{
+	ais_buf text = AIS_BUF_INIT;
+	const cJSON *item;
+	char *s;
+	int error = 0;
+
+	cJSON_ArrayForEach(item, root) {
+		if (outside_container(item->string))
+			continue;
+		if (!(s = cJSON_PrintUnformatted(item)))
+			error = OOM();
+		else
+			error = ais_buf_printf(&text, "%s=%s\n", item->string, s);
+		cJSON_free(s);
+		if (error < 0)
+			goto done;
+	}
+	error = ais_hash_h12(out, text.ptr ? text.ptr : "", text.size);
+done:
+	ais_buf_dispose(&text);
+	return error;
+}
+
 int ais_devcontainer_generate(cJSON **out, const ais_devcontainer_opts *o,
 			      const ais_config *cfg)
 {
 	cJSON *root = NULL, *init, *env = NULL, *mounts = NULL, *ports = NULL,
 	      *runargs = NULL, *custom, *aishell, *keys, *item;
 	ais_buf tmp = AIS_BUF_INIT;
+	char hash[AIS_H12_LEN + 1];
 	size_t i;
 	int error = 0;
 
@@ -387,10 +417,7 @@ int ais_devcontainer_generate(cJSON **out, const ais_devcontainer_opts *o,
 	    (error = add_array_string(init, "ensure")) < 0 ||
 	    (error = add_array_string(init, "-C")) < 0 ||
 	    (error = add_array_string(init, "${localWorkspaceFolder}")) < 0 ||
-	    (error = add_array_string(init, "--expect-image")) < 0 ||
-	    (error = add_array_string(init, o->image)) < 0 ||
-	    (o->recreate_on_change &&
-	     (error = add_array_string(init, "--recreate-on-change")) < 0))
+	    (error = add_array_string(init, "--devcontainer")) < 0)
 		goto done;
 
 	if ((error = add_string(root, "workspaceMount",
@@ -403,6 +430,14 @@ int ais_devcontainer_generate(cJSON **out, const ais_devcontainer_opts *o,
 
 	if ((error = container_env(env, o, cfg)) < 0)
 		goto done;
+	if (o->identity_file) {
+		ais_buf_clear(&tmp);
+		if ((error = ais_buf_printf(&tmp, "type=bind,source=%s,target=%s,readonly",
+					    o->identity_file,
+					    AIS_DEVCONTAINER_IDENTITY_TARGET)) < 0 ||
+		    (error = add_array_string(mounts, tmp.ptr)) < 0)
+			goto done;
+	}
 	if (o->git && o->git->common_dir.size) {
 		ais_buf_clear(&tmp);
 		if ((error = ais_buf_printf(&tmp, "type=bind,source=%s,target=%s",
@@ -451,12 +486,15 @@ int ais_devcontainer_generate(cJSON **out, const ais_devcontainer_opts *o,
 		}
 	}
 
+	if ((error = config_hash(root, hash)) < 0)
+		goto done;
 	custom = cJSON_AddObjectToObject(root, "customizations");
 	aishell = custom ? cJSON_AddObjectToObject(custom, "aishell") : NULL;
 	if (!aishell || (error = add_string(aishell, "generator", AIS_DEVCONTAINER_GENERATOR)) < 0 ||
 	    (error = add_string(aishell, "version", o->version)) < 0 ||
 	    (error = add_string(aishell, "project", o->project_dir)) < 0 ||
-	    (error = add_string(aishell, "image", o->image)) < 0) {
+	    (error = add_string(aishell, "image", o->image)) < 0 ||
+	    (error = add_string(aishell, "config", hash)) < 0) {
 		error = error < 0 ? error : OOM();
 		goto done;
 	}

@@ -22,6 +22,8 @@
 
 #define AIS_DEVCONTAINER_GENERATOR "aishell devcontainer generate"
 #define AIS_DEVCONTAINER_USER "developer"
+/* Where the per-user git identity file appears in the container. */
+#define AIS_DEVCONTAINER_IDENTITY_TARGET "/etc/aishell/gitconfig"
 
 typedef struct {
 	const char *project_dir;  /* physical absolute path */
@@ -29,13 +31,15 @@ typedef struct {
 	const char *repo;         /* pinned in initializeCommand unless "aishell" */
 	bool remote_user;         /* "remoteUser": "developer" */
 	const char *aishell_path; /* absolute path of the aishell binary */
-	bool recreate_on_change;  /* ensure --recreate-on-change */
 	const char *version;      /* generator version */
+	const char *identity_file; /* host file with the git identity, mounted
+				    * at AIS_DEVCONTAINER_IDENTITY_TARGET and
+				    * named by GIT_CONFIG_SYSTEM; NULL: none */
 	/* expand-vars ($HOME, $UID, $GID, $USER) and `~` */
 	const char *home;
 	const char *user;
 	unsigned long uid, gid;
-	const ais_gitid *git;     /* may be NULL */
+	const ais_gitid *git;     /* common_dir is mounted; may be NULL */
 	ais_event_cb on_event;    /* warnings (skipped mounts); may be NULL */
 	void *payload;
 } ais_devcontainer_opts;
@@ -44,7 +48,11 @@ typedef struct {
  * workspaceMount, workspaceFolder, remoteUser, containerEnv, mounts,
  * appPort, runArgs, postStartCommand, customizations.aishell (keys with
  * nothing to say are left out).  Mount sources that do not exist are
- * skipped with a warning, as aishell does. */
+ * skipped with a warning, as aishell does.  customizations.aishell.config
+ * is the H12 of the keys that shape the container (all but name,
+ * initializeCommand and customizations); the devcontainer CLI copies it
+ * into the container's devcontainer.metadata label, so a container tells
+ * which configuration it was made from. */
 int ais_devcontainer_generate(cJSON **out, const ais_devcontainer_opts *opts,
 			      const ais_config *cfg);
 

@@ -92,6 +92,35 @@ done:
 	return error;
 }
 
+int ais_gitid_tracked(bool *out, const char *project_dir, const char *path)
+{
+	git_repository *repo = NULL;
+	git_index *index = NULL;
+	char *work = NULL;
+	int error = 0;
+
+	*out = false;
+	if (git_libgit2_init() < 0)
+		return git_fail("cannot initialise libgit2");
+	if (git_repository_open_ext(&repo, project_dir, 0, NULL) < 0 ||
+	    !git_repository_workdir(repo) ||
+	    !(work = realpath(git_repository_workdir(repo), NULL)) ||
+	    !ais_path_under(path, work) || !strcmp(path, work))
+		goto done;
+	if (git_repository_index(&index, repo) < 0) {
+		error = git_fail("cannot read the git index");
+		goto done;
+	}
+	*out = git_index_get_bypath(index, path + strlen(work) + 1, 0) != NULL;
+done:
+	free(work);
+	git_index_free(index);
+	git_repository_free(repo);
+	git_error_clear();
+	git_libgit2_shutdown();
+	return error;
+}
+
 void ais_gitid_dispose(ais_gitid *id)
 {
 	ais_buf_dispose(&id->name);

@@ -6,6 +6,8 @@
 
 #include "buf.h"
 
+#include <stdbool.h>
+
 typedef struct {
 	ais_buf name;       /* user.name, "" when unset or blank */
 	ais_buf email;      /* user.email, "" when unset or blank */
@@ -23,5 +25,9 @@ typedef struct {
 int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning);
 
 void ais_gitid_dispose(ais_gitid *id);
+
+/* Whether `path` (absolute, physical) is in the index of the repository
+ * that holds `project_dir`; false outside a repository or its work tree. */
+int ais_gitid_tracked(bool *out, const char *project_dir, const char *path);
 
 #endif

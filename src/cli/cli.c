@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,20 +21,65 @@
 cli_global cli;
 volatile sig_atomic_t cli_interrupted;
 
-/* `color` is an SGR colour for the prefix when colour is on ("31" red). */
+/* Write all of `len` bytes to stderr: one write() unless the pipe takes
+ * less at once. */
+static void write_stderr(const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(STDERR_FILENO, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* One message line: "aishell: <prefix><text>\n", formatted first and
+ * written with one write(), so that logs that timestamp each write (the
+ * devcontainer CLI's, VS Code's) show it whole.  A live progress line is
+ * cleared in the same write.  `color` is an SGR colour for the prefix when
+ * colour is on ("31" red). */
 static void cli_vprint(const char *prefix, const char *color, const char *fmt,
 		       va_list ap) __attribute__((format(printf, 3, 0)));
 
 static void cli_vprint(const char *prefix, const char *color, const char *fmt,
 		       va_list ap)
 {
-	cli_progress_end();
+	char small[1024], *line = small;
+	int head, n;
+	va_list copy;
+
+	fflush(stderr);
+	head = snprintf(small, sizeof(small), "%saishell: ",
+			cli.line_open ? "\r\033[K" : "");
+	cli.line_open = false;
 	if (cli.color && color && *prefix)
-		fprintf(stderr, "aishell: \033[%sm%s\033[0m", color, prefix);
+		head += snprintf(small + head, sizeof(small) - (size_t)head,
+				 "\033[%sm%s\033[0m", color, prefix);
 	else
-		fprintf(stderr, "aishell: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+		head += snprintf(small + head, sizeof(small) - (size_t)head, "%s", prefix);
+	va_copy(copy, ap);
+	n = vsnprintf(small + head, sizeof(small) - (size_t)head, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		n = 0;
+	if ((size_t)head + (size_t)n + 2 > sizeof(small)) {
+		line = malloc((size_t)head + (size_t)n + 2);
+		if (!line) {
+			line = small;
+			n = (int)(sizeof(small) - (size_t)head - 2);
+		} else {
+			memcpy(line, small, (size_t)head);
+			vsnprintf(line + head, (size_t)n + 1, fmt, ap);
+		}
+	}
+	line[head + n] = '\n';
+	write_stderr(line, (size_t)head + (size_t)n + 1);
+	if (line != small)
+		free(line);
 }
 
 void cli_error(const char *fmt, ...)
@@ -84,6 +130,24 @@ const char *cli_error_text(void)
 	}
 	snprintf(text, sizeof(text), "%s%s", msg[0] ? msg : "unknown error", hint);
 	return text;
+}
+
+int cli_bad_option(const char *cmd, const char *shortopts, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *eq = !strncmp(arg, "--", 2) ? strchr(arg, '=') : NULL;
+
+	if (optopt && eq)
+		cli_error("option '%.*s' takes no value; see 'aishell %s --help'",
+			  (int)(eq - arg), arg, cmd);
+	else if (optopt && (!strncmp(arg, "--", 2) || strchr(shortopts, optopt)))
+		cli_error("option '%s' needs a value; see 'aishell %s --help'",
+			  !strncmp(arg, "--", 2) ? arg : (char[]){ '-', (char)optopt, 0 }, cmd);
+	else if (optopt && strncmp(arg, "--", 2) != 0)
+		cli_error("unknown option '-%c'; see 'aishell %s --help'", optopt, cmd);
+	else
+		cli_error("unknown option '%s'; see 'aishell %s --help'", arg, cmd);
+	return CLI_EXIT_USAGE;
 }
 
 int cli_fail(int error)
@@ -573,6 +637,26 @@ const char *cli_builder_name(const cli_context *ctx)
 }
 
 /* ---- verdicts ---------------------------------------------------------- */
+
+bool cli_devcontainer_verdicts(ais_buf *out, const ais_devcontainer_state *st)
+{
+	size_t i;
+	bool any = false;
+
+	if (st->file == AIS_DCFILE_OUTDATED) {
+		ais_buf_printf(out, "%s is out of date: %s\n", st->render.path.ptr,
+			       st->file_reason);
+		any = true;
+	}
+	for (i = 0; i < st->container_count; i++) {
+		if (!st->containers[i].stale)
+			continue;
+		ais_buf_printf(out, "dev container %s is outdated: %s\n",
+			       st->containers[i].name, st->containers[i].reason);
+		any = true;
+	}
+	return any;
+}
 
 int cli_verdict(ais_buf *out, const ais_tier *t)
 {

@@ -9,6 +9,7 @@
 #define CLI_H
 
 #include "chain.h"
+#include "dcstate.h"
 #include "docker.h"
 #include "endpoint.h"
 #include "event.h"
@@ -42,6 +43,14 @@ extern volatile sig_atomic_t cli_interrupted;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* For getopt_long's '?' (with opterr = 0): one line naming the option
+ * (unknown, or lacking its value) and "see 'aishell CMD --help'".
+ * Returns CLI_EXIT_USAGE. */
+int cli_bad_option(const char *cmd, const char *shortopts, char **argv);
+
+/* Run the command `name` (argv[0] is its name); -1 when there is none. */
+int cli_dispatch(const char *name, int argc, char **argv);
 
 /* Print the library's last error and map `error` to an exit code. */
 int cli_fail(int error);
@@ -100,6 +109,11 @@ void cli_state_dir(char *out, size_t len, const char *home);
  * path) in the user's state dir (cmd_hook.c). */
 int cli_hooks_bg_for(ais_hooks_bg *bg, const char *project_dir);
 
+/* The dev container verdicts, one line each, the same in status and
+ * ensure --check: "<file> is out of date: <reason>", "dev container <name>
+ * is outdated: <reason>".  True when there is one. */
+bool cli_devcontainer_verdicts(ais_buf *out, const ais_devcontainer_state *st);
+
 /* One verdict line, the same in status, ensure --check and the hooks:
  * "<tag> is stale: <reason>" ("missing", ...). */
 int cli_verdict(ais_buf *out, const ais_tier *t);
@@ -147,9 +161,6 @@ int cmd_status(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_devcontainer(int argc, char **argv);
 
-/* Is there a devcontainer.json that aishell generated for the project and
- * that regenerating would change?  Prints nothing but errors. */
-bool cli_devcontainer_stale(const char *project_dir);
 int cmd_hooks(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_help(int argc, char **argv);

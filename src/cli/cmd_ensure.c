@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "devcontainer.h"
 #include "error.h"
 #include "wscontainer.h"
 
@@ -10,8 +11,8 @@
 
 static const char ensure_usage[] =
 	"usage: aishell ensure [-C DIR] [--force] [--check] [--json] [-q] [-v]\n"
-	"                      [--no-progress] [--recreate-on-change] [--expect-image TAG]\n"
-	"                      [--push]\n"
+	"                      [--no-progress] [--recreate-on-change] [--devcontainer]\n"
+	"                      [--expect-image TAG] [--push]\n"
 	"\n"
 	"Make the project's images fresh: <repo>:base (a tag of <repo>:foundation,\n"
 	"or a build of ~/.aishell/Dockerfile) and, when the project has\n"
@@ -21,16 +22,22 @@ static const char ensure_usage[] =
 	"               directory from the current one up to the git worktree root\n"
 	"               that holds .aishell/ or .sandbox/, else the current one)\n"
 	"  -f, --force  rebuild the custom base and the extension without cache\n"
-	"  --check      build nothing; exit 4 when an image is stale or missing\n"
+	"  --check      build nothing; exit 4 when an image is stale or missing, the\n"
+	"               generated devcontainer.json is out of date, or a dev container\n"
+	"               is outdated (by its image or by its configuration)\n"
 	"  --json       print the result as JSON on stdout\n"
 	"  -q, --quiet  print nothing but errors\n"
 	"  -v, --verbose  print the full build log\n"
 	"  --no-progress  no live progress line on a terminal; plain lines instead\n"
-	"  --recreate-on-change  remove the project's dev container when it runs an\n"
-	"               image the tag no longer names (so 'devcontainer up' makes a\n"
-	"               new one); without it such a container is only reported\n"
-	"  --expect-image TAG  fail unless the project's image is TAG (the image\n"
-	"               devcontainer.json names)\n"
+	"  --recreate-on-change  remove the project's outdated dev containers (made\n"
+	"               from another image or configuration), so the next\n"
+	"               'devcontainer up' makes new ones; without it they are reported\n"
+	"  --devcontainer  what the generated initializeCommand runs: regenerate an\n"
+	"               out-of-date devcontainer.json and fail (run 'up' again);\n"
+	"               remove outdated dev containers, or fail when config.yaml says\n"
+	"               'devcontainer: {on_change: fail}'\n"
+	"  --expect-image TAG  fail unless the project's image is TAG (older\n"
+	"               generated files)\n"
 	"  --push       then push the built images to the registry under their\n"
 	"               content keys (see 'aishell push'); exit 1 when that fails\n"
 	"  -h, --help   show this help\n"
@@ -93,25 +100,79 @@ static void print_stale(const ais_chain *c)
 	ais_buf_dispose(&line);
 }
 
-/* The project's dev containers made from a generated devcontainer.json
- * that run an outdated image: reported, or removed with `recreate`.
- * Returns an exit code; *stale is set when one is left stale. */
-static int check_devcontainers(cli_context *ctx, bool recreate, bool *stale)
+typedef enum {
+	DC_REPORT,   /* plain ensure and --check: say what is outdated */
+	DC_RECREATE, /* --recreate-on-change: remove outdated containers */
+	DC_UP        /* --devcontainer (initializeCommand): the recorded choice */
+} dc_mode;
+
+static void dc_event(const ais_event *ev, void *payload)
 {
-	const ais_tier *run = ctx->chain.has_ext ? &ctx->chain.ext : &ctx->chain.base;
-	ais_wscontainer *list = NULL;
-	size_t n = 0, i;
+	(void)payload;
+	if (ev->type == AIS_EVENT_WARN)
+		cli_warn("%s", ev->text);
+}
+
+/* The project's dev container state, after the chain was checked or
+ * ensured: the generated devcontainer.json and the containers made from
+ * it.  Returns an exit code; *stale is set when something is left
+ * outdated. */
+static int check_devcontainers(cli_context *ctx, dc_mode mode, bool *stale)
+{
+	ais_devcontainer_env env = { 0 };
+	ais_devcontainer_state st;
+	const ais_devcontainer_render *r = &st.render;
+	bool recreate = mode == DC_RECREATE;
+	size_t i;
 	int error, rc = CLI_EXIT_OK;
 
 	*stale = false;
-	if ((error = ais_wscontainer_list(&list, &n, ctx->docker, ctx->project_dir,
-					  run->tag, run->id)) < 0)
+	env.chain = &ctx->chain;
+	env.on_event = mode == DC_UP ? dc_event : NULL;
+	error = ais_devcontainer_judge(&st, &env, ctx->docker);
+	if (error == AIS_EINVALID && mode != DC_UP) {
+		/* a bad config.yaml is generate's and up's to report */
+		cli_warn("cannot judge the dev container: %s", ais_error_last()->message);
+		ais_error_clear();
+		return CLI_EXIT_OK;
+	}
+	if (error < 0)
 		return cli_fail(error);
-	for (i = 0; i < n; i++) {
-		const ais_wscontainer *c = &list[i];
+	if (mode == DC_UP) {
+		recreate = r->on_change != AIS_CONFIG_ON_CHANGE_FAIL;
+		if ((error = ais_devcontainer_write_identity(r)) < 0) {
+			rc = cli_fail(error);
+			goto done;
+		}
+	}
+	if (st.file == AIS_DCFILE_OUTDATED) {
+		*stale = true;
+		if (mode != DC_UP) {
+			cli_note("%s is out of date: %s; run 'aishell devcontainer generate'",
+				 r->path.ptr, st.file_reason);
+		} else if ((error = ais_devcontainer_write_file(r->path.ptr, r->text.ptr,
+								 r->text.size, false)) < 0) {
+			rc = cli_fail(error);
+			goto done;
+		} else {
+			/* The CLI read the file before running us. */
+			cli_error("%s was out of date (%s); it is regenerated now: run 'devcontainer up' again",
+				  r->path.ptr, st.file_reason + strlen("regenerating would change "));
+			rc = CLI_EXIT_FAILURE;
+			goto done;
+		}
+	}
+	for (i = 0; i < st.container_count; i++) {
+		const ais_wscontainer *c = &st.containers[i];
 
 		if (!c->stale)
 			continue;
+		if (!recreate && mode == DC_UP) {
+			cli_error("dev container %s is outdated: %s; remove it (docker rm -f %s) and run 'devcontainer up' again, or set 'devcontainer: {on_change: recreate}' in .aishell/config.yaml",
+				  c->name, c->reason, c->name);
+			rc = CLI_EXIT_FAILURE;
+			goto done;
+		}
 		if (!recreate) {
 			*stale = true;
 			cli_warn("dev container %s is outdated: %s; it is reused until removed (docker rm -f %s, or ensure --recreate-on-change)",
@@ -121,11 +182,13 @@ static int check_devcontainers(cli_context *ctx, bool recreate, bool *stale)
 		error = ais_wscontainer_remove(ctx->docker, c);
 		if (error < 0 && error != AIS_ENOTFOUND) {
 			rc = cli_fail(error);
-			break;
+			goto done;
 		}
-		cli_note("removed dev container %s: %s", c->name, c->reason);
+		cli_note("removed dev container %s: %s (the next 'devcontainer up' makes a new one; the workspace is a bind mount and is kept)",
+			 c->name, c->reason);
 	}
-	free(list);
+done:
+	ais_devcontainer_state_dispose(&st);
 	return rc;
 }
 
@@ -142,6 +205,7 @@ int cmd_ensure(int argc, char **argv)
 		{ "expect-image", required_argument, NULL, 'E' },
 		{ "no-progress", no_argument, NULL, 'P' },
 		{ "push", no_argument, NULL, 'U' },
+		{ "devcontainer", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	ais_build_result failed;
@@ -149,9 +213,11 @@ int cmd_ensure(int argc, char **argv)
 	const char *dir = NULL, *expect = NULL, *run_tag;
 	bool force = false, check = false, json = false, recreate = false, stale;
 	bool push = false;
+	bool devcontainer = false;
 	int opt, error, rc;
 
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+C:fqvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
@@ -185,17 +251,19 @@ int cmd_ensure(int argc, char **argv)
 		case 'U':
 			push = true;
 			break;
+		case 'D':
+			devcontainer = true;
+			break;
 		case 'h':
 			fputs(ensure_usage, stdout);
 			return CLI_EXIT_OK;
 		default:
-			fputs(ensure_usage, stderr);
-			return CLI_EXIT_USAGE;
+			return cli_bad_option("ensure", "C:fqvh", argv);
 		}
 	}
 	if (optind < argc) {
-		cli_error("ensure takes no arguments ('%s')", argv[optind]);
-		fputs(ensure_usage, stderr);
+		cli_error("ensure takes no arguments ('%s'); see 'aishell ensure --help'",
+			  argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
 	if (check && force) {
@@ -206,8 +274,9 @@ int cmd_ensure(int argc, char **argv)
 		cli_error("--check and --push cannot be combined");
 		return CLI_EXIT_USAGE;
 	}
-	if (check && recreate) {
-		cli_error("--check and --recreate-on-change cannot be combined");
+	if (check && (recreate || devcontainer)) {
+		cli_error("--check and %s cannot be combined",
+			  recreate ? "--recreate-on-change" : "--devcontainer");
 		return CLI_EXIT_USAGE;
 	}
 	if ((rc = cli_context_open(&ctx, dir, force)) != 0) {
@@ -228,7 +297,7 @@ int cmd_ensure(int argc, char **argv)
 			goto done;
 		}
 		rc = ais_chain_fresh(&ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
-		error = check_devcontainers(&ctx, false, &stale);
+		error = check_devcontainers(&ctx, DC_REPORT, &stale);
 		if (error != CLI_EXIT_OK) {
 			rc = error;
 			goto done;
@@ -251,7 +320,8 @@ int cmd_ensure(int argc, char **argv)
 			cli_print_chain_json(&ctx, true);
 		goto done;
 	}
-	if ((rc = check_devcontainers(&ctx, recreate, &stale)) != CLI_EXIT_OK ||
+	if ((rc = check_devcontainers(&ctx, devcontainer ? DC_UP : recreate ? DC_RECREATE
+							 : DC_REPORT, &stale)) != CLI_EXIT_OK ||
 	    (push && (rc = cli_registry_push(&ctx, !strcmp(argv[0], "push"))) != CLI_EXIT_OK))
 		goto done;
 	if (json)

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include <stdio.h>
+#include <string.h>
 
 static const char help_text[] =
 	"usage: aishell <command> [options]\n"
@@ -26,10 +27,12 @@ static const char help_text[] =
 	"            rebuild) stale images after checkout, merge and rebase\n"
 	"  hook      what those git hooks run: hook post-checkout|post-merge|\n"
 	"            post-rewrite ARGS...\n"
-	"  help      show this help\n"
+	"  help [COMMAND]\n"
+	"            show this help, or the command's\n"
 	"  version   show the version\n"
 	"\n"
-	"Run 'aishell <command> --help' for a command's options.\n"
+	"Run 'aishell help <command>' (or 'aishell <command> --help') for a\n"
+	"command's options.\n"
 	"\n"
 	"Environment:\n"
 	"  AISHELL_IMAGE_REPO  image repository instead of 'aishell'\n"
@@ -56,16 +59,36 @@ static const char help_text[] =
 	"\n"
 	"Exit codes:\n"
 	"  0 success, 1 failure, 2 usage error, 3 Docker engine unreachable,\n"
-	"  4 stale or missing image (ensure --check), out-of-date devcontainer.json\n"
+	"  4 stale or missing image, out-of-date generated devcontainer.json or\n"
+	"  outdated dev container (ensure --check), out-of-date devcontainer.json\n"
 	"  (devcontainer generate --check), 130/143 interrupted by SIGINT/SIGTERM;\n"
 	"  'aishell hook' always exits 0 (2 for an unknown hook name)\n";
 
 int cmd_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs(help_text, stdout);
-	return CLI_EXIT_OK;
+	char *sub[3];
+	int rc;
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		fputs(help_text, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "version")) {
+		printf("usage: aishell version (or --version, -V)\n\n"
+		       "Show the version of aishell and of the libraries it uses.\n");
+		return CLI_EXIT_OK;
+	}
+	/* `help X` is `X --help` */
+	sub[0] = argv[1];
+	sub[1] = (char *)"--help";
+	sub[2] = NULL;
+	rc = cli_dispatch(argv[1], 2, sub);
+	if (rc < 0) {
+		cli_error("unknown command '%s'; see 'aishell help'", argv[1]);
+		rc = CLI_EXIT_USAGE;
+	}
+	return rc;
 }
 
 /* The libraries opened on first use are not loaded here: their line

@@ -283,6 +283,24 @@ static ais_hooks_mode read_mode(ais_hooks_repo *repo, bool *opened)
 	return *opened ? repo->mode : AIS_HOOKS_MODE_WARN;
 }
 
+/* The dev container verdicts status gives, one per line (judged without
+ * rendering when there is neither a devcontainer.json nor a container). */
+static bool devcontainer_verdicts(ais_buf *lines, const cli_context *ctx)
+{
+	ais_devcontainer_env env = { 0 };
+	ais_devcontainer_state st;
+	bool any;
+
+	env.chain = &ctx->chain;
+	if (ais_devcontainer_judge(&st, &env, ctx->docker) < 0) {
+		ais_error_clear();
+		return false;
+	}
+	any = cli_devcontainer_verdicts(lines, &st);
+	ais_devcontainer_state_dispose(&st);
+	return any;
+}
+
 /* A background build that failed and is not running again: one line. */
 static bool background_failed(const cli_context *ctx, ais_buf *line)
 {
@@ -308,6 +326,7 @@ static int run_hook(hook_run *run, const char *prefix)
 	ais_build_result failed;
 	ais_hooks_mode mode;
 	cli_context ctx;
+	ais_buf dclines = AIS_BUF_INIT;
 	bool opened = false, git = false, dc_stale, bg_failed;
 	char why[1024];
 	int error;
@@ -329,7 +348,7 @@ static int run_hook(hook_run *run, const char *prefix)
 	error = cli_context_try_open(&ctx, NULL, false);
 	if (error == 0)
 		error = ais_chain_check(&ctx.chain, ctx.docker);
-	dc_stale = error == 0 && cli_devcontainer_stale(ctx.project_dir);
+	dc_stale = error == 0 && devcontainer_verdicts(&dclines, &ctx);
 	bg_failed = error == 0 && !ais_chain_fresh(&ctx.chain) &&
 		    background_failed(&ctx, &bgline);
 	if (error == 0 && ais_chain_fresh(&ctx.chain) &&
@@ -347,9 +366,18 @@ static int run_hook(hook_run *run, const char *prefix)
 		goto done;
 	}
 	if (dc_stale) {
+		const char *p = ais_buf_cstr(&dclines), *nl;
+
 		cli_fix_command(&fix, &ctx, "devcontainer generate", run->name_project);
-		cli_note(".devcontainer/devcontainer.json is out of date; run '%s'",
-			 ais_buf_cstr(&fix));
+		for (; (nl = strchr(p, '\n')); p = nl + 1) {
+			if (!strncmp(p, "dev container ", 14))
+				cli_note("%.*s; the next 'devcontainer up' replaces it",
+					 (int)(nl - p), p);
+			else
+				cli_note("%.*s; run '%s'", (int)(nl - p), p,
+					 ais_buf_cstr(&fix));
+		}
+		ais_buf_clear(&fix);
 	}
 	if (ais_chain_fresh(&ctx.chain) &&
 	    ctx.chain.foundation.state == AIS_STATE_FRESH)
@@ -417,6 +445,7 @@ done:
 	if (git)
 		ais_hooks_git_shutdown();
 	ais_buf_dispose(&gitdir);
+	ais_buf_dispose(&dclines);
 	ais_buf_dispose(&fix);
 	ais_buf_dispose(&bgline);
 	ais_buf_dispose(&tail);

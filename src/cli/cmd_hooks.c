@@ -88,20 +88,21 @@ static int no_options(int argc, char **argv, const char *usage)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char cmd[64];
 	int opt;
 
+	snprintf(cmd, sizeof(cmd), "hooks %s", argv[0]);
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(usage, stdout);
 			return CLI_EXIT_OK;
 		}
-		fputs(usage, stderr);
-		return CLI_EXIT_USAGE;
+		return cli_bad_option(cmd, "h", argv);
 	}
 	if (optind < argc) {
-		cli_error("'%s' takes no arguments", argv[0]);
-		fputs(usage, stderr);
+		cli_error("'hooks %s' takes no arguments; see 'aishell %s --help'", argv[0], cmd);
 		return CLI_EXIT_USAGE;
 	}
 	return -1;
@@ -166,6 +167,7 @@ static int hooks_install(int argc, char **argv)
 	int opt, error, rc;
 
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+m:fh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
@@ -178,13 +180,12 @@ static int hooks_install(int argc, char **argv)
 			fputs(install_usage, stdout);
 			return CLI_EXIT_OK;
 		default:
-			fputs(install_usage, stderr);
-			return CLI_EXIT_USAGE;
+			return cli_bad_option("hooks install", "m:fh", argv);
 		}
 	}
 	if (optind < argc) {
-		cli_error("install takes no arguments ('%s')", argv[optind]);
-		fputs(install_usage, stderr);
+		cli_error("hooks install takes no arguments ('%s'); see 'aishell hooks install --help'",
+			  argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
 	if (mode_arg && ais_hooks_mode_parse(&mode, mode_arg) < 0) {
@@ -398,7 +399,7 @@ int cmd_hooks(int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	if (!sub) {
-		fputs(hooks_usage, stderr);
+		cli_error("hooks needs a subcommand (install, uninstall, status); see 'aishell hooks --help'");
 		return CLI_EXIT_USAGE;
 	}
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
@@ -411,7 +412,6 @@ int cmd_hooks(int argc, char **argv)
 		return hooks_uninstall(argc - 1, argv + 1);
 	if (!strcmp(sub, "status"))
 		return hooks_status(argc - 1, argv + 1);
-	cli_error("unknown hooks command '%s'", sub);
-	fputs(hooks_usage, stderr);
+	cli_error("unknown hooks command '%s'; see 'aishell hooks --help'", sub);
 	return CLI_EXIT_USAGE;
 }

@@ -68,6 +68,7 @@ int cmd_prune(int argc, char **argv)
 	int opt, error, rc;
 
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+nh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
@@ -80,13 +81,11 @@ int cmd_prune(int argc, char **argv)
 			fputs(prune_usage, stdout);
 			return CLI_EXIT_OK;
 		default:
-			fputs(prune_usage, stderr);
-			return CLI_EXIT_USAGE;
+			return cli_bad_option("prune", "nh", argv);
 		}
 	}
 	if (optind < argc) {
-		cli_error("prune takes no arguments ('%s')", argv[optind]);
-		fputs(prune_usage, stderr);
+		cli_error("prune takes no arguments ('%s'); see 'aishell prune --help'", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
 	if ((rc = cli_engine_open(&ctx)) != 0) {

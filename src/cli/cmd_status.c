@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "dcstate.h"
 #include "error.h"
 
 #include <getopt.h>
@@ -37,6 +38,30 @@ static void print_tier(const char *name, const ais_tier *t, int tag_width,
 	putchar('\n');
 }
 
+/* The generated devcontainer.json and the dev containers made from it:
+ * the verdicts ensure's check prints, else what there is. */
+static void print_devcontainer(const ais_buf *lines, const ais_devcontainer_state *dc)
+{
+	const char *p = ais_buf_cstr(lines);
+
+	if (!dc)
+		return;
+	if (!*p) {
+		if (dc->file == AIS_DCFILE_CURRENT)
+			printf("%-11s %s current (%zu dev container%s, none outdated)\n",
+			       "devcontainer", dc->render.path.ptr, dc->container_count,
+			       dc->container_count == 1 ? "" : "s");
+		return;
+	}
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		printf("%-11s %.*s\n", "devcontainer", len, p);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
 /* The last background build the hooks started, if any. */
 static void print_background(const cli_context *ctx)
 {
@@ -64,12 +89,16 @@ int cmd_status(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	cli_context ctx;
+	ais_devcontainer_env env = { 0 };
+	ais_devcontainer_state dc;
+	ais_buf dcl = AIS_BUF_INIT;
 	const ais_chain *c;
 	const char *dir = NULL;
-	bool json = false;
+	bool json = false, judged = false;
 	int opt, error, rc, width;
 
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+C:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
@@ -82,13 +111,12 @@ int cmd_status(int argc, char **argv)
 			fputs(status_usage, stdout);
 			return CLI_EXIT_OK;
 		default:
-			fputs(status_usage, stderr);
-			return CLI_EXIT_USAGE;
+			return cli_bad_option("status", "C:h", argv);
 		}
 	}
 	if (optind < argc) {
-		cli_error("status takes no arguments ('%s')", argv[optind]);
-		fputs(status_usage, stderr);
+		cli_error("status takes no arguments ('%s'); see 'aishell status --help'",
+			  argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
 	if ((rc = cli_context_open(&ctx, dir, false)) != 0) {
@@ -99,7 +127,21 @@ int cmd_status(int argc, char **argv)
 		rc = cli_fail(error);
 		goto done;
 	}
+	env.chain = &ctx.chain;
 	rc = ais_chain_fresh(&ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
+	error = ais_devcontainer_judge(&dc, &env, ctx.docker);
+	if (error == AIS_EINVALID) {
+		/* a bad config.yaml is generate's and up's to report */
+		cli_warn("cannot judge the dev container: %s", cli_error_text());
+		ais_error_clear();
+	} else if (error < 0) {
+		rc = cli_fail(error);
+		goto done;
+	} else {
+		judged = true;
+		if (cli_devcontainer_verdicts(&dcl, &dc))
+			rc = CLI_EXIT_STALE;
+	}
 	if (json) {
 		if (cli_print_chain_json(&ctx, false) != 0)
 			rc = CLI_EXIT_FAILURE;
@@ -124,9 +166,13 @@ int cmd_status(int argc, char **argv)
 	else
 		printf("%-11s none (no .aishell/Dockerfile or .sandbox/Dockerfile)\n",
 		       "ext");
+	print_devcontainer(&dcl, judged ? &dc : NULL);
 	print_background(&ctx);
 	cli_print_origins(&ctx);
 done:
+	if (judged)
+		ais_devcontainer_state_dispose(&dc);
+	ais_buf_dispose(&dcl);
 	cli_context_close(&ctx);
 	return rc;
 }

@@ -44,11 +44,20 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+int cli_dispatch(const char *name, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return commands[i].fn(argc, argv);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name;
-	size_t i;
-	int rc = -1;
+	int rc;
 
 	if (argc < 2) {
 		fputs("usage: aishell <command> [options]; see 'aishell help'\n",
@@ -66,12 +75,7 @@ int main(int argc, char **argv)
 		    !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	install_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(commands[i].name, name)) {
-			rc = commands[i].fn(argc - 1, argv + 1);
-			break;
-		}
-	}
+	rc = cli_dispatch(name, argc - 1, argv + 1);
 	if (rc < 0) {
 		cli_error("unknown command '%s' (see 'aishell help')", argv[1]);
 		rc = CLI_EXIT_USAGE;

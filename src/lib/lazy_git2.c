@@ -31,6 +31,12 @@
 	F(int, git_repository_config_snapshot,                              \
 	  (git_config **out, git_repository *repo), (out, repo), -1)        \
 	V(void, git_repository_free, (git_repository *repo), (repo), )      \
+	F(int, git_repository_index, (git_index **out, git_repository *repo), \
+	  (out, repo), -1)                                                  \
+	F(const git_index_entry *, git_index_get_bypath,                    \
+	  (git_index *index, const char *path, int stage),                  \
+	  (index, path, stage), NULL)                                       \
+	V(void, git_index_free, (git_index *index), (index), )              \
 	F(int, git_config_open_default, (git_config **out), (out), -1)      \
 	F(int, git_config_open_level,                                       \
 	  (git_config **out, const git_config *parent,                      \

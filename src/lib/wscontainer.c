@@ -47,9 +47,10 @@ bool ais_wscontainer_parse_time(const char *s, long long *sec, long *nsec)
 	return true;
 }
 
-/* The image an aishell-generated devcontainer.json named, from the
- * container's devcontainer.metadata label; NULL when not ours. */
-static const char *wanted_image(const cJSON *meta)
+/* The entry of the container's devcontainer.metadata label that an
+ * aishell-generated devcontainer.json made (the last one with
+ * customizations.aishell.image); NULL when none. */
+static const cJSON *our_entry(const cJSON *meta)
 {
 	const cJSON *entry, *found = NULL;
 
@@ -58,9 +59,41 @@ static const char *wanted_image(const cJSON *meta)
 		const cJSON *a = cJSON_GetObjectItemCaseSensitive(c, "aishell");
 
 		if (cJSON_IsObject(a) && ais_docker_json_str(a, "image"))
-			found = a;
+			found = entry;
 	}
-	return found ? ais_docker_json_str(found, "image") : NULL;
+	return found;
+}
+
+static const cJSON *aishell_of(const cJSON *entry)
+{
+	return cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(entry, "customizations"), "aishell");
+}
+
+/* The generated keys the metadata label carries (the CLI stores these,
+ * unsubstituted) that differ between the container's entry and `json`,
+ * as "containerEnv, mounts"; "" when none of them differ. */
+static void config_diff(char *out, size_t len, const cJSON *entry, const char *json)
+{
+	static const char *const keys[] = {
+		"containerEnv", "mounts", "remoteUser", "postStartCommand", NULL
+	};
+	cJSON *now = json ? cJSON_Parse(json) : NULL;
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	for (i = 0; now && keys[i]; i++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(entry, keys[i]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(now, keys[i]);
+
+		if ((!a && !b) || (a && b && cJSON_Compare(a, b, 1)))
+			continue;
+		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s",
+				      n ? ", " : "", keys[i]);
+		if (n >= len)
+			break;
+	}
+	cJSON_Delete(now);
 }
 
 bool ais_wscontainer_derived_from(const ais_image *image,
@@ -92,14 +125,41 @@ bool ais_wscontainer_derived_from(const ais_image *image,
 	return sa > sb || (sa == sb && na >= nb);
 }
 
-static int judge(ais_wscontainer *c, ais_docker *d, const char *tag,
-		 const char *tag_id, ais_image **tag_img)
+/* Outdated by configuration when the recorded hash is not the wanted one. */
+static void judge_config(ais_wscontainer *c, const cJSON *entry,
+			 const ais_wscontainer_want *want)
 {
+	char keys[256];
+
+	if (!want->config || !strcmp(c->config, want->config))
+		return;
+	c->stale = true;
+	c->state = AIS_WSCONTAINER_OUTDATED_CONFIG;
+	if (!c->config[0]) {
+		snprintf(c->reason, sizeof(c->reason),
+			 "it records no configuration (made by an older aishell)");
+		return;
+	}
+	config_diff(keys, sizeof(keys), entry, want->config_json);
+	if (keys[0])
+		snprintf(c->reason, sizeof(c->reason),
+			 "it was made from another configuration (%s differ)", keys);
+	else
+		snprintf(c->reason, sizeof(c->reason),
+			 "it was made from configuration %s, the project's is now %s",
+			 c->config, want->config);
+}
+
+static int judge(ais_wscontainer *c, ais_docker *d,
+		 const ais_wscontainer_want *want, ais_image **tag_img)
+{
+	const char *tag = want->tag, *tag_id = want->tag_id ? want->tag_id : "";
 	ais_image *img = NULL;
 	int error = 0;
 
 	if (strcmp(c->wanted, tag) != 0) {
 		c->stale = true;
+		c->state = AIS_WSCONTAINER_OUTDATED_IMAGE;
 		snprintf(c->reason, sizeof(c->reason),
 			 "it was made for %s, but the project's image is now %s",
 			 c->wanted, tag);
@@ -121,6 +181,7 @@ static int judge(ais_wscontainer *c, ais_docker *d, const char *tag,
 	}
 	ais_image_free(img);
 	c->stale = true;
+	c->state = AIS_WSCONTAINER_OUTDATED_IMAGE;
 	if (!strcmp(c->image, tag))
 		snprintf(c->reason, sizeof(c->reason),
 			 "it runs %.19s, but %s is now %.19s", c->image_id, tag, tag_id);
@@ -132,8 +193,7 @@ static int judge(ais_wscontainer *c, ais_docker *d, const char *tag,
 }
 
 int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
-			 const char *project_dir, const char *tag,
-			 const char *tag_id)
+			 const char *project_dir, const ais_wscontainer_want *want)
 {
 	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT, filter = AIS_BUF_INIT;
 	cJSON *list = NULL, *fj = NULL, *arr, *item;
@@ -177,15 +237,16 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 			ais_docker_json_str(labels, AIS_LABEL_DEVCONTAINER_FOLDER);
 		const char *meta_text =
 			ais_docker_json_str(labels, AIS_LABEL_DEVCONTAINER_METADATA);
-		const char *wanted, *name;
+		const cJSON *entry;
+		const char *name;
 		cJSON *meta;
 		ais_wscontainer *c;
 
 		if (!folder || strcmp(folder, project_dir) != 0 || !meta_text)
 			continue;
 		meta = cJSON_Parse(meta_text);
-		wanted = wanted_image(meta);
-		if (!wanted) {
+		entry = our_entry(meta);
+		if (!entry) {
 			cJSON_Delete(meta);
 			continue;
 		}
@@ -198,15 +259,19 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 		res = grown;
 		c = &res[n++];
 		memset(c, 0, sizeof(*c));
-		COPY(c->wanted, wanted);
-		cJSON_Delete(meta);
+		COPY(c->wanted, ais_docker_json_str(aishell_of(entry), "image"));
+		COPY(c->config, ais_docker_json_str(aishell_of(entry), "config"));
 		COPY(c->id, ais_docker_json_str(item, "Id"));
 		COPY(c->image, ais_docker_json_str(item, "Image"));
 		COPY(c->image_id, ais_docker_json_str(item, "ImageID"));
 		name = cJSON_IsArray(names) && cJSON_IsString(names->child)
 			       ? names->child->valuestring : c->id;
 		COPY(c->name, name[0] == '/' ? name + 1 : name);
-		if ((error = judge(c, d, tag, tag_id, &tag_img)) < 0)
+		error = judge(c, d, want, &tag_img);
+		if (error == 0 && !c->stale)
+			judge_config(c, entry, want);
+		cJSON_Delete(meta);
+		if (error < 0)
 			goto done;
 	}
 	*out = res;

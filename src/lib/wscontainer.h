@@ -19,24 +19,45 @@
 #define AIS_LABEL_DEVCONTAINER_FOLDER "devcontainer.local_folder"
 #define AIS_LABEL_DEVCONTAINER_METADATA "devcontainer.metadata"
 
+typedef enum {
+	AIS_WSCONTAINER_FRESH = 0,
+	AIS_WSCONTAINER_OUTDATED_IMAGE,  /* made for, or running, another image */
+	AIS_WSCONTAINER_OUTDATED_CONFIG  /* made from another configuration */
+} ais_wscontainer_state;
+
 typedef struct {
 	char id[80];
 	char name[256];       /* without the leading '/' */
 	char image[512];      /* the image name it was created from */
 	char image_id[80];    /* the image it runs */
 	char wanted[512];     /* the image its devcontainer.json named */
-	bool stale;
-	char reason[1024];    /* why it is stale */
+	char config[32];      /* customizations.aishell.config it was made
+			       * from ("" when it records none) */
+	bool stale;           /* state != AIS_WSCONTAINER_FRESH */
+	ais_wscontainer_state state;
+	char reason[1024];    /* one line: why it is outdated */
 } ais_wscontainer;
 
-/* List the project's aishell-generated dev containers and judge each
- * against `tag`, whose current id is `tag_id` ("" when missing).  A
- * container is fresh when it runs tag_id, or an image derived from it
- * (the CLI's `-uid` image): one whose layers start with tag_id's and that
- * was created after it.  *out is an array of *count (free() it). */
+/* What a project's dev containers are judged against. */
+typedef struct {
+	const char *tag;      /* the project's image: <repo>:ext-<H12> or :base */
+	const char *tag_id;   /* its current id ("" when missing) */
+	const char *config;   /* the configuration hash generating now gives
+			       * (customizations.aishell.config); NULL: not
+			       * judged */
+	const char *config_json; /* the generated devcontainer.json text, to
+				  * name the keys that differ; may be NULL */
+} ais_wscontainer_want;
+
+/* List the project's aishell-generated dev containers and judge each.
+ * Outdated by image: it was made for another tag, or runs neither
+ * want->tag_id nor an image derived from it (the CLI's `-uid` image: one
+ * whose layers start with tag_id's and that was created after it).
+ * Outdated by configuration: its recorded configuration hash is not
+ * want->config (or it records none).  *out is an array of *count (free()
+ * it). */
 int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
-			 const char *project_dir, const char *tag,
-			 const char *tag_id);
+			 const char *project_dir, const ais_wscontainer_want *want);
 
 /* Remove a container (running or not).  AIS_ENOTFOUND if it is gone.
  * Then its image is removed too when nothing but the devcontainer CLI's

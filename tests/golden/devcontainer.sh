@@ -11,7 +11,8 @@
 #   expected.out, expected.err  stdout and stderr; expected.rc the exit status (default 0)
 #   expected.file, expected.bak the project's .devcontainer/devcontainer.json (and .bak) afterwards
 # Paths are written as @P@ (project), @HOME@, @T@ (scratch root), @AISHELL@ (binary), @H12@ (H12 of the
-# project path), @VERSION@ (the "version" value), and uid-@UID@- / gid-@GID@- for uid-$UID- / gid-$GID-. With AIS_GOLDEN_BLESS=1 the expected files are (re)written instead.
+# project path), @VERSION@ (the "version" value), @CONFIG@ (the configuration hash, which covers paths under the
+# scratch root), and uid-@UID@- / gid-@GID@- for uid-$UID- / gid-$GID-. With AIS_GOLDEN_BLESS=1 the expected files are (re)written instead.
 set -eu
 : "${AISHELL:?AISHELL must name the aishell binary (ctest sets it)}"
 : "${AIS_SRC:?AIS_SRC must name the source tree (ctest sets it)}"
@@ -27,7 +28,7 @@ P="$T/proj"
 HOME="$T/home"
 mkdir -p "$P" "$HOME"
 export HOME
-unset XDG_CONFIG_HOME AISHELL_IMAGE_REPO
+unset XDG_CONFIG_HOME XDG_STATE_HOME AISHELL_IMAGE_REPO
 export USER=tester
 BIN=$(readlink -f "$AISHELL")
 
@@ -55,7 +56,7 @@ ver=$("$AISHELL" --version | sed -n 's/^aishell //p')
 # placeholders: longest paths first
 norm() {
     sed -e "s|$BIN|@AISHELL@|g" -e "s|$P|@P@|g" -e "s|$HOME|@HOME@|g" -e "s|$T|@T@|g" \
-        -e "s|$h12|@H12@|g" -e "s|\"version\": \"$ver\"|\"version\": \"@VERSION@\"|" -e "s|uid-$(id -u)-|uid-@UID@-|g" -e "s|gid-$(id -g)-|gid-@GID@-|g" "$1"
+        -e "s|$h12|@H12@|g" -e "s|\"version\": \"$ver\"|\"version\": \"@VERSION@\"|" -e 's|"config": "[0-9a-f]\{12\}"|"config": "@CONFIG@"|' -e "s|uid-$(id -u)-|uid-@UID@-|g" -e "s|gid-$(id -g)-|gid-@GID@-|g" "$1"
 }
 
 actual_dir="$T/actual"

@@ -1,22 +1,15 @@
 #!/bin/sh
 # devcontainer generate, proven with the real @devcontainers/cli and the real engine: `up` runs the fresh ext
 # image (through the CLI's derived -uid image: remoteUser is developer), the workspace is at the host path, env,
-# mounts, docker_args, pre_start and git identity from the config are there; a Dockerfile change is rebuilt by
-# initializeCommand, the stale container is reported, and with --recreate-on-change replaced. User keys survive
-# regeneration. Every container and image made is removed.
+# mounts, docker_args, pre_start from the config and the git identity (a per-user file, never in the JSON) are
+# there. A Dockerfile change: the next plain `up` rebuilds and runs a new container on the new image. A
+# config.yaml env change: the next plain `up` fails in one whole log line, having regenerated the file, and the
+# `up` after it runs a new container with the new env. With `devcontainer: {on_change: fail}` an outdated
+# container makes `up` fail in one line instead. User keys survive regeneration. Every container and image made
+# is removed.
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=../lib/engine.sh
-. "$AIS_SRC/tests/lib/engine.sh"
-# shellcheck source=../lib/npm.sh
-. "$AIS_SRC/tests/lib/npm.sh"
-
-NPM=$(npm_tools) || fail "cannot install the npm tools"
-DC_BIN="$NPM/node_modules/.bin/devcontainer"
-mkdir -p "$T/dctmp"
-# the CLI keeps its caches in the temp dir: keep them in ours
-dc() { TMPDIR="$T/dctmp" "$DC_BIN" "$@"; }
-
-engine_make_foundation "$REPO" >/dev/null || fail "cannot build the test foundation"
+# shellcheck source=../lib/dc.sh
+. "$AIS_SRC/tests/lib/dc.sh"
 new_project dcproj
 UIDIMG="vsc-$(basename "$P")-$(printf '%s' "$P" | sha256sum | cut -c1-64)-uid"
 SEEN_IMAGES=
@@ -93,6 +86,9 @@ expect_in "$T/err" "wrote $F"
 expect_in "$T/err" "'harness_args' has no devcontainer equivalent"
 expect_in "$F" "\"image\": \"$EXT\""
 expect_in "$F" '"remoteUser": "developer"'
+expect_not_in "$F" "Test Person"
+expect_not_in "$F" "test@example.com"
+expect_in "$P/.devcontainer/.gitignore" "/devcontainer.json"
 expect_rc 0 ais devcontainer generate -C "$P" --check
 [ -z "$(img_id "$EXT")" ] || fail "ext exists before up"
 
@@ -112,8 +108,17 @@ expect_eq "$(sed -n 2p "$T/out")" "one" "ext content"
 expect_eq "$(sed -n 3p "$T/out")" "developer" "remote user"
 expect_rc 0 dc_exec sh -c 'echo "G=$GREETING|A=$ANSWER|F=$FLAG|H=$HOST_HOME|P=$PASSED"'
 expect_eq "$(cat "$T/out")" "G=hello world|A=42|F=true|H=$HOME|P=from-host" "config env"
-expect_rc 0 dc_exec sh -c 'echo "$GIT_AUTHOR_NAME|$GIT_COMMITTER_NAME|$GIT_AUTHOR_EMAIL|$GIT_COMMITTER_EMAIL"'
-expect_eq "$(cat "$T/out")" "Test Person|Test Person|test@example.com|test@example.com" "git identity"
+expect_rc 0 dc_exec sh -c 'cat "$GIT_CONFIG_SYSTEM"'
+expect_in "$T/out" 'name = "Test Person"'
+expect_in "$T/out" 'email = "test@example.com"'
+expect_in "$T/out" 'path = /etc/gitconfig'
+# the identity file is mounted live: a changed identity reaches the running container on the next up
+printf '[user]\n\tname = Other Person\n\temail = other@example.com\n' >"$HOME/.gitconfig"
+expect_rc 0 dc up --workspace-folder "$P"
+expect_eq "$(container_of)" "$C1" "an identity change keeps the container"
+expect_rc 0 dc_exec sh -c 'cat "$GIT_CONFIG_SYSTEM"'
+expect_in "$T/out" 'name = "Other Person"'
+expect_not_in "$F" "Other Person"
 expect_rc 0 dc_exec cat /mnt/share/file
 expect_eq "$(cat "$T/out")" "shared-data" "config mount"
 expect_rc 1 dc_exec touch /mnt/share/new
@@ -123,51 +128,73 @@ expect_rc 0 dc_exec cat /tmp/pre-start-mark
 expect_eq "$(cat "$T/out")" "started" "pre_start"
 [ -d "$P" ] && [ -f "$P/.aishell/Dockerfile" ] || fail "project changed"
 
-# 3. Dockerfile change, no --recreate-on-change: rebuilt, container reused and reported.
+# 3. Dockerfile change: the next plain up rebuilds the ext, removes the outdated container and makes a new one.
 printf 'FROM %s:base\nRUN echo two > /ext-mark\n' "$REPO" >"$P/.aishell/Dockerfile"
-expect_rc 0 dc up --workspace-folder "$P"
+expect_rc 4 ais ensure -C "$P" --check
+expect_in "$T/err" "$EXT is stale: "
+expect_rc 0 dc up --workspace-folder "$P" --log-format json
 E2=$(img_id "$EXT")
 SEEN_IMAGES="$E2 $SEEN_IMAGES"
 expect_ne "$E2" "$E1" "initializeCommand rebuilt the ext"
-expect_in "$T/err" "is outdated"
-expect_eq "$(container_of)" "$C1" "container reused"
+# every aishell line is one log entry (one write), not "aishell: " and the text apart
+expect_in "$T/err" '"text":"aishell: removed dev container '
+expect_not_in "$T/err" '"text":"aishell: "'
+C2=$(container_of)
+expect_ne "$C2" "$C1" "outdated container replaced"
+runs_on "$C2" "$E2"
 expect_rc 0 dc_exec cat /ext-mark
-expect_eq "$(cat "$T/out")" "one" "reused container still on the old image"
-expect_rc 4 ais ensure -C "$P" --check
-expect_in "$T/err" "dev container"
+expect_eq "$(cat "$T/out")" "two" "new container on the new image"
+[ -z "$(img_id "$E1")" ] || fail "the old ext image $E1 was left behind"
+expect_rc 0 ais ensure -C "$P" --check
 
-# 4. regenerate with --recreate-on-change, keeping a key (and a comment) the user added.
-expect_rc 4 ais devcontainer generate -C "$P" --check --recreate-on-change
+# 4. a config.yaml env change: ensure --check names it; the next plain up fails in one line having regenerated
+# the file (the CLI read it before initializeCommand); the up after that makes a new container with the new env.
+# A key the user added (and a comment) survive the regeneration.
 sed -i '1a\
 	// added by hand\
 	"postCreateCommand": "echo kept > /tmp/user-key",' "$F"
-expect_rc 0 ais devcontainer generate -C "$P" --recreate-on-change
+expect_rc 0 ais devcontainer generate -C "$P"
 expect_in "$F" '"postCreateCommand": "echo kept > /tmp/user-key"'
-expect_in "$F" '"--recreate-on-change"'
 expect_not_in "$F" "added by hand"
-expect_rc 0 ais devcontainer generate -C "$P" --check --recreate-on-change
+sed -i 's/GREETING: hello world/GREETING: good morning/' "$P/.aishell/config.yaml"
+expect_rc 4 ais ensure -C "$P" --check
+expect_in "$T/err" "devcontainer.json is out of date: regenerating would change containerEnv"
+expect_in "$T/err" "dev container $(docker_cli inspect -f '{{.Name}}' "$C2" | cut -c2-) is outdated: it was made from another configuration (containerEnv differ)"
+expect_rc 1 dc up --workspace-folder "$P" --log-format json
+expect_in "$T/out" '"outcome":"error"'
+expect_in "$T/err" "\"text\":\"aishell: error: $F was out of date (containerEnv); it is regenerated now: run 'devcontainer up' again"
+expect_in "$F" '"GREETING": "good morning"'
+expect_in "$F" '"postCreateCommand": "echo kept > /tmp/user-key"'
+expect_eq "$(container_of)" "$C2" "a failed up touches no container"
 expect_rc 0 dc up --workspace-folder "$P"
 expect_in "$T/err" "removed dev container"
-C2=$(container_of)
-expect_ne "$C2" "$C1" "stale container replaced"
-runs_on "$C2" "$E2"
-expect_rc 0 dc_exec cat /ext-mark /tmp/user-key
-expect_eq "$(cat "$T/out")" "two
-kept" "new container on the new image, user key applied"
-[ -z "$(img_id "$E1")" ] || fail "the old ext image $E1 was left behind"
+expect_in "$T/err" "it was made from another configuration (containerEnv differ)"
+C3=$(container_of)
+expect_ne "$C3" "$C2" "container outdated by configuration replaced"
+runs_on "$C3" "$E2"
+expect_rc 0 dc_exec sh -c 'echo "$GREETING"; cat /tmp/user-key'
+expect_eq "$(cat "$T/out")" "good morning
+kept" "new env and the user's key in the new container"
+expect_rc 0 ais ensure -C "$P" --check
 
-# 5. another change: rebuilt and replaced in one up.
+# 5. on_change: fail, recorded in config.yaml (so regenerating keeps it): an outdated container fails up in one
+# line and is kept; removing it as told makes the next up work.
+printf 'devcontainer:\n  on_change: fail\n' >>"$P/.aishell/config.yaml"
+expect_rc 0 ais devcontainer generate -C "$P" --check
 printf 'FROM %s:base\nRUN echo three > /ext-mark\n' "$REPO" >"$P/.aishell/Dockerfile"
-expect_rc 0 dc up --workspace-folder "$P"
+expect_rc 1 dc up --workspace-folder "$P"
 E3=$(img_id "$EXT")
 SEEN_IMAGES="$E3 $SEEN_IMAGES"
 expect_ne "$E3" "$E2"
-C3=$(container_of)
-expect_ne "$C3" "$C2"
-runs_on "$C3" "$E3"
+expect_in "$T/err" "is outdated: it runs"
+expect_in "$T/err" "remove it (docker rm -f"
+expect_eq "$(container_of)" "$C3" "on_change: fail keeps the container"
+expect_rc 0 docker_cli rm -f "$C3"
+expect_rc 0 dc up --workspace-folder "$P"
+C4=$(container_of)
+runs_on "$C4" "$E3"
 expect_rc 0 dc_exec cat /ext-mark
 expect_eq "$(cat "$T/out")" "three"
-[ -z "$(img_id "$E2")" ] || fail "the old ext image $E2 was left behind"
 
 # 6. a moved project: ensure refuses the image the file names.
 expect_rc 1 ais ensure -C "$P" --expect-image "$REPO:ext-000000000000"

@@ -1,10 +1,13 @@
 #include "test.h"
 
+#include "config.h"
+#include "dcstate.h"
 #include "devcontainer.h"
 #include "error.h"
 #include "jsonc.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -139,4 +142,99 @@ TEST(devcontainer_write_file_is_atomic_and_keeps_mode)
 	snprintf(bakpath, sizeof(bakpath), "ls -A '%s' | grep -q '^\\.devcontainer'", dir);
 	CHECK(system(bakpath) != 0);
 	ais_buf_dispose(&bak);
+}
+
+
+/* The file half of the dev container judgement, without an engine: none,
+ * current after writing what was rendered, out of date naming the key a
+ * config.yaml change moves, foreign; the configuration hash follows the
+ * container's settings and not the aishell binary's path. */
+TEST(devcontainer_judge_file_states)
+{
+	char home[512], project[512], state[600], cfg[700];
+	ais_chain_opts opts = { 0 };
+	ais_devcontainer_env env = { 0 };
+	ais_devcontainer_state st;
+	ais_chain chain;
+	char first[32];
+
+	snprintf(home, sizeof(home), "%s/home", test_tmpdir());
+	snprintf(project, sizeof(project), "%s/project", test_tmpdir());
+	snprintf(state, sizeof(state), "%s/state", test_tmpdir());
+	test_mkdir("home");
+	test_mkdir("project");
+	test_mkdir("project/.aishell");
+	snprintf(cfg, sizeof(cfg), "%s/.aishell/config.yaml", project);
+	write_text(cfg, "env:\n  A: one\n");
+	opts.repo = "aistest";
+	opts.project_dir = project;
+	opts.home = home;
+	opts.lock_dir = test_tmpdir();
+	opts.state_dir = state;
+	CHECK_INT(ais_chain_init(&chain, &opts), 0);
+	env.chain = &chain;
+	env.aishell_path = "/opt/a/aishell";
+
+	/* nothing to judge: nothing rendered */
+	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	CHECK_INT(st.file, AIS_DCFILE_NONE);
+	CHECK_INT((int)st.render.text.size, 0);
+	CHECK(strstr(st.render.path.ptr, "/.devcontainer/devcontainer.json") != NULL);
+	ais_devcontainer_state_dispose(&st);
+	env.always_render = true;
+	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	env.always_render = false;
+	CHECK_INT(st.file, AIS_DCFILE_NONE);
+	CHECK(strstr(st.render.text.ptr, "\"A\": \"one\"") != NULL);
+	CHECK(strstr(st.render.text.ptr, "GIT_AUTHOR") == NULL);
+	CHECK(st.render.identity_path.size > 0);
+	snprintf(first, sizeof(first), "%s", st.render.config);
+	CHECK_INT((int)strlen(first), 12);
+	CHECK_INT(ais_devcontainer_write_file(st.render.path.ptr, st.render.text.ptr,
+					      st.render.text.size, false), 0);
+	ais_devcontainer_state_dispose(&st);
+
+	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	CHECK_INT(st.file, AIS_DCFILE_CURRENT);
+	ais_devcontainer_state_dispose(&st);
+
+	/* another binary: the file changes, the container's settings do not */
+	env.aishell_path = "/opt/b/aishell";
+	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	CHECK_INT(st.file, AIS_DCFILE_OUTDATED);
+	CHECK_STR(st.file_reason, "regenerating would change initializeCommand");
+	CHECK_STR(st.render.config, first);
+	ais_devcontainer_state_dispose(&st);
+	env.aishell_path = "/opt/a/aishell";
+
+	write_text(cfg, "env:\n  A: two\ndevcontainer:\n  on_change: fail\n");
+	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	CHECK_INT(st.file, AIS_DCFILE_OUTDATED);
+	CHECK_STR(st.file_reason, "regenerating would change containerEnv");
+	CHECK(strcmp(st.render.config, first) != 0);
+	CHECK_INT(st.render.on_change, AIS_CONFIG_ON_CHANGE_FAIL);
+	ais_devcontainer_state_dispose(&st);
+
+	snprintf(cfg, sizeof(cfg), "%s/.devcontainer/devcontainer.json", project);
+	write_text(cfg, "{\"image\": \"other\"}\n");
+	CHECK_INT(ais_devcontainer_judge(&st, &env, NULL), 0);
+	CHECK_INT(st.file, AIS_DCFILE_FOREIGN);
+	CHECK(!ais_devcontainer_outdated(&st));
+	ais_devcontainer_state_dispose(&st);
+}
+
+TEST(devcontainer_ignore_lists_the_file_once)
+{
+	char dir[512], path[600];
+	bool changed;
+
+	snprintf(dir, sizeof(dir), "%s/dc", test_tmpdir());
+	test_mkdir("dc");
+	snprintf(path, sizeof(path), "%s/.gitignore", dir);
+	write_text(path, "node_modules/\ndevcontainer.json");
+	CHECK_INT(ais_devcontainer_ignore(dir, &changed), 0);
+	CHECK(changed);
+	CHECK_STR(read_text(path), "node_modules/\ndevcontainer.json\n/devcontainer.json.bak*\n");
+	CHECK_INT(ais_devcontainer_ignore(dir, &changed), 0);
+	CHECK(!changed);
 }
