@@ -655,7 +655,7 @@ int ais_context_open_inputs(ais_context **out, const char *root,
 					 root);
 		goto done;
 	}
-	fd = ais_fs_openat_regular(ctx->rootfd, ".dockerignore", AIS_FS_NOFOLLOW, &st);
+	fd = ais_fs_openat_regular(ctx->rootfd, ".dockerignore", 0, &st);
 	if (fd >= 0) {
 		ais_buf text = AIS_BUF_INIT;
 
