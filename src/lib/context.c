@@ -655,7 +655,7 @@ int ais_context_open_inputs(ais_context **out, const char *root,
 					 root);
 		goto done;
 	}
-	fd = ais_fs_openat_regular(ctx->rootfd, ".dockerignore", AIS_FS_NOFOLLOW, &st);
+	fd = ais_fs_openat_regular(ctx->rootfd, ".dockerignore", 0, &st);
 	if (fd >= 0) {
 		ais_buf text = AIS_BUF_INIT;
 
@@ -721,7 +721,7 @@ static int ctx_parent(ais_context *ctx, const char *rel, const char **base)
 		next = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0)
 			error = ais_error_set_os(AIS_ERROR, errno,
-						 "cannot open '%.*s' in the build context",
+						 "cannot open '%s/%.*s'", ctx->root,
 						 (int)(p + n - ctx->dir.ptr), ctx->dir.ptr);
 		if (cur != ctx->rootfd)
 			close(cur);
@@ -736,10 +736,11 @@ static int ctx_parent(ais_context *ctx, const char *rel, const char **base)
 	return cur;
 }
 
-static int ctx_changed(const ctx_entry *e)
+static int ctx_changed(const ais_context *ctx, const ctx_entry *e)
 {
 	return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
-			     "'%s' changed while the build context was sent", e->rel);
+			     "'%s/%s' changed while the build context was read",
+			     ctx->root, e->rel);
 }
 
 int ais_context_open_entry(ais_context *ctx, size_t i)
@@ -753,13 +754,13 @@ int ais_context_open_entry(ais_context *ctx, size_t i)
 		return dfd;
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return ais_error_set_os(AIS_ERROR, errno, "cannot read '%s' in the build context",
+		return ais_error_set_os(AIS_ERROR, errno, "cannot read '%s/%s'", ctx->root,
 					e->rel);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != e->st.st_dev ||
 	    st.st_ino != e->st.st_ino ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		close(fd);
-		return ctx_changed(e);
+		return ctx_changed(ctx, e);
 	}
 	return fd;
 }
@@ -777,10 +778,11 @@ int ais_context_readlink(ais_buf *out, ais_context *ctx, size_t i)
 		return dfd;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
 	    st.st_dev != e->st.st_dev || st.st_ino != e->st.st_ino)
-		return ctx_changed(e);
+		return ctx_changed(ctx, e);
 	n = readlinkat(dfd, base, target, sizeof(target) - 1);
 	if (n < 0)
-		return ais_error_set_os(AIS_ERROR, errno, "cannot read link '%s'", e->rel);
+		return ais_error_set_os(AIS_ERROR, errno, "cannot read link '%s/%s'",
+					ctx->root, e->rel);
 	ais_buf_clear(out);
 	return ais_buf_put(out, target, (size_t)n);
 }

@@ -101,3 +101,17 @@ for builder in legacy buildkit; do
 	docker_cli run --rm "$EXT" cat /src/a.c >"$T/listing"
 	expect_not_in "$T/listing" "HOST SECRET"
 done
+
+# A file name with a terminal escape is quoted in status reasons, as git
+# quotes it, never printed raw.
+export AISHELL_BUILDER=buildkit
+esc=$(printf '\033[2K')
+echo one >"$esc"
+printf 'FROM %s:base\nCOPY . /app/\n' "$REPO" >.aishell/Dockerfile
+expect_rc 0 ais ensure
+echo two >"$esc"
+expect_rc 0 ais status
+expect_in "$T/out" '"\033[2K"'
+if grep -qF -- "$esc" "$T/out" "$T/err"; then
+	fail "a raw escape sequence reached the terminal"
+fi
