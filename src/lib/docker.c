@@ -1346,6 +1346,12 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	CURLcode rc;
 	int error = 0;
 
+	/* podman's API ignores version=2 and builds with buildah: the image
+	 * would be labelled with a builder that did not build it */
+	if (opts->buildkit && d->libpod)
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_BUILD,
+				     "the engine at %s is podman, which builds with buildah, not BuildKit; set AISHELL_BUILDER to legacy or auto",
+				     d->host);
 	memset(&st, 0, sizeof(st));
 	st.d = d;
 	st.opts = opts;

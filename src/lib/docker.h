@@ -125,7 +125,9 @@ void ais_build_result_dispose(ais_build_result *res);
 /* POST /build with forcerm=1.  Success is judged from the JSON stream:
  * an errorDetail line (or an HTTP status other than 200) is AIS_EBUILD
  * with the engine's message; success needs the built image's id.
- * AIS_EINTERRUPTED when the cancel flag stopped it. */
+ * AIS_EINTERRUPTED when the cancel flag stopped it.  AIS_EINVALID, before
+ * anything is sent, when BuildKit is asked of podman (which would build
+ * with buildah). */
 int ais_docker_build(ais_build_result *res, ais_docker *d,
 		     const ais_build_opts *opts);
 
