@@ -28,6 +28,10 @@ if ! docker_cli version >/dev/null 2>&1; then
 	exit 1
 fi
 
+# Servers a test starts in the background (sshd, podman): add their pids to
+# SERVER_PIDS; they are stopped, by pid, on exit.
+SERVER_PIDS=
+
 cleanup() {
 	rc=$?
 	set +e # best effort: an engine that is gone must not stop the clean-up
@@ -35,6 +39,10 @@ cleanup() {
 	if command -v test_cleanup >/dev/null 2>&1; then
 		test_cleanup >/dev/null 2>&1 || true
 	fi
+	for pid in $SERVER_PIDS; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	cids=$(docker_cli ps -a -q --filter "name=$REPO" 2>/dev/null)
 	if [ -n "$cids" ]; then
 		# shellcheck disable=SC2086

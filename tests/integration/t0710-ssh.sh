@@ -14,13 +14,6 @@ REAL_SSH=$(command -v ssh) || fail "no ssh client (openssh-client)"
 command -v ss >/dev/null || fail "no ss (iproute2)"
 ME=$(id -un)
 
-test_cleanup() {
-	if [ -n "${SSHD_PID:-}" ]; then
-		kill "$SSHD_PID" 2>/dev/null
-		wait "$SSHD_PID" 2>/dev/null
-	fi
-}
-
 # Keys: "good" is authorized, "nodocker" is authorized with a PATH that has
 # no docker on it, "wrong" is not authorized at all.
 S=$T/ssh
@@ -90,6 +83,7 @@ while :; do
 	} >"$S/sshd_config"
 	"$SSHD" -D -e -f "$S/sshd_config" 2>"$S/sshd.log" &
 	SSHD_PID=$!
+	SERVER_PIDS=$SSHD_PID
 	i=0
 	while [ $i -lt 100 ] && kill -0 "$SSHD_PID" 2>/dev/null &&
 		! ss -Htln "sport = :$PORT" | grep -q .; do
@@ -99,7 +93,7 @@ while :; do
 	if ss -Htln "sport = :$PORT" | grep -q .; then break; fi
 	kill "$SSHD_PID" 2>/dev/null
 	wait "$SSHD_PID" 2>/dev/null || true
-	SSHD_PID=
+	SERVER_PIDS=
 	tries=$((tries + 1))
 	[ $tries -lt 5 ] || { cat "$S/sshd.log" >&2; fail "sshd does not start"; }
 done

@@ -11,13 +11,6 @@
 
 command -v podman >/dev/null || fail "no podman (engine_ensure_packages installs it)"
 
-test_cleanup() {
-	if [ -n "${PODMAN_PID:-}" ]; then
-		kill "$PODMAN_PID" 2>/dev/null
-		wait "$PODMAN_PID" 2>/dev/null
-	fi
-}
-
 # The service: nothing outside $T/podman (no network namespace for RUN, so
 # no bridge or firewall rules on the host; events in a file, not journald).
 PD=$T/podman
@@ -34,6 +27,7 @@ CONTAINERS_CONF=$PD/containers.conf podman --storage-driver=vfs --root "$PD/root
 	--runroot "$PD/runroot" --tmpdir "$PD/tmp" system service --time=0 \
 	"unix://$PD/podman.sock" >"$PD/service.log" 2>&1 </dev/null &
 PODMAN_PID=$!
+SERVER_PIDS=$PODMAN_PID
 i=0
 until curl -sf --unix-socket "$PD/podman.sock" http://localhost/_ping >/dev/null 2>&1; do
 	kill -0 "$PODMAN_PID" 2>/dev/null || { cat "$PD/service.log" >&2; fail "podman service exited"; }

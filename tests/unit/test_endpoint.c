@@ -476,7 +476,30 @@ TEST(endpoint_unsupported_schemes)
 
 /* --- ssh ---------------------------------------------------------------- */
 
-/* Resolve DOCKER_HOST=`given` and check the ssh parts (NULL: absent). */
+/* The ssh parts of a resolved endpoint (NULL: absent); nothing of TLS. */
+static void check_ssh_parts(const ais_endpoint *ep, const char *host,
+			    const char *name, const char *user,
+			    const char *port, const char *socket)
+{
+	const char *const got[] = { ep->ssh_user, ep->ssh_port, ep->ssh_socket };
+	const char *const want[] = { user, port, socket };
+	size_t i;
+
+	CHECK_STR(ep->host, host);
+	CHECK_STR(ep->ssh_host, name);
+	CHECK_STR(ep->base_url, "http://localhost");
+	CHECK(!ep->unix_path);
+	CHECK(!ep->tls && !ep->tls_verify);
+	CHECK(!ep->ca_file && !ep->cert_file && !ep->key_file);
+	for (i = 0; i < 3; i++) {
+		if (want[i])
+			CHECK_STR(got[i], want[i]);
+		else
+			CHECK(!got[i]);
+	}
+}
+
+/* Resolve DOCKER_HOST=`given` and check the ssh parts. */
 static void check_ssh(const char *given, const char *host, const char *name,
 		      const char *user, const char *port, const char *socket)
 {
@@ -488,25 +511,8 @@ static void check_ssh(const char *given, const char *host, const char *name,
 	if (ais_endpoint_resolve(&ep, &env) < 0)
 		test_fail(__FILE__, __LINE__, "'%s': %s", given,
 			  ais_error_last()->message);
-	CHECK_STR(ep.host, host);
-	CHECK_STR(ep.ssh_host, name);
-	CHECK_STR(ep.base_url, "http://localhost");
+	check_ssh_parts(&ep, host, name, user, port, socket);
 	CHECK_STR(ep.source, "DOCKER_HOST");
-	CHECK(!ep.unix_path);
-	CHECK(!ep.tls && !ep.tls_verify);
-	CHECK(!ep.ca_file && !ep.cert_file && !ep.key_file);
-	if (user)
-		CHECK_STR(ep.ssh_user, user);
-	else
-		CHECK(!ep.ssh_user);
-	if (port)
-		CHECK_STR(ep.ssh_port, port);
-	else
-		CHECK(!ep.ssh_port);
-	if (socket)
-		CHECK_STR(ep.ssh_socket, socket);
-	else
-		CHECK(!ep.ssh_socket);
 	ais_endpoint_dispose(&ep);
 	CHECK(is_zero(&ep));
 }
@@ -577,12 +583,9 @@ TEST(endpoint_ssh_context)
 	write_context_tls(test_tmpdir(), "far", "ca.pem");
 	env.docker_context = "far";
 	CHECK_INT(ais_endpoint_resolve(&ep, &env), 0);
-	CHECK_STR(ep.host, "ssh://dev@build.example:2022");
-	CHECK_STR(ep.ssh_host, "build.example");
-	CHECK_STR(ep.ssh_user, "dev");
-	CHECK_STR(ep.ssh_port, "2022");
+	check_ssh_parts(&ep, "ssh://dev@build.example:2022", "build.example",
+			"dev", "2022", NULL);
 	CHECK_STR(ep.source, "context 'far'");
-	CHECK(!ep.tls && !ep.tls_verify && !ep.ca_file);
 	ais_endpoint_dispose(&ep);
 }
 
