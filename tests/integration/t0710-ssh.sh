@@ -210,3 +210,29 @@ expect_in "$T/err" "Connection refused"
 expect_rc 1 env DOCKER_HOST="ssh://me:pw@127.0.0.1" "$AISHELL" status
 expect_in "$T/err" "a password in the URL is not supported"
 expect_eq "$(ssh_runs)" 0 "ssh started for a bad URL"
+
+# Ctrl-C during a build over ssh: exit 130 and the tag stays.  ssh runs in
+# its own session, so the signal reaches aishell only; aishell closes the
+# connection, which ends the build, and reaps ssh.
+cd "$T"
+new_project slow
+mkdir -p "$P/.aishell"
+printf 'FROM %s:base\nRUN echo slow-build-started; sleep 60\n' "$REPO" >"$P/.aishell/Dockerfile"
+: >"$S/ssh.log"
+env DOCKER_HOST="$SSH_HOST" "$AISHELL" ensure -v -C "$P" >"$T/bg.out" 2>"$T/bg.err" &
+bg=$!
+n=0
+until grep -q slow-build-started "$T/bg.err"; do
+	n=$((n + 1))
+	if [ $n -gt 900 ]; then cat "$T/bg.err" >&2; fail "the build over ssh did not start"; fi
+	sleep 0.1
+done
+kill -INT "$bg"
+set +e
+wait "$bg"
+rc=$?
+set -e
+expect_eq "$rc" 130 "exit status after SIGINT"
+grep -q "interrupted" "$T/bg.err" || { cat "$T/bg.err" >&2; fail "no 'interrupted' message"; }
+[ -z "$(img_id "$EXT")" ] || fail "the interrupted build was tagged"
+expect_eq "$(ssh_runs)" 1 "ssh connections of the interrupted run"
