@@ -36,7 +36,12 @@ typedef struct {
 
 /* Connect and negotiate.  AIS_EUNAVAILABLE when the engine cannot be
  * reached, or does not answer in time, with a message naming the endpoint
- * and the reason.  `timeouts` may be NULL for the defaults. */
+ * and the reason.  `timeouts` may be NULL for the defaults.
+ *
+ * For an ssh:// endpoint every connection is `ssh ... -- host docker system
+ * dial-stdio` (ssh from PATH, in its own session); curl keeps one alive, so
+ * a run starts one ssh, which ais_docker_free() waits for.  When ssh fails,
+ * its exit status and stderr are the reason (AIS_EUNAVAILABLE). */
 int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 			 const ais_docker_timeouts *timeouts);
 
