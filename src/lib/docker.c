@@ -6,11 +6,26 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define DOCKER_SENT_EVERY (256 * 1024ULL)
+
+#define SSH_ARGS_MAX 16
+#define SSH_STDERR_MAX 2048     /* the end of ssh's stderr that is kept */
+#define SSH_STDERR_SHOWN 600    /* at most this much of it in a message */
+#define SSH_EXIT_GRACE_MS 2000  /* a closed ssh may take this long to end */
+
+extern char **environ;
 
 struct ais_docker {
 	CURL *curl;
@@ -26,6 +41,22 @@ struct ais_docker {
 	bool libpod;          /* podman's Docker-compatible API */
 	const volatile sig_atomic_t *cancel;
 	char errbuf[CURL_ERROR_SIZE];
+
+	/* ssh://: the connection is the stdin and stdout of `ssh ... docker
+	 * system dial-stdio`, one ssh for each connection curl opens (curl
+	 * keeps one alive for the whole run). */
+	char *ssh_argv[SSH_ARGS_MAX]; /* empty unless ssh:// */
+	pid_t ssh_pid;                /* the running ssh, 0 if none */
+	int ssh_sock;                 /* curl's socket to it, or -1 */
+	int ssh_listen;               /* where curl connects to, or -1 */
+	char *ssh_dir;                /* the private directory it is in */
+	bool ssh_pending;             /* curl opened a connection not yet
+				       * handed to an ssh */
+	int ssh_errfd;                /* its stderr, or -1 */
+	int ssh_status;               /* wait status of the last ssh, -1 if none */
+	bool ssh_stopped;             /* we ended it: its status says nothing */
+	int ssh_spawn_errno;          /* why the last ssh did not start, or 0 */
+	ais_buf ssh_stderr;           /* the end of the last ssh's stderr */
 };
 
 struct ais_image {
@@ -76,6 +107,403 @@ static int xferinfo_cb(void *p, curl_off_t dltotal, curl_off_t dlnow,
 	return docker_cancelled(p) ? 1 : 0;
 }
 
+/* ---- ssh:// transport ------------------------------------------------ */
+
+/* Build the ssh command line the docker CLI's connhelper runs. */
+static int ssh_args(ais_docker *d, const ais_endpoint *ep)
+{
+	ais_buf opt = AIS_BUF_INIT;
+	char **a = d->ssh_argv;
+	size_t n = 0;
+
+#define SSH_ARG(s)                                                          \
+	do {                                                                \
+		if (!(a[n++] = strdup(s)))                                  \
+			goto oom;                                           \
+	} while (0)
+
+	SSH_ARG("ssh");
+	if (d->timeouts.connect > 0) {
+		if (ais_buf_printf(&opt, "ConnectTimeout=%ld", d->timeouts.connect) < 0)
+			goto oom;
+		SSH_ARG("-o");
+		SSH_ARG(ais_buf_cstr(&opt));
+	}
+	SSH_ARG("-T");
+	if (ep->ssh_user) {
+		SSH_ARG("-l");
+		SSH_ARG(ep->ssh_user);
+	}
+	if (ep->ssh_port) {
+		SSH_ARG("-p");
+		SSH_ARG(ep->ssh_port);
+	}
+	SSH_ARG("--");
+	SSH_ARG(ep->ssh_host);
+	SSH_ARG("docker");
+	if (ep->ssh_socket) {
+		ais_buf_clear(&opt);
+		if (ais_buf_printf(&opt, "--host=unix://%s", ep->ssh_socket) < 0)
+			goto oom;
+		SSH_ARG(ais_buf_cstr(&opt));
+	}
+	SSH_ARG("system");
+	SSH_ARG("dial-stdio");
+#undef SSH_ARG
+	ais_buf_dispose(&opt);
+	return 0;
+oom:
+	ais_buf_dispose(&opt);
+	return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+}
+
+/* Keep what ssh wrote on stderr (its last SSH_STDERR_MAX bytes); true at
+ * its end. */
+static bool ssh_drain(ais_docker *d)
+{
+	char chunk[512];
+	ssize_t n;
+
+	if (d->ssh_errfd < 0)
+		return true;
+	for (;;) {
+		n = read(d->ssh_errfd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0;
+		ais_buf_put(&d->ssh_stderr, chunk, (size_t)n);
+		if (d->ssh_stderr.size > SSH_STDERR_MAX)
+			ais_buf_consume(&d->ssh_stderr,
+					d->ssh_stderr.size - SSH_STDERR_MAX);
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Wait up to `ms` for ssh to end, collecting its stderr; true if it did
+ * (and was reaped). */
+static bool ssh_wait(ais_docker *d, long ms)
+{
+	long deadline = now_ms() + ms, left;
+	bool eof = false;
+	int status;
+
+	while (d->ssh_pid > 0) {
+		eof = ssh_drain(d) || eof;
+		if (waitpid(d->ssh_pid, &status, WNOHANG) == d->ssh_pid) {
+			d->ssh_status = status;
+			d->ssh_pid = 0;
+			ssh_drain(d);
+			break;
+		}
+		if ((left = deadline - now_ms()) <= 0)
+			return false;
+		if (left > 20)
+			left = 20;
+		if (eof) {
+			struct timespec ts = { 0, left * 1000000L };
+
+			nanosleep(&ts, NULL);
+		} else {
+			struct pollfd pfd = { d->ssh_errfd, POLLIN, 0 };
+
+			poll(&pfd, 1, (int)left);
+		}
+	}
+	return true;
+}
+
+/* End the ssh whose connection curl closed: it normally ends by itself
+ * once its stdin is closed; TERM it if it does not. */
+static void ssh_reap(ais_docker *d)
+{
+	int status;
+
+	if (d->ssh_pid > 0 && !ssh_wait(d, SSH_EXIT_GRACE_MS)) {
+		kill(d->ssh_pid, SIGTERM);
+		if (!ssh_wait(d, SSH_EXIT_GRACE_MS)) {
+			kill(d->ssh_pid, SIGKILL);
+			while (waitpid(d->ssh_pid, &status, 0) < 0 &&
+			       errno == EINTR)
+				;
+			d->ssh_pid = 0;
+		}
+		d->ssh_stopped = true;
+	}
+	if (d->ssh_errfd >= 0)
+		close(d->ssh_errfd);
+	d->ssh_errfd = -1;
+}
+
+/* Start ssh with `conn` as its stdin and stdout, in its own session (no
+ * terminal: the user's SIGINT reaches aishell, which closes the
+ * connection).  0, or -1 with ssh_spawn_errno set. */
+static int ssh_spawn(ais_docker *d, int conn)
+{
+	int ep[2] = { -1, -1 }, child = -1, errw = -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	pid_t pid;
+	int rc;
+
+	ais_buf_clear(&d->ssh_stderr);
+	d->ssh_status = -1;
+	d->ssh_stopped = false;
+	d->ssh_spawn_errno = 0;
+	/* the child's copies above 2, so that dup2 onto 0-2 never meets itself */
+	if (pipe2(ep, O_CLOEXEC) < 0 ||
+	    (child = fcntl(conn, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    (errw = fcntl(ep[1], F_DUPFD_CLOEXEC, 3)) < 0) {
+		rc = errno;
+		goto done;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, child, 0);
+	posix_spawn_file_actions_adddup2(&fa, child, 1);
+	posix_spawn_file_actions_adddup2(&fa, errw, 2);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE); /* aishell ignores it */
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+					 POSIX_SPAWN_SETSIGMASK |
+					 POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(&pid, "ssh", &fa, &attr, d->ssh_argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc == 0) {
+		fcntl(ep[0], F_SETFL, O_NONBLOCK);
+		d->ssh_pid = pid;
+		d->ssh_errfd = ep[0];
+		ep[0] = -1;
+	}
+done:
+	if (ep[0] >= 0)
+		close(ep[0]);
+	if (ep[1] >= 0)
+		close(ep[1]);
+	if (child >= 0)
+		close(child);
+	if (errw >= 0)
+		close(errw);
+	d->ssh_spawn_errno = rc;
+	return rc ? -1 : 0;
+}
+
+/*
+ * The connection curl holds is a unix socket whose far end is ssh's stdin
+ * and stdout.  libcurl 7.88 (Debian 12) calls connect() on a socket even
+ * when CURLOPT_SOCKOPTFUNCTION answers CURL_SOCKOPT_ALREADY_CONNECTED
+ * (fixed in 8.0.0), so a socketpair cannot be handed to it.  Instead curl
+ * connects, as to any unix:// engine, to a socket this process listens on
+ * in a private directory, and ssh_prereq_cb() accepts that connection
+ * (checking that it is our own) and starts ssh on it.
+ */
+static int ssh_listen(ais_docker *d)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/aishell-ssh.XXXXXX";
+	int fd = -1;
+
+	if (!mkdtemp(dir))
+		return ais_error_set_os(AIS_ERROR, errno,
+					"cannot create a directory for the ssh connection");
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/s", dir);
+	if (!(d->ssh_dir = strdup(dir)) ||
+	    !(d->unix_path = strdup(addr.sun_path))) {
+		rmdir(dir);
+		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(fd, 4) < 0) {
+		int error = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return ais_error_set_os(AIS_ERROR, error,
+					"cannot listen on '%s'", addr.sun_path);
+	}
+	d->ssh_listen = fd;
+	return 0;
+}
+
+/* curl opens a new connection: ssh_prereq_cb() will start an ssh for it. */
+static curl_socket_t ssh_opensocket_cb(void *p, curlsocktype purpose,
+				       struct curl_sockaddr *address)
+{
+	ais_docker *d = p;
+	int fd;
+
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKET_BAD;
+	/* curl closes a connection before it opens the next; an ssh still
+	 * here belongs to a socket curl let go of */
+	if (d->ssh_pid > 0) {
+		d->ssh_sock = -1;
+		ssh_reap(d);
+	}
+	d->ssh_spawn_errno = 0;
+	fd = socket(address->family, address->socktype | SOCK_CLOEXEC,
+		    address->protocol);
+	if (fd < 0) {
+		d->ssh_spawn_errno = errno;
+		return CURL_SOCKET_BAD;
+	}
+	d->ssh_sock = fd;
+	d->ssh_pending = true;
+	return fd;
+}
+
+/* Connected or reused: for a new connection, accept its far end and start
+ * ssh on it. */
+static int ssh_prereq_cb(void *p, char *primary_ip, char *local_ip,
+			 int primary_port, int local_port)
+{
+	ais_docker *d = p;
+	struct ucred cred;
+	socklen_t len;
+	int conn = -1, error = 0;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (!d->ssh_pending)
+		return CURL_PREREQFUNC_OK;
+	d->ssh_pending = false;
+	for (;;) {
+		struct pollfd pfd = { d->ssh_listen, POLLIN, 0 };
+
+		conn = accept4(d->ssh_listen, NULL, NULL, SOCK_CLOEXEC);
+		if (conn < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (poll(&pfd, 1, 5000) > 0)
+				continue;
+			error = ETIMEDOUT;
+			break;
+		}
+		if (conn < 0) {
+			error = errno;
+			break;
+		}
+		len = sizeof(cred);
+		/* only this process's own connection goes through */
+		if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+		    cred.pid == getpid())
+			break;
+		close(conn);
+	}
+	if (conn < 0) {
+		d->ssh_spawn_errno = error;
+		return CURL_PREREQFUNC_ABORT;
+	}
+	error = ssh_spawn(d, conn);
+	close(conn);
+	return error < 0 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
+static int ssh_closesocket_cb(void *p, curl_socket_t fd)
+{
+	ais_docker *d = p;
+
+	close(fd);
+	if (fd == d->ssh_sock) {
+		d->ssh_sock = -1;
+		d->ssh_pending = false;
+		ssh_reap(d);
+	}
+	return 0;
+}
+
+/* Why the ssh connection failed, from ssh itself: appended to `out` when
+ * ssh could not start or ended badly (not by us); false otherwise. */
+static bool ssh_failure(ais_buf *out, ais_docker *d)
+{
+	const char *p, *end;
+	bool sep = false;
+	size_t start;
+
+	if (d->ssh_spawn_errno) {
+		ais_buf_printf(out, "cannot run ssh: %s",
+			       strerror(d->ssh_spawn_errno));
+		return true;
+	}
+	if (d->ssh_pid > 0)
+		ssh_wait(d, 0);
+	if (d->ssh_status == -1 || d->ssh_stopped ||
+	    (WIFEXITED(d->ssh_status) && WEXITSTATUS(d->ssh_status) == 0))
+		return false;
+	if (WIFSIGNALED(d->ssh_status))
+		ais_buf_printf(out, "ssh was killed by signal %d",
+			       WTERMSIG(d->ssh_status));
+	else
+		ais_buf_printf(out, "ssh exited with status %d",
+			       WEXITSTATUS(d->ssh_status));
+	/* its stderr as one line: the last SSH_STDERR_SHOWN bytes */
+	p = ais_buf_cstr(&d->ssh_stderr);
+	end = p + d->ssh_stderr.size;
+	if (end - p > SSH_STDERR_SHOWN)
+		p = end - SSH_STDERR_SHOWN;
+	start = out->size;
+	ais_buf_puts(out, ": ");
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+
+		while (e > p && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > p) {
+			if (sep)
+				ais_buf_puts(out, "; ");
+			ais_buf_put(out, p, (size_t)(e - p));
+			sep = true;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (!sep) {
+		out->size = start;
+		out->ptr[start] = '\0';
+	}
+	if (WIFEXITED(d->ssh_status) && WEXITSTATUS(d->ssh_status) == 127)
+		ais_buf_puts(out, " (is the docker CLI on the remote PATH?)");
+	return true;
+}
+
+static void ssh_close(ais_docker *d)
+{
+	size_t i;
+
+	if (d->ssh_sock >= 0)
+		close(d->ssh_sock);
+	if (d->ssh_listen >= 0)
+		close(d->ssh_listen);
+	d->ssh_sock = d->ssh_listen = -1;
+	ssh_reap(d);
+	if (d->ssh_dir) {
+		if (d->unix_path)
+			unlink(d->unix_path);
+		rmdir(d->ssh_dir);
+		free(d->ssh_dir);
+		d->ssh_dir = NULL;
+	}
+	for (i = 0; i < SSH_ARGS_MAX; i++)
+		free(d->ssh_argv[i]);
+	ais_buf_dispose(&d->ssh_stderr);
+}
+
 /* Reset the handle (keeping its connection) and apply the endpoint.  A
  * request that moves no data for `idle` seconds is abandoned. */
 static void docker_prepare(ais_docker *d, const char *url, long idle)
@@ -97,6 +525,15 @@ static void docker_prepare(ais_docker *d, const char *url, long idle)
 	last_timeout = AIS_DOCKER_TIMEOUT_NONE;
 	if (d->unix_path)
 		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+	if (d->ssh_argv[0]) {
+		/* unix_path is our listening socket: ssh is the connection */
+		curl_easy_setopt(d->curl, CURLOPT_OPENSOCKETFUNCTION, ssh_opensocket_cb);
+		curl_easy_setopt(d->curl, CURLOPT_OPENSOCKETDATA, d);
+		curl_easy_setopt(d->curl, CURLOPT_PREREQFUNCTION, ssh_prereq_cb);
+		curl_easy_setopt(d->curl, CURLOPT_PREREQDATA, d);
+		curl_easy_setopt(d->curl, CURLOPT_CLOSESOCKETFUNCTION, ssh_closesocket_cb);
+		curl_easy_setopt(d->curl, CURLOPT_CLOSESOCKETDATA, d);
+	}
 	if (d->tls) {
 		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYPEER,
 				 d->tls_verify ? 1L : 0L);
@@ -124,6 +561,18 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 				     "interrupted");
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		last_timeout = AIS_DOCKER_TIMEOUT_REQUEST;
+	if (d->ssh_argv[0]) {
+		ais_buf ssh = AIS_BUF_INIT;
+		int error = 0;
+
+		if (ssh_failure(&ssh, d))
+			error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+					      "cannot reach the Docker engine at %s (%s): %s",
+					      d->host, d->source, ais_buf_cstr(&ssh));
+		ais_buf_dispose(&ssh);
+		if (error)
+			return error;
+	}
 	curl_easy_getinfo(d->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (rc == CURLE_COULDNT_CONNECT && oserr)
 		why = strerror((int)oserr);
@@ -275,9 +724,15 @@ int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 	d->key_file = dup_or_null(ep->key_file);
 	d->tls = ep->tls;
 	d->tls_verify = ep->tls_verify;
+	d->ssh_sock = d->ssh_listen = d->ssh_errfd = d->ssh_status = -1;
 	if (!d->curl || !d->host || !d->base_url || !d->source) {
 		ais_docker_free(d);
 		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	}
+	if (ep->ssh_host &&
+	    ((error = ssh_args(d, ep)) < 0 || (error = ssh_listen(d)) < 0)) {
+		ais_docker_free(d);
+		return error;
 	}
 	if ((error = docker_ping(d)) < 0) {
 		ais_docker_free(d);
@@ -292,7 +747,8 @@ void ais_docker_free(ais_docker *d)
 	if (!d)
 		return;
 	if (d->curl)
-		curl_easy_cleanup(d->curl);
+		curl_easy_cleanup(d->curl); /* closes the connection: ends ssh */
+	ssh_close(d);
 	free(d->host);
 	free(d->unix_path);
 	free(d->base_url);
@@ -958,6 +1414,12 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	CURLcode rc;
 	int error = 0;
 
+	/* podman's API ignores version=2 and builds with buildah: the image
+	 * would be labelled with a builder that did not build it */
+	if (opts->buildkit && d->libpod)
+		return ais_error_set(AIS_EINVALID, AIS_ERROR_BUILD,
+				     "the engine at %s is podman, which builds with buildah, not BuildKit; set AISHELL_BUILDER to legacy or auto",
+				     d->host);
 	memset(&st, 0, sizeof(st));
 	st.d = d;
 	st.opts = opts;

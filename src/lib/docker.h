@@ -50,7 +50,12 @@ ais_docker_timeout ais_docker_last_timeout(void);
 
 /* Connect and negotiate.  AIS_EUNAVAILABLE when the engine cannot be
  * reached, or does not answer in time, with a message naming the endpoint
- * and the reason.  `timeouts` may be NULL for the defaults. */
+ * and the reason.  `timeouts` may be NULL for the defaults.
+ *
+ * For an ssh:// endpoint every connection is `ssh ... -- host docker system
+ * dial-stdio` (ssh from PATH, in its own session); curl keeps one alive, so
+ * a run starts one ssh, which ais_docker_free() waits for.  When ssh fails,
+ * its exit status and stderr are the reason (AIS_EUNAVAILABLE). */
 int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 			 const ais_docker_timeouts *timeouts);
 
@@ -150,7 +155,9 @@ void ais_build_result_dispose(ais_build_result *res);
 /* POST /build with forcerm=1.  Success is judged from the JSON stream:
  * an errorDetail line (or an HTTP status other than 200) is AIS_EBUILD
  * with the engine's message; success needs the built image's id.
- * AIS_EINTERRUPTED when the cancel flag stopped it. */
+ * AIS_EINTERRUPTED when the cancel flag stopped it.  AIS_EINVALID, before
+ * anything is sent, when BuildKit is asked of podman (which would build
+ * with buildah). */
 int ais_docker_build(ais_build_result *res, ais_docker *d,
 		     const ais_build_opts *opts);
 

@@ -19,12 +19,16 @@
 #define DEFAULT_TLS_PORT 2376u
 #define UNIX_BASE_URL "http://localhost"
 
-/* A host string taken apart: a unix socket path, or a TCP name and port. */
+/* A host string taken apart: a unix socket path, a TCP name and port, or
+ * an ssh destination. */
 typedef struct {
 	bool is_unix;
-	char *path;     /* unix: the socket path */
-	char *name;     /* tcp: host name or address, IPv6 in brackets */
-	unsigned port;  /* tcp: 0 when not given */
+	bool is_ssh;
+	char *path;     /* unix: the socket path; ssh: the remote one, or NULL */
+	char *name;     /* tcp: host name or address, IPv6 in brackets;
+			 * ssh: the host as ssh takes it (no brackets) */
+	unsigned port;  /* tcp, ssh: 0 when not given */
+	char *user;     /* ssh: the user, or NULL */
 } host_parts;
 
 static bool is_set(const char *s)
@@ -85,6 +89,7 @@ static void host_parts_dispose(host_parts *p)
 {
 	free(p->path);
 	free(p->name);
+	free(p->user);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -204,6 +209,95 @@ static int parse_tcp(host_parts *p, const char *rest, const char *given,
 	return 0;
 }
 
+/* Characters the remote shell takes literally (ssh hands the remote
+ * command to it as one string). */
+static bool ssh_span_ok(const char *s, const char *end, const char *extra)
+{
+	for (; s < end; s++)
+		if (!is_alnum(*s) && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+/*
+ * The part after "ssh://": [user@]host[:port][/socket], as the CLI's
+ * connhelper reads it (url.Parse): a password, a query or a fragment is
+ * refused, "host:" means no port, and an IPv6 address goes in brackets.
+ */
+static int parse_ssh(host_parts *p, const char *rest, const char *given,
+		     const char *origin)
+{
+	const char *auth_end = rest + strcspn(rest, "/?#"), *at = NULL;
+	const char *host = rest, *host_end, *c;
+	unsigned long port = 0;
+
+	for (c = rest; c < auth_end; c++)
+		if (*c == '@')
+			at = c;
+	if (strchr(auth_end, '?'))
+		return invalid_host(given, origin,
+				    "a query after the host is not supported");
+	if (strchr(auth_end, '#'))
+		return invalid_host(given, origin,
+				    "a fragment after the host is not supported");
+	if (at) {
+		if (memchr(rest, ':', (size_t)(at - rest)))
+			return invalid_host(given, origin,
+					    "a password in the URL is not supported");
+		if (!ssh_span_ok(rest, at, "._-+"))
+			return invalid_host(given, origin, "bad user name");
+		if (at > rest) {
+			p->user = strndup(rest, (size_t)(at - rest));
+			AIS_CHECK_ALLOC(p->user);
+		}
+		host = at + 1;
+	}
+
+	if (*host == '[') {
+		host_end = memchr(host, ']', (size_t)(auth_end - host));
+		if (!host_end || host_end == host + 1 ||
+		    !ssh_span_ok(host + 1, host_end, ":.%"))
+			return invalid_host(given, origin, "bad IPv6 address");
+		c = host_end + 1;
+		host++;
+	} else {
+		host_end = host + strcspn(host, ":/?#");
+		if (host_end > auth_end)
+			host_end = auth_end;
+		if (!ssh_span_ok(host, host_end, ".-_"))
+			return invalid_host(given, origin, "bad host name");
+		c = host_end;
+	}
+	if (host_end == host)
+		return invalid_host(given, origin, "no host name");
+	if (*host == '-')
+		return invalid_host(given, origin, "bad host name");
+	if (c < auth_end && *c == ':') {
+		for (c++; c < auth_end && *c >= '0' && *c <= '9'; c++) {
+			port = port * 10 + (unsigned long)(*c - '0');
+			if (port > 65535)
+				return invalid_host(given, origin, "bad port");
+		}
+		if (c < auth_end || (c[-1] != ':' && port == 0))
+			return invalid_host(given, origin, "bad port");
+	} else if (c < auth_end) {
+		return invalid_host(given, origin, "bad host name");
+	}
+
+	/* a path names the remote socket; "/" alone is none */
+	if (*auth_end == '/' && auth_end[1]) {
+		if (!ssh_span_ok(auth_end, auth_end + strlen(auth_end), "/._-"))
+			return invalid_host(given, origin, "bad socket path");
+		p->path = strdup(auth_end);
+		AIS_CHECK_ALLOC(p->path);
+	}
+	p->is_ssh = true;
+	p->port = (unsigned)port;
+	p->name = strndup(host, (size_t)(host_end - host));
+	AIS_CHECK_ALLOC(p->name);
+	return 0;
+}
+
 /*
  * Take a host string apart the way opts.ParseHost does: surrounding white
  * space is ignored, "unix://path" and "tcp://name[:port]" are understood,
@@ -255,11 +349,13 @@ static int parse_host(host_parts *p, const char *given, const char *origin)
 		error = dup_into(&p->path, rest);
 	} else if (strcmp(scheme, "tcp") == 0) {
 		error = parse_tcp(p, rest, given, origin);
+	} else if (strcmp(scheme, "ssh") == 0) {
+		error = parse_ssh(p, rest, given, origin);
 	} else {
 		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
 				      "unsupported Docker host '%s': aishell "
-				      "speaks unix:// and tcp:// only (from %s)",
-				      given, origin);
+				      "speaks unix://, tcp:// and ssh:// only "
+				      "(from %s)", given, origin);
 	}
 done:
 	if (error < 0)
@@ -269,12 +365,37 @@ done:
 	return error;
 }
 
+/* Fill host and the ssh_* members for an ssh destination. */
+static int build_ssh_endpoint(ais_endpoint *ep, const host_parts *p)
+{
+	bool v6 = strchr(p->name, ':') != NULL;
+	int error;
+
+	ep->tls = false;
+	if ((error = dup_into(&ep->ssh_host, p->name)) < 0 ||
+	    (p->user && (error = dup_into(&ep->ssh_user, p->user)) < 0) ||
+	    (p->port && (error = printf_into(&ep->ssh_port, "%u", p->port)) < 0) ||
+	    (p->path && (error = dup_into(&ep->ssh_socket, p->path)) < 0))
+		return error;
+	if ((error = printf_into(&ep->host, "ssh://%s%s%s%s%s%s%s%s",
+				 p->user ? p->user : "", p->user ? "@" : "",
+				 v6 ? "[" : "", p->name, v6 ? "]" : "",
+				 p->port ? ":" : "",
+				 ep->ssh_port ? ep->ssh_port : "",
+				 p->path ? p->path : "")) < 0)
+		return error;
+	/* ssh carries HTTP; the name in the URL is never resolved */
+	return dup_into(&ep->base_url, UNIX_BASE_URL);
+}
+
 /* Fill host, unix_path, base_url and tls from parsed parts. */
 static int build_endpoint(ais_endpoint *ep, const host_parts *p, bool tls)
 {
 	unsigned port;
 	int error;
 
+	if (p->is_ssh)
+		return build_ssh_endpoint(ep, p);
 	if (p->is_unix) {
 		ep->tls = false;
 		if ((error = printf_into(&ep->host, "unix://%s", p->path)) < 0 ||
@@ -345,7 +466,8 @@ static int from_docker_host(ais_endpoint *ep, const ais_endpoint_env *env,
 
 	if ((error = parse_host(&p, given, "DOCKER_HOST")) < 0)
 		goto done;
-	if ((error = build_endpoint(ep, &p, want_tls && !p.is_unix)) < 0)
+	if ((error = build_endpoint(ep, &p,
+				    want_tls && !p.is_unix && !p.is_ssh)) < 0)
 		goto done;
 	if (ep->tls) {
 		ep->tls_verify = true;
@@ -452,8 +574,9 @@ static int from_context(ais_endpoint *ep, const char *name,
 
 	if ((error = parse_host(&p, host, origin.ptr)) < 0)
 		goto done;
-	/* TLS material is ignored for sockets, as in docker's ClientOpts. */
-	if (!p.is_unix) {
+	/* TLS material is ignored for sockets, as in docker's ClientOpts, and
+	 * for ssh, which has its own. */
+	if (!p.is_unix && !p.is_ssh) {
 		ais_buf_clear(&path);
 		if ((error = ais_buf_printf(&path, "%s/contexts/tls/%s/docker",
 					    config_dir, id)) < 0 ||
@@ -461,8 +584,8 @@ static int from_context(ais_endpoint *ep, const char *name,
 			goto done;
 	}
 	/* docker's Endpoint.tlsConfig: TLS with any TLS data or SkipTLSVerify */
-	if ((error = build_endpoint(ep, &p,
-				    !p.is_unix && (found || skip_verify))) < 0)
+	if ((error = build_endpoint(ep, &p, !p.is_unix && !p.is_ssh &&
+						    (found || skip_verify))) < 0)
 		goto done;
 	ep->tls_verify = ep->tls && !skip_verify;
 	ep->source = ais_buf_detach(&origin);
@@ -533,5 +656,9 @@ void ais_endpoint_dispose(ais_endpoint *ep)
 	free(ep->cert_file);
 	free(ep->key_file);
 	free(ep->source);
+	free(ep->ssh_host);
+	free(ep->ssh_user);
+	free(ep->ssh_port);
+	free(ep->ssh_socket);
 	memset(ep, 0, sizeof(*ep));
 }

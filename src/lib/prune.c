@@ -219,6 +219,29 @@ done:
 	return error;
 }
 
+/*
+ * `tag` without the registry podman's Docker API puts in front of a short
+ * name ("docker.io/library/x:t" for "x:t", "docker.io/u/x:t" for "u/x:t",
+ * "localhost/x:t" for its own builds) when that is what matches `prefix`;
+ * NULL when it does not match either way.
+ */
+static const char *tag_with_prefix(const char *tag, const ais_buf *prefix)
+{
+	static const char *const registries[] = { "docker.io/library/",
+						  "docker.io/", "localhost/" };
+	size_t i, n;
+
+	if (strncmp(tag, prefix->ptr, prefix->size) == 0)
+		return tag;
+	for (i = 0; i < sizeof(registries) / sizeof(registries[0]); i++) {
+		n = strlen(registries[i]);
+		if (strncmp(tag, registries[i], n) == 0 &&
+		    strncmp(tag + n, prefix->ptr, prefix->size) == 0)
+			return tag + n;
+	}
+	return NULL;
+}
+
 static int prune_ext(ais_prune_result *res, ais_docker *d,
 		     const ais_prune_opts *opts)
 {
@@ -243,7 +266,7 @@ static int prune_ext(ais_prune_result *res, ais_docker *d,
 			const char *project = label_of(img, AIS_LABEL_PROJECT_DIR);
 			char h[AIS_H12_LEN + 1];
 
-			if (strncmp(t, prefix.ptr, prefix.size) != 0)
+			if (!(t = tag_with_prefix(t, &prefix)))
 				continue;
 			/* This machine's record first; no record and no
 			 * label: not known here, so kept. */

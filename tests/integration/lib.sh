@@ -30,6 +30,10 @@ if [ -z "${AIS_TEST_NO_ENGINE:-}" ] && ! docker_cli version >/dev/null 2>&1; the
 	exit 1
 fi
 
+# Servers a test starts in the background (sshd, podman): add their pids to
+# SERVER_PIDS; they are stopped, by pid, on exit.
+SERVER_PIDS=
+
 cleanup() {
 	rc=$?
 	set +e # best effort: an engine that is gone must not stop the clean-up
@@ -37,6 +41,10 @@ cleanup() {
 	if command -v test_cleanup >/dev/null 2>&1; then
 		test_cleanup >/dev/null 2>&1 || true
 	fi
+	for pid in $SERVER_PIDS; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	[ -z "${AIS_TEST_NO_ENGINE:-}" ] || { rm -rf "$T"; report "$rc"; }
 	cids=$(docker_cli ps -a -q --filter "name=$REPO" 2>/dev/null)
 	if [ -n "$cids" ]; then

@@ -18,7 +18,7 @@ expect_rc 3 env DOCKER_HOST="tcp://127.0.0.1:1" "$AISHELL" ensure
 expect_in "$T/err" "tcp://127.0.0.1:1"
 expect_in "$T/err" "refused"
 
-expect_rc 1 env DOCKER_HOST="ssh://me@example" "$AISHELL" status
+expect_rc 1 env DOCKER_HOST="npipe:////./pipe/docker_engine" "$AISHELL" status
 expect_in "$T/err" "unsupported Docker host"
 
 # Permission denied on the socket, as an unprivileged user.

@@ -476,7 +476,7 @@ engine_ensure_packages() {
     local missing c p node_pkgs
     _ais_path
     missing=
-    for c in dockerd curl cmake pkg-config gcc ip protoc-c script clang valgrind flock setpriv node npm git pre-commit dpkg-shlibdeps docker-registry htpasswd openssl strace; do
+    for c in dockerd curl cmake pkg-config gcc ip protoc-c script clang valgrind flock setpriv node npm git pre-commit dpkg-shlibdeps docker-registry htpasswd openssl strace ssh sshd ssh-keygen podman; do
         command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
     done
     if command -v dpkg-query >/dev/null 2>&1; then
@@ -509,7 +509,8 @@ engine_ensure_packages() {
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
         docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
-        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev bsdutils util-linux clang valgrind git pre-commit dpkg-dev groff-base iproute2 hyperfine docker-registry apache2-utils openssl strace $node_pkgs >&2 || return 1
+        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev bsdutils util-linux clang valgrind git pre-commit dpkg-dev groff-base iproute2 hyperfine docker-registry apache2-utils openssl strace \
+        openssh-client openssh-server podman $node_pkgs >&2 || return 1
     _ais_path
 }
 

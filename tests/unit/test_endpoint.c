@@ -104,7 +104,8 @@ static int is_zero(const ais_endpoint *ep)
 {
 	return !ep->host && !ep->unix_path && !ep->base_url && !ep->tls &&
 	       !ep->tls_verify && !ep->ca_file && !ep->cert_file &&
-	       !ep->key_file && !ep->source;
+	       !ep->key_file && !ep->source && !ep->ssh_host &&
+	       !ep->ssh_user && !ep->ssh_port && !ep->ssh_socket;
 }
 
 static void check_default(const ais_endpoint *ep)
@@ -456,7 +457,7 @@ TEST(endpoint_empty_unix_path_fails)
 TEST(endpoint_unsupported_schemes)
 {
 	static const char *const hosts[] = {
-		"ssh://user@remote", "npipe:////./pipe/docker_engine",
+		"npipe:////./pipe/docker_engine",
 		"fd://", "http://h:2375", "https://h:2376", "bogus://x",
 	};
 	ais_endpoint_env env = scratch_env();
@@ -468,8 +469,124 @@ TEST(endpoint_unsupported_schemes)
 		snprintf(want, sizeof(want), "unsupported Docker host '%s'",
 			 hosts[i]);
 		check_invalid(&env, want);
-		check_invalid(&env, "aishell speaks unix:// and tcp:// only");
+		check_invalid(&env,
+			      "aishell speaks unix://, tcp:// and ssh:// only");
 	}
+}
+
+/* --- ssh ---------------------------------------------------------------- */
+
+/* The ssh parts of a resolved endpoint (NULL: absent); nothing of TLS. */
+static void check_ssh_parts(const ais_endpoint *ep, const char *host,
+			    const char *name, const char *user,
+			    const char *port, const char *socket)
+{
+	const char *const got[] = { ep->ssh_user, ep->ssh_port, ep->ssh_socket };
+	const char *const want[] = { user, port, socket };
+	size_t i;
+
+	CHECK_STR(ep->host, host);
+	CHECK_STR(ep->ssh_host, name);
+	CHECK_STR(ep->base_url, "http://localhost");
+	CHECK(!ep->unix_path);
+	CHECK(!ep->tls && !ep->tls_verify);
+	CHECK(!ep->ca_file && !ep->cert_file && !ep->key_file);
+	for (i = 0; i < 3; i++) {
+		if (want[i])
+			CHECK_STR(got[i], want[i]);
+		else
+			CHECK(!got[i]);
+	}
+}
+
+/* Resolve DOCKER_HOST=`given` and check the ssh parts. */
+static void check_ssh(const char *given, const char *host, const char *name,
+		      const char *user, const char *port, const char *socket)
+{
+	ais_endpoint_env env = scratch_env();
+	ais_endpoint ep = AIS_ENDPOINT_INIT;
+
+	env.docker_host = given;
+	env.docker_tls_verify = "1"; /* never applies to ssh */
+	if (ais_endpoint_resolve(&ep, &env) < 0)
+		test_fail(__FILE__, __LINE__, "'%s': %s", given,
+			  ais_error_last()->message);
+	check_ssh_parts(&ep, host, name, user, port, socket);
+	CHECK_STR(ep.source, "DOCKER_HOST");
+	ais_endpoint_dispose(&ep);
+	CHECK(is_zero(&ep));
+}
+
+TEST(endpoint_ssh_host)
+{
+	check_ssh("ssh://me@remote", "ssh://me@remote", "remote", "me",
+		  NULL, NULL);
+	check_ssh("ssh://remote", "ssh://remote", "remote", NULL, NULL, NULL);
+	check_ssh("  ssh://build-1.example.com:2222/\n",
+		  "ssh://build-1.example.com:2222", "build-1.example.com",
+		  NULL, "2222", NULL);
+	check_ssh("ssh://u.s-e_r@10.0.0.5:22", "ssh://u.s-e_r@10.0.0.5:22",
+		  "10.0.0.5", "u.s-e_r", "22", NULL);
+	check_ssh("ssh://me@[::1]:2200", "ssh://me@[::1]:2200", "::1", "me",
+		  "2200", NULL);
+	check_ssh("ssh://[fe80::1%eth0]", "ssh://[fe80::1%eth0]",
+		  "fe80::1%eth0", NULL, NULL, NULL);
+	/* "host:" is no port, "@host" no user, as url.Parse reads them */
+	check_ssh("ssh://@remote:", "ssh://remote", "remote", NULL, NULL, NULL);
+	/* a path is the remote socket: docker --host unix://PATH */
+	check_ssh("ssh://me@remote/run/user/1000/docker.sock",
+		  "ssh://me@remote/run/user/1000/docker.sock", "remote", "me",
+		  NULL, "/run/user/1000/docker.sock");
+}
+
+TEST(endpoint_ssh_bad)
+{
+	static const struct {
+		const char *host, *why;
+	} cases[] = {
+		{ "ssh://", "no host name" },
+		{ "ssh://me@", "no host name" },
+		{ "ssh://me@:22", "no host name" },
+		{ "ssh://me:pw@remote", "a password in the URL is not supported" },
+		{ "ssh://remote?x=1", "a query after the host is not supported" },
+		{ "ssh://remote/s.sock?x", "a query after the host is not supported" },
+		{ "ssh://remote#top", "a fragment after the host is not supported" },
+		{ "ssh://remote:0", "bad port" },
+		{ "ssh://remote:65536", "bad port" },
+		{ "ssh://remote:22x", "bad port" },
+		{ "ssh://-oProxyCommand=x", "bad host name" },
+		{ "ssh://re mote", "bad host name" },
+		{ "ssh://a;b@remote", "bad user name" },
+		{ "ssh://[::1", "bad IPv6 address" },
+		{ "ssh://[]:22", "bad IPv6 address" },
+		{ "ssh://[::1]x", "bad host name" },
+		{ "ssh://remote/x;reboot", "bad socket path" },
+		{ "ssh://remote/$(id)", "bad socket path" },
+	};
+	ais_endpoint_env env = scratch_env();
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		env.docker_host = cases[i].host;
+		check_invalid(&env, cases[i].why);
+		check_invalid(&env, "(from DOCKER_HOST)");
+	}
+}
+
+TEST(endpoint_ssh_context)
+{
+	ais_endpoint_env env = scratch_env();
+	ais_endpoint ep = AIS_ENDPOINT_INIT;
+
+	/* TLS files and SkipTLSVerify do not apply to an ssh endpoint */
+	write_context(test_tmpdir(), "far", "ssh://dev@build.example:2022", 1);
+	write_context_tls(test_tmpdir(), "far", "ca.pem");
+	env.docker_context = "far";
+	CHECK_INT(ais_endpoint_resolve(&ep, &env), 0);
+	check_ssh_parts(&ep, "ssh://dev@build.example:2022", "build.example",
+			"dev", "2022", NULL);
+	CHECK_STR(ep.source, "context 'far'");
+	ais_endpoint_dispose(&ep);
 }
 
 /* --- contexts ----------------------------------------------------------- */
@@ -715,8 +832,12 @@ TEST(endpoint_malformed_meta)
 		   "{\"Endpoints\":{\"docker\":{\"Host\":7}}}");
 	check_invalid(&env, "Host is not a string");
 
-	write_context(test_tmpdir(), "bad", "ssh://me@remote", 0);
-	check_invalid(&env, "unsupported Docker host 'ssh://me@remote'");
+	write_context(test_tmpdir(), "bad", "npipe:////./pipe/x", 0);
+	check_invalid(&env, "unsupported Docker host 'npipe:////./pipe/x'");
+	check_invalid(&env, "context 'bad'");
+
+	write_context(test_tmpdir(), "bad", "ssh://me:secret@remote", 0);
+	check_invalid(&env, "a password in the URL is not supported");
 	check_invalid(&env, "context 'bad'");
 }
 
