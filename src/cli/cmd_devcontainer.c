@@ -117,6 +117,13 @@ static int generate(const gen_opts *g)
 	env.output = g->output && strcmp(g->output, "-") != 0 ? g->output : NULL;
 	env.on_event = on_event;
 	env.always_render = true;
+	if (!env.output && !g->to_stdout) {
+		if ((error = ais_buf_printf(&backup, "%s/.devcontainer/devcontainer.json",
+					    ctx.project_dir)) < 0 ||
+		    (error = check_default_output(ctx.project_dir, backup.ptr)) < 0)
+			goto fail;
+		ais_buf_clear(&backup);
+	}
 	if ((error = ais_devcontainer_judge(&st, &env, NULL)) < 0)
 		goto fail;
 	judged = true;
@@ -154,8 +161,6 @@ static int generate(const gen_opts *g)
 		}
 		goto done;
 	}
-	if (!env.output && (error = check_default_output(ctx.project_dir, path)) < 0)
-		goto fail;
 	if ((error = ais_devcontainer_write_identity(r)) < 0)
 		goto fail;
 	if (!env.output) {

@@ -110,7 +110,7 @@ echo one >"$esc"
 printf 'FROM %s:base\nCOPY . /app/\n' "$REPO" >.aishell/Dockerfile
 expect_rc 0 ais ensure
 echo two >"$esc"
-expect_rc 0 ais status
+expect_rc 4 ais status
 expect_in "$T/out" '"\033[2K"'
 if grep -qF -- "$esc" "$T/out" "$T/err"; then
 	fail "a raw escape sequence reached the terminal"

@@ -143,7 +143,7 @@ expect_in "$T/err" "$EXT"
 expect_rc 0 env DOCKER_HOST="$SSH_HOST" "$AISHELL" ensure
 expect_eq "$(ssh_runs)" 2 "ssh connections for the two runs"
 [ -n "$(img_id "$EXT")" ] || fail "$EXT was not built"
-expect_eq "$(label "$EXT" aishell.project.dir)" "$P" "project dir label"
+expect_eq "$(cat "$HOME/.local/state/aishell/projects/$(h12 "$P")")" "$P" "project record"
 expect_eq "$(docker_cli run --rm "$EXT" cat /ext)" "from the local disk" "context content"
 expect_rc 0 env DOCKER_HOST="$SSH_HOST" "$AISHELL" ensure --check
 expect_rc 0 env DOCKER_HOST="$SSH_HOST" "$AISHELL" status --json

@@ -60,7 +60,7 @@ expect_eq "$(img_id "$REPO:base")" "$FID" "base is foundation"
 [ -n "$(img_id "$EXT")" ] || fail "$EXT was not built"
 expect_eq "$(label "$EXT" aishell.builder)" legacy "builder label"
 [ -n "$(label "$EXT" io.buildah.version)" ] || fail "$EXT was not built by buildah"
-expect_eq "$(label "$EXT" aishell.project.dir)" "$P" "project dir label"
+expect_eq "$(cat "$HOME/.local/state/aishell/projects/$(h12 "$P")")" "$P" "project record"
 expect_rc 0 ais ensure --check
 expect_rc 0 ais status
 expect_in "$T/out" "engine      $DOCKER_HOST (API"
@@ -75,7 +75,8 @@ m=$(git rev-parse --short=7 main)
 t=$(git rev-parse --short=7 two)
 git checkout -q two
 expect_rc 0 ais hook post-checkout "$(git rev-parse main)" "$(git rev-parse two)" 1
-expect_in "$T/err" "aishell: $EXT is stale: .aishell/Dockerfile changed in $m..$t; run 'aishell ensure' to rebuild"
+expect_in "$T/err" "aishell: $EXT is stale: .aishell/Dockerfile changed (aishell.extension.hash "
+expect_in "$T/err" "; changed in $m..$t; run 'aishell ensure' to rebuild"
 expect_rc 4 ais ensure --check
 git checkout -q main
 expect_rc 0 ais hook post-checkout "$(git rev-parse two)" "$(git rev-parse main)" 1

@@ -77,7 +77,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	expect_rc 1 env HOME="$U/home" DOCKER_HOST="unix://$T/fake.sock" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups "$U/aishell" ensure -C "$U/p"
 	kill "$fake"
-	expect_in "$T/err" "cannot read 'secret' in the build context: Permission denied"
+	expect_in "$T/err" "cannot read '$U/p/secret': Permission denied"
 	expect_eq "$(grep -c '^aishell: error:' "$T/err")" 1 "error lines"
 	if grep -q '/build' "$T/fake.log"; then fail "a build was started"; fi
 fi

@@ -25,21 +25,26 @@ expect_rc 1 timeout 60 "$AISHELL" ensure -q
 expect_in "$T/err" ".dockerignore' is not a regular file"
 git checkout -q main
 
-# A file name with terminal escapes in the change list is quoted as git quotes it, never printed raw (before:
-# "\033[2K\r" erased the warning line).
+# A file name with terminal escapes in a reason (a file the Dockerfile copies) is quoted as git quotes it,
+# never printed raw (before: "\033[2K\r" erased the warning line).
 git checkout -q -b escapes main
+mkdir -p "$P/data"
+echo a >"$P/data/a.txt"
+printf 'FROM %s:base\nCOPY data /data\n' "$REPO" >"$P/.aishell/Dockerfile"
+git add -A
+git commit -qm data
+expect_rc 0 ais ensure -q
 esc=$(printf '\033[2K\rall images fresh')
-echo x >"$P/.aishell/$esc"
-ext_dockerfile escapes
+echo x >"$P/data/$esc"
 git add -A
 git commit -qm escapes
-git checkout -q main
+expect_rc 0 git checkout -q HEAD~1
 expect_rc 0 git checkout -q escapes
-expect_in "$T/err" '".aishell/\033[2K\rall images fresh" (added)'
+expect_in "$T/err" 'changed: "data/\033[2K\rall images fresh"'
 if grep -q "$(printf '\033')" "$T/err"; then fail "an escape reached the terminal through git"; fi
-expect_rc 0 ais hook post-checkout "$(git rev-parse main)" "$(git rev-parse escapes)" 1
-expect_in "$T/err" '".aishell/\033[2K\rall images fresh" (added)'
-if grep -q "$(printf '\033')" "$T/err"; then fail "an escape reached the terminal"; fi
+expect_rc 4 ais status
+expect_in "$T/out" 'changed: "data/\033[2K\rall images fresh"'
+if grep -q "$(printf '\033')" "$T/out"; then fail "an escape reached the terminal through status"; fi
 git checkout -q main
 
 # generate never writes through a committed symlink, nor into a .devcontainer that leads outside the project,

@@ -8,8 +8,9 @@ AIS_TEST_NO_ENGINE=1
 # The version the tree declares, and the libgit2 package this machine builds against.
 VERSION=$(sed -n 's/^project(aishell VERSION \([0-9][0-9.]*\).*/\1/p' "$AIS_SRC/CMakeLists.txt")
 [ -n "$VERSION" ] || fail "no version in CMakeLists.txt"
-GIT2_LIB=$(ldd "$AISHELL" | awk '/libgit2\.so/ { print $3 }')
-[ -n "$GIT2_LIB" ] || fail "$AISHELL does not link libgit2"
+# (libgit2 is opened with dlopen(), so ask pkg-config where the library is, not ldd.)
+GIT2_LIB=$(readlink -f "$(pkg-config --variable=libdir libgit2)/libgit2.so")
+[ -f "$GIT2_LIB" ] || fail "no libgit2 library found with pkg-config"
 GIT2_PKG=$(dpkg -S "$(readlink -f "$GIT2_LIB")" | sed -n '1s/:.*//p')
 [ -n "$GIT2_PKG" ] || fail "no Debian package holds $GIT2_LIB"
 
@@ -22,8 +23,8 @@ deb=$(ls "$B"/aishell_*.deb)
 [ -f "$deb" ] || fail "no .deb"
 expect_eq "$(dpkg-deb -f "$deb" Version)" "$VERSION" "package version"
 
-# Dependencies: every shared library the binary links, and libarchive,
-# which it opens with dlopen().
+# Dependencies: every shared library the binary links, and those it opens
+# with dlopen() (libarchive, libyaml, libgit2, protobuf-c).
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "$depends" >"$T/depends"
 for lib in libc6 libcurl4 libcjson1 libarchive13 libyaml-0-2 "$GIT2_PKG" libprotobuf-c1 libssl3; do
