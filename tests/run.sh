@@ -132,6 +132,7 @@ extra=
 if [ "$quick" = 0 ] && [ "${status[build]:-}" = pass ]; then
     echo "== valgrind memcheck: unit tests" >&2
     if valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --suppressions=tests/valgrind.supp \
         build/tests/unit_tests >build/valgrind.log 2>&1; then
         extra="$extra valgrind: pass ($(tail -1 build/valgrind.log));"
     else

@@ -134,7 +134,11 @@ static size_t df_heredocs(char delims[][DF_DELIM_MAX], bool strip[],
 			delims[n][k] = '\0';
 			n++;
 		}
-		p += k ? k - 1 : 0;
+		/* Look at what follows next (the loop steps over p); p moved
+		 * at least two past where this "<<" started, so p - 1 is in
+		 * the string even when the delimiter is empty at its end. */
+		p += k;
+		p--;
 	}
 	return n;
 }

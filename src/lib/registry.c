@@ -1,6 +1,7 @@
 #include "registry.h"
 
 #include "error.h"
+#include "fsutil.h"
 #include "inputs.h"
 #include "origin.h"
 
@@ -256,7 +257,7 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 	 * cannot kill us with SIGPIPE (send with MSG_NOSIGNAL). */
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int status = 0, error = 0, i;
-	ais_buf prog = AIS_BUF_INIT, err = AIS_BUF_INIT;
+	ais_buf prog = AIS_BUF_INIT, err = AIS_BUF_INIT, exe = AIS_BUF_INIT;
 	pid_t pid;
 
 	if (!*helper || strchr(helper, '/'))
@@ -264,6 +265,15 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 				     "credential helper name '%s' is not valid", helper);
 	if ((error = ais_buf_printf(&prog, "docker-credential-%s", helper)) < 0)
 		return error;
+	/* Found before forking, so "not found" never depends on how the
+	 * child exits. */
+	if ((error = ais_fs_which(&exe, prog.ptr, NULL)) < 0) {
+		if (error == AIS_ENOTFOUND)
+			error = ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+					      "credential helper %s not found on PATH",
+					      prog.ptr);
+		goto done;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0 ||
 	    pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 	    (pid = fork()) < 0) {
@@ -274,7 +284,7 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 		dup2(in[0], 0);
 		dup2(outp[1], 1);
 		dup2(errp[1], 2);
-		execlp(prog.ptr, prog.ptr, "get", (char *)NULL);
+		execl(exe.ptr, prog.ptr, "get", (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -302,9 +312,7 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 	while (err.size && isspace((unsigned char)err.ptr[err.size - 1]))
 		err.ptr[--err.size] = '\0';
 	error = ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
-			      WIFEXITED(status) && WEXITSTATUS(status) == 127
-			      ? "credential helper %s not found on PATH%s%s"
-			      : "credential helper %s failed%s%s",
+			      "credential helper %s failed%s%s",
 			      prog.ptr, err.size ? ": " : "", ais_buf_cstr(&err));
 done:
 	for (i = 0; i < 2; i++) {
@@ -315,6 +323,7 @@ done:
 		if (errp[i] >= 0)
 			close(errp[i]);
 	}
+	ais_buf_dispose(&exe);
 	ais_buf_dispose(&prog);
 	ais_buf_dispose(&err);
 	return error;

@@ -8,4 +8,5 @@
 : "${AIS_VALGRIND_BIN:?AIS_VALGRIND_BIN must name the aishell binary}"
 : "${AIS_VALGRIND_LOGS:?AIS_VALGRIND_LOGS must name a directory for the logs}"
 exec valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--suppressions="$(dirname "$0")/../valgrind.supp" \
 	--log-file="$AIS_VALGRIND_LOGS/vg.%p.log" "$AIS_VALGRIND_BIN" "$@"

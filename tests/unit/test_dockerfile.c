@@ -1,6 +1,7 @@
 #include "test.h"
 
 #include "dockerfile.h"
+#include "error.h"
 
 static ais_dockerfile_inputs parse(const char *text)
 {
@@ -255,4 +256,24 @@ TEST(dockerfile_final_from_uses_the_same_reader)
 	CHECK_INT(ais_dockerfile_final_from(&from, path), 0);
 	CHECK_STR(ais_buf_cstr(&from), "");
 	ais_buf_dispose(&from);
+}
+
+/* A heredoc opener with no delimiter at the very end of the text, bare,
+ * stripped and quoted: nothing is read past the end (found by
+ * fuzz_dockerfile, kept in its corpus). */
+TEST(dockerfile_heredoc_opener_at_the_end)
+{
+	static const char *const texts[] = {
+		"FROM x\nRUN <<", "FROM x\nRUN <<-", "FROM x\nRUN <<'",
+		"FROM x\nCOPY <<\"", "FROM x\nRUN << \n/OV$Ev$V /v\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		ais_dockerfile_inputs in = AIS_DOCKERFILE_INPUTS_INIT;
+
+		ais_dockerfile_parse_inputs(&in, texts[i], strlen(texts[i]));
+		ais_error_clear();
+		ais_dockerfile_inputs_dispose(&in);
+	}
 }
