@@ -371,7 +371,7 @@ static int make_parent(const char *path)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		error = ais_mkdirs(dir, 0700);
+		error = ais_fs_private_dir(dir);
 	}
 	free(dir);
 	return error;

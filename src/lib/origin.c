@@ -19,27 +19,21 @@ static bool safe_name(const char *name)
 	return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
 }
 
+/* Best effort: a record only explains or protects. */
 static void record_write(const char *state_dir, const char *kind,
 			 const char *name, const char *text)
 {
-	ais_buf dir = AIS_BUF_INIT, path = AIS_BUF_INIT, tmp = AIS_BUF_INIT;
-	FILE *f;
+	ais_buf dir = AIS_BUF_INIT, path = AIS_BUF_INIT, body = AIS_BUF_INIT;
 
-	if (!state_dir || !safe_name(name) ||
-	    ais_buf_printf(&dir, "%s/%s", state_dir, kind) < 0 ||
-	    ais_mkdirs(dir.ptr, 0700) < 0 ||
-	    ais_buf_printf(&path, "%s/%s", dir.ptr, name) < 0 ||
-	    ais_buf_printf(&tmp, "%s.%ld.tmp", path.ptr, (long)getpid()) < 0)
-		goto done;
-	if (!(f = fopen(tmp.ptr, "wb")))
-		goto done;
-	if (fprintf(f, "%s\n", text) < 0 || fclose(f) != 0 ||
-	    rename(tmp.ptr, path.ptr) < 0)
-		unlink(tmp.ptr);
-done:
+	if (state_dir && safe_name(name) &&
+	    ais_buf_printf(&dir, "%s/%s", state_dir, kind) == 0 &&
+	    ais_fs_private_dir(dir.ptr) == 0 &&
+	    ais_buf_printf(&path, "%s/%s", dir.ptr, name) == 0 &&
+	    ais_buf_printf(&body, "%s\n", text) == 0)
+		ais_fs_write_atomic(path.ptr, body.ptr, body.size, 0600, 0);
 	ais_buf_dispose(&dir);
 	ais_buf_dispose(&path);
-	ais_buf_dispose(&tmp);
+	ais_buf_dispose(&body);
 	ais_error_clear();
 }
 
