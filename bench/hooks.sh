@@ -55,7 +55,8 @@ else
 fi
 for v in $variants; do git clone -q "$work/base" "$work/$v"; done
 printf '#!/bin/sh\nexit 0\n' >"$work/sh/.git/hooks/post-checkout"
-for v in full full-dc; do
+for v in $variants; do
+	case $v in full | full-dc) ;; *) continue ;; esac
 	printf '#!/bin/sh\nexec %q hook post-checkout "$@" </dev/null\n' "$aishell" >"$work/$v/.git/hooks/post-checkout"
 done
 chmod +x "$work"/*/.git/hooks/post-checkout 2>/dev/null || true
