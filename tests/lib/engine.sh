@@ -471,6 +471,22 @@ _ais_pkg_installed() {
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
 }
 
+# _ais_apt_install ARGS...: apt-get install -y --no-install-recommends ARGS (root only; the package lists
+# are updated once per shell).
+_ais_apt_install() {
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        _ais_log "cannot install them (needs root and apt-get)"
+        return 1
+    fi
+    if [ -z "${_AIS_APT_UPDATED:-}" ]; then
+        apt-get -o DPkg::Lock::Timeout=300 update >&2 || return 1
+        _AIS_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
+        "$@" >&2 || return 1
+    _ais_path
+}
+
 # engine_ensure_packages: install what the build and the tests need, if anything is missing.
 engine_ensure_packages() {
     local missing c p node_pkgs
@@ -493,25 +509,16 @@ engine_ensure_packages() {
     [ -n "$missing" ] || return 0
 
     _ais_log "missing:$missing"
-    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        _ais_log "cannot install them (needs root and apt-get)"
-        return 1
-    fi
-    if [ -z "${_AIS_APT_UPDATED:-}" ]; then
-        apt-get -o DPkg::Lock::Timeout=300 update >&2 || return 1
-        _AIS_APT_UPDATED=1
-    fi
     # node and npm (for the devcontainer CLI and ajv) only when absent: a newer node may be installed otherwise.
     node_pkgs=
     command -v node >/dev/null 2>&1 || node_pkgs="$node_pkgs nodejs"
     command -v npm >/dev/null 2>&1 || node_pkgs="$node_pkgs npm"
     # docker.io's postinst may try to start the system service; harmless without systemd, and not relied on.
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
+    _ais_apt_install \
         docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
         libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev bsdutils util-linux clang valgrind git pre-commit dpkg-dev groff-base iproute2 hyperfine docker-registry apache2-utils openssl strace \
-        openssh-client openssh-server podman $node_pkgs >&2 || return 1
-    _ais_path
+        openssh-client openssh-server podman $node_pkgs
 }
 
 # engine_ensure_demo_packages: install only what building aishell and running the demo need (the engine,
@@ -532,15 +539,8 @@ engine_ensure_demo_packages() {
     done
     [ -n "$missing" ] || return 0
     _ais_log "installing:$missing"
-    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        _ais_log "cannot install them (needs root and apt-get)"
-        return 1
-    fi
-    apt-get -o DPkg::Lock::Timeout=300 update >&2 || return 1
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
-        --no-upgrade $missing >&2 || return 1
-    _ais_path
+    _ais_apt_install --no-upgrade $missing
 }
 
 # _ais_docker_cli: print the docker CLI to use.
