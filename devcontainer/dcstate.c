@@ -133,7 +133,9 @@ int ais_devcontainer_render_project(ais_devcontainer_render *r,
 				    const ais_devcontainer_env *env)
 {
 	const ais_chain *chain = env->chain;
-	const char *project = chain->opts.project_dir, *state = chain->opts.state_dir;
+	const ais_chain_opts *copts = ais_chain_options(chain);
+	const char *project = copts->project_dir, *state = copts->state_dir;
+	const char *config_dir = ais_chain_config_dir(chain);
 	ais_buf self = AIS_BUF_INIT, gpath = AIS_BUF_INIT, ppath = AIS_BUF_INIT,
 		gitwarn = AIS_BUF_INIT;
 	ais_devcontainer_opts o = { 0 };
@@ -152,9 +154,10 @@ int ais_devcontainer_render_project(ais_devcontainer_render *r,
 	if (error < 0 || (error = read_existing(r, &existing)) < 0)
 		goto done;
 	if ((error = ais_devcontainer_descends(&descends, chain)) < 0 ||
-	    (error = ais_buf_printf(&gpath, "%s/config.yaml", chain->global_dir)) < 0 ||
+	    (error = ais_buf_printf(&gpath, "%s/config.yaml",
+				    ais_chain_global_dir(chain))) < 0 ||
 	    (error = ais_buf_printf(&ppath, "%s/%s/config.yaml", project,
-				    chain->config_dir[0] ? chain->config_dir : ".aishell")) < 0 ||
+				    config_dir ? config_dir : ".aishell")) < 0 ||
 	    (error = ais_config_load(&cfg, gpath.ptr, ppath.ptr, env->on_event,
 				     env->payload)) < 0 ||
 	    (error = ais_gitid_read(&git, project, &gitwarn)) < 0)
@@ -169,17 +172,17 @@ int ais_devcontainer_render_project(ais_devcontainer_render *r,
 		goto done;
 	if (state && *state &&
 	    (error = ais_buf_printf(&r->identity_path, "%s/devcontainer/%s/gitconfig",
-				    state, chain->h12)) < 0)
+				    state, ais_chain_project_key(chain))) < 0)
 		goto done;
 
 	o.project_dir = project;
-	o.image = chain->has_ext ? chain->ext.tag : chain->base.tag;
-	o.repo = chain->opts.repo;
+	o.image = ais_chain_run_tier(chain)->tag;
+	o.repo = copts->repo;
 	o.remote_user = descends;
 	o.aishell_path = self.ptr;
 	o.version = AIS_VERSION;
 	o.identity_file = r->identity_path.size ? r->identity_path.ptr : NULL;
-	o.home = chain->opts.home;
+	o.home = copts->home;
 	o.user = user_name(env);
 	o.uid = (unsigned long)getuid();
 	o.gid = (unsigned long)getgid();
@@ -272,16 +275,18 @@ static int nothing_to_judge(ais_devcontainer_state *st,
 		error = ais_buf_sets(&st->render.path, env->output);
 	else
 		error = ais_buf_printf(&st->render.path, "%s/.devcontainer/devcontainer.json",
-				       chain->opts.project_dir);
+				       ais_chain_options(chain)->project_dir);
 	if (error < 0)
 		return error;
 	if (stat(st->render.path.ptr, &sb) == 0 || errno != ENOENT)
 		goto something;
 	if (!d)
 		return 1;
-	want.tag = chain->has_ext ? chain->ext.tag : chain->base.tag;
+	want.tag = ais_chain_run_tier(chain)->tag;
 	want.tag_id = "";
-	if ((error = ais_wscontainer_list(&list, &n, d, chain->opts.project_dir, &want)) < 0)
+	if ((error = ais_wscontainer_list(&list, &n, d,
+					  ais_chain_options(chain)->project_dir,
+					  &want)) < 0)
 		return error;
 	free(list);
 	if (n == 0)
@@ -295,7 +300,7 @@ int ais_devcontainer_judge(ais_devcontainer_state *st,
 			   const ais_devcontainer_env *env, ais_docker *d)
 {
 	const ais_chain *chain = env->chain;
-	const ais_tier *run = chain->has_ext ? &chain->ext : &chain->base;
+	const ais_tier *run = ais_chain_run_tier(chain);
 	ais_devcontainer_render *r = &st->render;
 	ais_wscontainer_want want = { 0 };
 	char keys[400];
@@ -335,7 +340,7 @@ int ais_devcontainer_judge(ais_devcontainer_state *st,
 	want.config = r->config;
 	want.config_json = ais_buf_cstr(&r->text);
 	error = ais_wscontainer_list(&st->containers, &st->container_count, d,
-				     chain->opts.project_dir, &want);
+				     ais_chain_options(chain)->project_dir, &want);
 	if (error < 0)
 		ais_devcontainer_state_dispose(st);
 	return error;
@@ -349,16 +354,26 @@ void ais_devcontainer_state_dispose(ais_devcontainer_state *st)
 	st->container_count = 0;
 }
 
-bool ais_devcontainer_outdated(const ais_devcontainer_state *st)
+size_t ais_devcontainer_verdicts(ais_buf *out, const ais_devcontainer_state *st)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	if (st->file == AIS_DCFILE_OUTDATED)
-		return true;
-	for (i = 0; i < st->container_count; i++)
-		if (st->containers[i].stale)
-			return true;
-	return false;
+	if (st->file == AIS_DCFILE_OUTDATED) {
+		if (out)
+			ais_buf_printf(out, "%s is out of date: %s\n",
+				       st->render.path.ptr, st->file_reason);
+		n++;
+	}
+	for (i = 0; i < st->container_count; i++) {
+		if (!st->containers[i].stale)
+			continue;
+		if (out)
+			ais_buf_printf(out, "dev container %s is outdated: %s\n",
+				       st->containers[i].name,
+				       st->containers[i].reason);
+		n++;
+	}
+	return n;
 }
 
 /* mkdir -p of the directory part of `path`. */

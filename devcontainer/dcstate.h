@@ -24,7 +24,7 @@
 
 /* What the state is computed from. */
 typedef struct {
-	const ais_chain *chain;   /* ais_chain_init'ed: project, repo, home,
+	const ais_chain *chain;   /* from ais_chain_new: project, repo, home,
 				   * state dir; checked (ais_chain_check or
 				   * _ensure) when containers are judged */
 	const char *output;       /* the file; NULL: <project>/.devcontainer/devcontainer.json */
@@ -86,8 +86,11 @@ int ais_devcontainer_judge(ais_devcontainer_state *out,
 			   const ais_devcontainer_env *env, ais_docker *d);
 void ais_devcontainer_state_dispose(ais_devcontainer_state *st);
 
-/* Whether the file is OUTDATED or a container is not fresh. */
-bool ais_devcontainer_outdated(const ais_devcontainer_state *st);
+/* The verdicts status, ensure --check and the hooks print, one line each
+ * (appended to `out` unless NULL): "<file> is out of date: <reason>",
+ * "dev container <name> is outdated: <reason>".  Returns how many: 0 when
+ * the file is not OUTDATED and every container is fresh. */
+size_t ais_devcontainer_verdicts(ais_buf *out, const ais_devcontainer_state *st);
 
 /* Write the per-user git identity file of a rendering, in place (a bind
  * mount keeps seeing the same inode), when its contents differ. */

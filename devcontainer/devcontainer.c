@@ -711,42 +711,56 @@ static bool is_tag(const char *image, const char *repo, const char *tag)
 	return !strncmp(image, repo, n) && image[n] == ':' && !strcmp(image + n + 1, tag);
 }
 
-int ais_devcontainer_descends(bool *out, const ais_chain *chain)
+/* The final FROM of the Dockerfile `name` is built from: 1 when it names
+ * <repo>:<one of tags>, 0 when it names something else, AIS_ENOTFOUND when
+ * there is no such Dockerfile. */
+static int from_chain(const ais_chain *chain, ais_tier_name name,
+		      const char *tag1, const char *tag2)
 {
 	ais_buf from = AIS_BUF_INIT, path = AIS_BUF_INIT;
-	const char *repo = chain->opts.repo;
-	bool base = true;
-	int error = 0;
+	const char *repo = ais_chain_options(chain)->repo;
+	int error;
 
-	*out = false;
-	if (chain->custom_base) {
-		if ((error = ais_buf_printf(&path, "%s/Dockerfile", chain->global_dir)) < 0)
-			goto done;
-		error = ais_dockerfile_final_from(&from, path.ptr);
-		if (error < 0 && error != AIS_ENOTFOUND)
-			goto done;
-		base = error == 0 && (is_tag(from.ptr, repo, "foundation") ||
-				      is_tag(from.ptr, repo, "base"));
-		error = 0;
-	}
-	if (!chain->has_ext) {
-		*out = base;
-		goto done;
-	}
-	ais_buf_clear(&path);
-	if ((error = ais_buf_printf(&path, "%s/%s", chain->opts.project_dir,
-				    chain->ext_dockerfile)) < 0)
+	if ((error = ais_chain_dockerfile(&path, chain, name)) < 0)
 		goto done;
 	error = ais_dockerfile_final_from(&from, path.ptr);
-	if (error < 0 && error != AIS_ENOTFOUND)
+	if (error == AIS_ENOTFOUND) {
+		/* no FROM: nothing the user runs descends from the chain */
+		ais_error_clear();
+		error = 0;
 		goto done;
-	*out = error == 0 && (is_tag(from.ptr, repo, "foundation") ||
-			      (base && is_tag(from.ptr, repo, "base")));
-	error = 0;
+	}
+	if (error == 0)
+		error = is_tag(from.ptr, repo, tag1) ||
+			(tag2 && is_tag(from.ptr, repo, tag2));
 done:
 	ais_buf_dispose(&from);
 	ais_buf_dispose(&path);
 	return error;
+}
+
+int ais_devcontainer_descends(bool *out, const ais_chain *chain)
+{
+	int base, ext;
+
+	*out = false;
+	if ((base = from_chain(chain, AIS_TIER_BASE, "foundation", "base")) ==
+	    AIS_ENOTFOUND) {
+		ais_error_clear();
+		base = 1; /* an alias of the foundation */
+	}
+	if (base < 0)
+		return base;
+	ext = from_chain(chain, AIS_TIER_EXT, "foundation", base ? "base" : NULL);
+	if (ext == AIS_ENOTFOUND) {
+		ais_error_clear();
+		*out = base;
+		return 0;
+	}
+	if (ext < 0)
+		return ext;
+	*out = ext;
+	return 0;
 }
 
 /* ---- files ----------------------------------------------------------- */

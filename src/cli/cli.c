@@ -132,6 +132,15 @@ const char *cli_error_text(void)
 	return text;
 }
 
+int cli_no_arguments(const char *cmd, const char *help, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	cli_error("%s takes no arguments ('%s'); see 'aishell %s --help'", cmd,
+		  argv[optind], help);
+	return CLI_EXIT_USAGE;
+}
+
 int cli_bad_option(const char *cmd, const char *shortopts, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
@@ -150,14 +159,20 @@ int cli_bad_option(const char *cmd, const char *shortopts, char **argv)
 	return CLI_EXIT_USAGE;
 }
 
+int cli_exit_code(int error)
+{
+	if (error == AIS_EINTERRUPTED || cli_interrupted)
+		return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
+	return error == AIS_EUNAVAILABLE ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILURE;
+}
+
 int cli_fail(int error)
 {
-	if (error == AIS_EINTERRUPTED || cli_interrupted) {
+	if (error == AIS_EINTERRUPTED || cli_interrupted)
 		cli_error("interrupted; no tag was moved");
-		return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
-	}
-	cli_error("%s", cli_error_text());
-	return error == AIS_EUNAVAILABLE ? CLI_EXIT_UNREACHABLE : CLI_EXIT_FAILURE;
+	else
+		cli_error("%s", cli_error_text());
+	return cli_exit_code(error);
 }
 
 /* ---- progress -------------------------------------------------------- */
@@ -528,7 +543,7 @@ static int context_project(cli_context *ctx, const char *dir, bool force,
 	opts.builder = builder;
 	opts.on_event = cli_on_event;
 	opts.cancel = &cli_interrupted;
-	if ((error = ais_chain_init(&ctx->chain, &opts)) < 0)
+	if ((error = ais_chain_new(&ctx->chain, &opts)) < 0)
 		return error;
 	return cli_registry_open(ctx, usage);
 }
@@ -556,42 +571,37 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 	return context_engine(ctx, usage);
 }
 
-/* Print a setup failure; the exit code for it. */
-static int context_report(int error, bool usage)
+/* The exit code for a setup failure, printed unless `quiet`. */
+static int context_report(int error, bool usage, bool quiet)
 {
 	if (error == 0)
 		return 0;
 	if (usage) {
-		cli_error("%s", ais_error_last()->message);
+		if (!quiet)
+			cli_error("%s", ais_error_last()->message);
 		return CLI_EXIT_USAGE;
 	}
-	return cli_fail(error);
-}
-
-int cli_context_try_open(cli_context *ctx, const char *dir, bool force)
-{
-	bool usage = false;
-
-	return context_open(ctx, dir, force, &usage);
+	return quiet ? cli_exit_code(error) : cli_fail(error);
 }
 
 /* Say which project a command without -C found above the cwd. */
 static void note_project(const cli_context *ctx, const char *dir)
 {
+	const char *config_dir = ais_chain_config_dir(ctx->chain);
+
 	if (!dir && ctx->project_elsewhere)
 		cli_note("project %s (the nearest directory above the current one with %s/)",
-			 ctx->project_dir,
-			 ctx->chain.config_dir[0] ? ctx->chain.config_dir : ".aishell");
+			 ctx->project_dir, config_dir ? config_dir : ".aishell");
 }
 
-int cli_context_open(cli_context *ctx, const char *dir, bool force)
+int cli_context_open(cli_context *ctx, const char *dir, unsigned flags)
 {
-	bool usage = false;
-	int error = context_open(ctx, dir, force, &usage);
+	bool usage = false, quiet = flags & CLI_OPEN_QUIET;
+	int error = context_open(ctx, dir, flags & CLI_OPEN_FORCE, &usage);
 
-	if (error == 0)
+	if (error == 0 && !quiet)
 		note_project(ctx, dir);
-	return context_report(error, usage);
+	return context_report(error, usage, quiet);
 }
 
 int cli_project_open(cli_context *ctx, const char *dir)
@@ -601,7 +611,7 @@ int cli_project_open(cli_context *ctx, const char *dir)
 
 	if (error == 0)
 		note_project(ctx, dir);
-	return context_report(error, usage);
+	return context_report(error, usage, false);
 }
 
 int cli_engine_open(cli_context *ctx)
@@ -611,7 +621,7 @@ int cli_engine_open(cli_context *ctx)
 
 	if (error == 0)
 		error = context_engine(ctx, &usage);
-	return context_report(error, usage);
+	return context_report(error, usage, false);
 }
 
 void cli_context_close(cli_context *ctx)
@@ -621,11 +631,13 @@ void cli_context_close(cli_context *ctx)
 	ais_registry_free(ctx->registry);
 	ctx->registry = NULL;
 	ais_endpoint_dispose(&ctx->endpoint);
+	ais_chain_free(ctx->chain);
+	ctx->chain = NULL;
 }
 
 const char *cli_builder_name(const cli_context *ctx)
 {
-	switch (ctx->chain.opts.builder) {
+	switch (ais_chain_options(ctx->chain)->builder) {
 	case AIS_BUILDER_LEGACY:
 		return "legacy";
 	case AIS_BUILDER_BUILDKIT:
@@ -637,26 +649,6 @@ const char *cli_builder_name(const cli_context *ctx)
 }
 
 /* ---- verdicts ---------------------------------------------------------- */
-
-bool cli_devcontainer_verdicts(ais_buf *out, const ais_devcontainer_state *st)
-{
-	size_t i;
-	bool any = false;
-
-	if (st->file == AIS_DCFILE_OUTDATED) {
-		ais_buf_printf(out, "%s is out of date: %s\n", st->render.path.ptr,
-			       st->file_reason);
-		any = true;
-	}
-	for (i = 0; i < st->container_count; i++) {
-		if (!st->containers[i].stale)
-			continue;
-		ais_buf_printf(out, "dev container %s is outdated: %s\n",
-			       st->containers[i].name, st->containers[i].reason);
-		any = true;
-	}
-	return any;
-}
 
 int cli_verdict(ais_buf *out, const ais_tier *t)
 {
@@ -740,7 +732,9 @@ static cJSON *tier_json(const ais_tier *t, const char *name, bool ensured)
 
 int cli_print_chain_json(const cli_context *ctx, bool ensured)
 {
-	const ais_chain *c = &ctx->chain;
+	const ais_chain *c = ctx->chain;
+	const ais_tier *ext = ais_chain_tier(c, AIS_TIER_EXT);
+	const char *base_hash = ais_chain_dockerfile_hash(c, AIS_TIER_BASE);
 	cJSON *root = cJSON_CreateObject(), *images, *f;
 	char *text;
 
@@ -752,23 +746,28 @@ int cli_print_chain_json(const cli_context *ctx, bool ensured)
 	cJSON_AddStringToObject(root, "builder", cli_builder_name(ctx));
 	cJSON_AddBoolToObject(root, "fresh", ais_chain_fresh(c));
 	images = cJSON_AddArrayToObject(root, "images");
-	f = tier_json(&c->foundation, "foundation", false);
+	f = tier_json(ais_chain_tier(c, AIS_TIER_FOUNDATION), "foundation", false);
 	cJSON_ReplaceItemInObject(f, "state", cJSON_CreateString(
-		c->foundation.state == AIS_STATE_MISSING ? "missing" : "present"));
+		ais_chain_tier(c, AIS_TIER_FOUNDATION)->state == AIS_STATE_MISSING
+			? "missing" : "present"));
 	cJSON_AddItemToArray(images, f);
 	{
-		cJSON *b = tier_json(&c->base, "base", ensured);
+		cJSON *b = tier_json(ais_chain_tier(c, AIS_TIER_BASE), "base", ensured);
 
-		cJSON_AddStringToObject(b, "mode", c->custom_base ? "custom" : "alias");
-		if (c->custom_base)
-			cJSON_AddStringToObject(b, "dockerfile_hash", c->base_hash);
+		cJSON_AddStringToObject(b, "mode", base_hash ? "custom" : "alias");
+		if (base_hash)
+			cJSON_AddStringToObject(b, "dockerfile_hash", base_hash);
 		cJSON_AddItemToArray(images, b);
 	}
-	if (c->has_ext) {
-		cJSON *e = tier_json(&c->ext, "ext", ensured);
+	if (ext) {
+		cJSON *e = tier_json(ext, "ext", ensured);
+		char dockerfile[64];
 
-		cJSON_AddStringToObject(e, "dockerfile", c->ext_dockerfile);
-		cJSON_AddStringToObject(e, "dockerfile_hash", c->ext_hash);
+		snprintf(dockerfile, sizeof(dockerfile), "%s/Dockerfile",
+			 ais_chain_config_dir(c));
+		cJSON_AddStringToObject(e, "dockerfile", dockerfile);
+		cJSON_AddStringToObject(e, "dockerfile_hash",
+					ais_chain_dockerfile_hash(c, AIS_TIER_EXT));
 		cJSON_AddItemToArray(images, e);
 	}
 	text = cJSON_Print(root);

@@ -50,10 +50,17 @@ void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_bad_option(const char *cmd, const char *shortopts, char **argv);
 
 /* Run the command `name` (argv[0] is its name); -1 when there is none. */
+/* After getopt: CLI_EXIT_USAGE, having said so, when operands are left
+ * ("<cmd> takes no arguments ('x'); see 'aishell <help> --help'"), else 0. */
+int cli_no_arguments(const char *cmd, const char *help, int argc, char **argv);
+
 int cli_dispatch(const char *name, int argc, char **argv);
 
 /* Print the library's last error and map `error` to an exit code. */
 int cli_fail(int error);
+
+/* The exit code for `error`, printing nothing. */
+int cli_exit_code(int error);
 
 /* The library's last error message, with the setting to change when a
  * time limit ended the request (valid until the next call). */
@@ -76,18 +83,18 @@ typedef struct {
 	const char *repo;
 	ais_endpoint endpoint;
 	ais_docker *docker;
-	ais_chain chain;
+	ais_chain *chain;      /* NULL until the project is opened */
 	ais_registry *registry; /* the image cache, NULL when none is set */
 } cli_context;
 
+#define CLI_OPEN_FORCE 0x1u /* the chain rebuilds without cache */
+#define CLI_OPEN_QUIET 0x2u /* print nothing: the why is cli_error_text() */
+
 /* Resolve the project (from `dir`, or the cwd), repository, home, lock
  * directory and engine endpoint, connect, and initialise the chain.
- * Returns an exit code (0 on success). */
-int cli_context_open(cli_context *ctx, const char *dir, bool force);
-
-/* The same, printing nothing: 0, or a negative AIS_E* code with the
- * message in ais_error_last(). */
-int cli_context_try_open(cli_context *ctx, const char *dir, bool force);
+ * Returns an exit code (0 on success), having said why unless QUIET.
+ * Close the context either way. */
+int cli_context_open(cli_context *ctx, const char *dir, unsigned flags);
 void cli_context_close(cli_context *ctx);
 
 /* The repository, directories, project and chain, without the engine
@@ -108,11 +115,6 @@ void cli_state_dir(char *out, size_t len, const char *home);
 /* The background-build files of the project at `project_dir` (physical
  * path) in the user's state dir (cmd_hook.c). */
 int cli_hooks_bg_for(ais_hooks_bg *bg, const char *project_dir);
-
-/* The dev container verdicts, one line each, the same in status and
- * ensure --check: "<file> is out of date: <reason>", "dev container <name>
- * is outdated: <reason>".  True when there is one. */
-bool cli_devcontainer_verdicts(ais_buf *out, const ais_devcontainer_state *st);
 
 /* One verdict line, the same in status, ensure --check and the hooks:
  * "<tag> is stale: <reason>" ("missing", ...). */

@@ -113,7 +113,7 @@ static int generate(const gen_opts *g)
 		return rc;
 	}
 	rc = CLI_EXIT_FAILURE;
-	env.chain = &ctx.chain;
+	env.chain = ctx.chain;
 	env.output = g->output && strcmp(g->output, "-") != 0 ? g->output : NULL;
 	env.on_event = on_event;
 	env.always_render = true;
@@ -215,7 +215,7 @@ int cmd_devcontainer(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	gen_opts g = { 0 };
-	int opt;
+	int opt, rc;
 
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 			  !strcmp(argv[1], "help"))) {
@@ -264,11 +264,8 @@ int cmd_devcontainer(int argc, char **argv)
 			return cli_bad_option("devcontainer generate", "C:o:fqh", argv);
 		}
 	}
-	if (optind < argc) {
-		cli_error("devcontainer generate takes no arguments ('%s'); see 'aishell devcontainer --help'",
-			  argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = cli_no_arguments("devcontainer generate", "devcontainer", argc, argv)) != 0)
+		return rc;
 	if (g.output && !strcmp(g.output, "-")) {
 		if (g.to_stdout) {
 			cli_error("-o - and --stdout say the same; give one");

@@ -72,29 +72,27 @@ static void print_failure(const ais_build_result *failed)
 
 static void print_summary(const ais_chain *c)
 {
-	const ais_tier *tiers[2] = { &c->base, c->has_ext ? &c->ext : NULL };
+	const ais_tier *t;
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (!tiers[i])
-			continue;
-		if (tiers[i]->action == AIS_ACTION_NONE && cli.verbose)
-			cli_note("%s: fresh", tiers[i]->tag);
+	for (i = AIS_TIER_BASE; i < AIS_TIER_COUNT; i++) {
+		if ((t = ais_chain_tier(c, i)) &&
+		    t->action == AIS_ACTION_NONE && cli.verbose)
+			cli_note("%s: fresh", t->tag);
 	}
 }
 
 static void print_stale(const ais_chain *c)
 {
-	const ais_tier *tiers[3] = { &c->foundation, &c->base,
-				     c->has_ext ? &c->ext : NULL };
+	const ais_tier *t;
 	ais_buf line = AIS_BUF_INIT;
 	int i;
 
-	for (i = 0; i < 3; i++) {
-		if (!tiers[i] || tiers[i]->state == AIS_STATE_FRESH)
+	for (i = 0; i < AIS_TIER_COUNT; i++) {
+		if (!(t = ais_chain_tier(c, i)) || t->state == AIS_STATE_FRESH)
 			continue;
 		ais_buf_clear(&line);
-		cli_verdict(&line, tiers[i]);
+		cli_verdict(&line, t);
 		cli_note("%s", ais_buf_cstr(&line));
 	}
 	ais_buf_dispose(&line);
@@ -127,7 +125,7 @@ static int check_devcontainers(cli_context *ctx, dc_mode mode, bool *stale)
 	int error, rc = CLI_EXIT_OK;
 
 	*stale = false;
-	env.chain = &ctx->chain;
+	env.chain = ctx->chain;
 	env.on_event = mode == DC_UP ? dc_event : NULL;
 	error = ais_devcontainer_judge(&st, &env, ctx->docker);
 	if (error == AIS_EINVALID && mode != DC_UP) {
@@ -261,11 +259,8 @@ int cmd_ensure(int argc, char **argv)
 			return cli_bad_option("ensure", "C:fqvh", argv);
 		}
 	}
-	if (optind < argc) {
-		cli_error("ensure takes no arguments ('%s'); see 'aishell ensure --help'",
-			  argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = cli_no_arguments("ensure", "ensure", argc, argv)) != 0)
+		return rc;
 	if (check && force) {
 		cli_error("--check and --force cannot be combined");
 		return CLI_EXIT_USAGE;
@@ -279,12 +274,12 @@ int cmd_ensure(int argc, char **argv)
 			  recreate ? "--recreate-on-change" : "--devcontainer");
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = cli_context_open(&ctx, dir, force)) != 0) {
+	if ((rc = cli_context_open(&ctx, dir, force ? CLI_OPEN_FORCE : 0)) != 0) {
 		cli_context_close(&ctx);
 		return rc;
 	}
 	ais_build_result_init(&failed);
-	run_tag = ctx.chain.has_ext ? ctx.chain.ext.tag : ctx.chain.base.tag;
+	run_tag = ais_chain_run_tier(ctx.chain)->tag;
 	if (expect && strcmp(expect, run_tag) != 0) {
 		cli_error("devcontainer.json names the image '%s', but the image of %s is '%s'; run 'aishell devcontainer generate' there",
 			  expect, ctx.project_dir, run_tag);
@@ -292,11 +287,11 @@ int cmd_ensure(int argc, char **argv)
 		goto done;
 	}
 	if (check) {
-		if ((error = ais_chain_check(&ctx.chain, ctx.docker)) < 0) {
+		if ((error = ais_chain_check(ctx.chain, ctx.docker)) < 0) {
 			rc = cli_fail(error);
 			goto done;
 		}
-		rc = ais_chain_fresh(&ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
+		rc = ais_chain_fresh(ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
 		error = check_devcontainers(&ctx, DC_REPORT, &stale);
 		if (error != CLI_EXIT_OK) {
 			rc = error;
@@ -307,10 +302,10 @@ int cmd_ensure(int argc, char **argv)
 		if (json)
 			cli_print_chain_json(&ctx, false);
 		else if (rc == CLI_EXIT_STALE)
-			print_stale(&ctx.chain);
+			print_stale(ctx.chain);
 		goto done;
 	}
-	error = ais_chain_ensure(&ctx.chain, ctx.docker, &failed);
+	error = ais_chain_ensure(ctx.chain, ctx.docker, &failed);
 	cli_progress_end();
 	if (error < 0) {
 		rc = cli_fail(error);
@@ -327,7 +322,7 @@ int cmd_ensure(int argc, char **argv)
 	if (json)
 		cli_print_chain_json(&ctx, true);
 	else
-		print_summary(&ctx.chain);
+		print_summary(ctx.chain);
 done:
 	ais_build_result_dispose(&failed);
 	cli_context_close(&ctx);

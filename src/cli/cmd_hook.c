@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "error.h"
+#include "fsutil.h"
 #include "hash.h"
 #include "hooks.h"
 
@@ -124,24 +125,28 @@ static void describe_range(ais_buf *out, const hook_run *run,
 static int report(const cli_context *ctx, const hook_run *run,
 		  ais_hooks_repo *repo, const char *tail)
 {
-	const ais_chain *c = &ctx->chain;
-	const ais_tier *tiers[3] = { &c->foundation, &c->base,
-				     c->has_ext ? &c->ext : NULL };
+	const ais_tier *t;
 	ais_buf line = AIS_BUF_INIT;
 	int n = 0, i;
 
-	for (i = 0; i < 3; i++) {
-		if (!tiers[i] || tiers[i]->state == AIS_STATE_FRESH)
+	for (i = 0; i < AIS_TIER_COUNT; i++) {
+		if (!(t = ais_chain_tier(ctx->chain, i)) ||
+		    t->state == AIS_STATE_FRESH)
 			continue;
 		ais_buf_clear(&line);
-		cli_verdict(&line, tiers[i]);
+		cli_verdict(&line, t);
 		if (repo)
-			describe_range(&line, run, repo, ctx, tiers[i]);
+			describe_range(&line, run, repo, ctx, t);
 		cli_note("%s; %s", ais_buf_cstr(&line), tail);
 		n++;
 	}
 	ais_buf_dispose(&line);
 	return n;
+}
+
+static ais_state foundation_state(const cli_context *ctx)
+{
+	return ais_chain_tier(ctx->chain, AIS_TIER_FOUNDATION)->state;
 }
 
 /* ---- the range: what the git command moved across -------------------------- */
@@ -170,17 +175,6 @@ static void find_range(hook_run *run, ais_hooks_repo *repo)
 
 /* ---- background -------------------------------------------------------- */
 
-static int self_exe(char *out, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", out, len - 1);
-
-	if (n <= 0)
-		return ais_error_set_os(AIS_ERROR, errno,
-					"cannot find the aishell binary");
-	out[n] = '\0';
-	return 0;
-}
-
 int cli_hooks_bg_for(ais_hooks_bg *bg, const char *project_dir)
 {
 	char state[4096], key[AIS_H12_LEN + 1];
@@ -197,9 +191,9 @@ static int background_job(ais_buf *summary, int log_fd, void *payload)
 {
 	cli_context ctx;
 	ais_build_result failed;
-	const ais_tier *tiers[2];
+	const ais_tier *t;
 	time_t now = time(NULL);
-	int error, rc = 0, i;
+	int error = 0, rc = 0, i;
 
 	/* The worker's whole output goes to the log. */
 	fflush(stdout);
@@ -211,11 +205,11 @@ static int background_job(ais_buf *summary, int log_fd, void *payload)
 	fprintf(stderr, "aishell: background build for %s, started %s",
 		(const char *)payload, ctime(&now));
 	ais_build_result_init(&failed);
-	if ((error = cli_context_try_open(&ctx, NULL, false)) < 0 ||
-	    (error = ais_chain_ensure(&ctx.chain, ctx.docker, &failed)) < 0) {
+	if ((rc = cli_context_open(&ctx, NULL, CLI_OPEN_QUIET)) != 0 ||
+	    (error = ais_chain_ensure(ctx.chain, ctx.docker, &failed)) < 0) {
 		cli_progress_end();
-		rc = error == AIS_EUNAVAILABLE ? CLI_EXIT_UNREACHABLE
-					       : CLI_EXIT_FAILURE;
+		if (rc == 0)
+			rc = cli_exit_code(error);
 		cli_error("%s", cli_error_text());
 		ais_buf_clear(summary);
 		ais_buf_printf(summary, "failed: %s", cli_error_text());
@@ -228,13 +222,12 @@ static int background_job(ais_buf *summary, int log_fd, void *payload)
 		goto done;
 	}
 	ais_buf_clear(summary);
-	tiers[0] = &ctx.chain.base;
-	tiers[1] = ctx.chain.has_ext ? &ctx.chain.ext : NULL;
-	for (i = 0; i < 2; i++) {
-		if (!tiers[i] || tiers[i]->action == AIS_ACTION_NONE)
+	for (i = AIS_TIER_BASE; i < AIS_TIER_COUNT; i++) {
+		if (!(t = ais_chain_tier(ctx.chain, i)) ||
+		    t->action == AIS_ACTION_NONE)
 			continue;
 		ais_buf_printf(summary, "%s%s %s", summary->size ? ", " : "",
-			       ais_action_name(tiers[i]->action), tiers[i]->tag);
+			       ais_action_name(t->action), t->tag);
 	}
 	if (!summary->size)
 		ais_buf_puts(summary, "fresh, nothing to build");
@@ -291,12 +284,12 @@ static bool devcontainer_verdicts(ais_buf *lines, const cli_context *ctx)
 	ais_devcontainer_state st;
 	bool any;
 
-	env.chain = &ctx->chain;
+	env.chain = ctx->chain;
 	if (ais_devcontainer_judge(&st, &env, ctx->docker) < 0) {
 		ais_error_clear();
 		return false;
 	}
-	any = cli_devcontainer_verdicts(lines, &st);
+	any = ais_devcontainer_verdicts(lines, &st) > 0;
 	ais_devcontainer_state_dispose(&st);
 	return any;
 }
@@ -345,14 +338,14 @@ static int run_hook(hook_run *run, const char *prefix)
 		goto done;
 	run->name_project = must_name_project(run, prefix, ais_buf_cstr(&gitdir));
 
-	error = cli_context_try_open(&ctx, NULL, false);
+	error = cli_context_open(&ctx, NULL, CLI_OPEN_QUIET) ? AIS_ERROR : 0;
 	if (error == 0)
-		error = ais_chain_check(&ctx.chain, ctx.docker);
+		error = ais_chain_check(ctx.chain, ctx.docker);
 	dc_stale = error == 0 && devcontainer_verdicts(&dclines, &ctx);
-	bg_failed = error == 0 && !ais_chain_fresh(&ctx.chain) &&
+	bg_failed = error == 0 && !ais_chain_fresh(ctx.chain) &&
 		    background_failed(&ctx, &bgline);
-	if (error == 0 && ais_chain_fresh(&ctx.chain) &&
-	    ctx.chain.foundation.state == AIS_STATE_FRESH && !dc_stale)
+	if (error == 0 && ais_chain_fresh(ctx.chain) &&
+	    foundation_state(&ctx) == AIS_STATE_FRESH && !dc_stale)
 		goto done;
 
 	if (error < 0)
@@ -379,8 +372,8 @@ static int run_hook(hook_run *run, const char *prefix)
 		}
 		ais_buf_clear(&fix);
 	}
-	if (ais_chain_fresh(&ctx.chain) &&
-	    ctx.chain.foundation.state == AIS_STATE_FRESH)
+	if (ais_chain_fresh(ctx.chain) &&
+	    foundation_state(&ctx) == AIS_STATE_FRESH)
 		goto done;
 	if (bg_failed)
 		cli_warn("%s", ais_buf_cstr(&bgline));
@@ -395,14 +388,14 @@ static int run_hook(hook_run *run, const char *prefix)
 		report(&ctx, run, opened ? &repo : NULL, ais_buf_cstr(&tail));
 		break;
 	case AIS_HOOKS_MODE_BUILD:
-		if (ctx.chain.foundation.state == AIS_STATE_MISSING) {
+		if (foundation_state(&ctx) == AIS_STATE_MISSING) {
 			report(&ctx, run, NULL, "nothing can be built");
 			break;
 		}
 		report(&ctx, run, opened ? &repo : NULL,
 		       "rebuilding (aishell.hooks.mode=build)");
 		ais_build_result_init(&failed);
-		error = ais_chain_ensure(&ctx.chain, ctx.docker, &failed);
+		error = ais_chain_ensure(ctx.chain, ctx.docker, &failed);
 		cli_progress_end();
 		if (error < 0)
 			cli_warn("rebuild failed: %s%s%s; run '%s' to retry",
@@ -414,19 +407,21 @@ static int run_hook(hook_run *run, const char *prefix)
 		break;
 	case AIS_HOOKS_MODE_BACKGROUND: {
 		ais_hooks_bg bg;
-		char self[4096];
-		char *argv[] = { self, "hook", "background", NULL };
+		ais_buf self = AIS_BUF_INIT;
+		char *argv[] = { NULL, "hook", "background", NULL };
 
-		if (ctx.chain.foundation.state == AIS_STATE_MISSING) {
+		if (foundation_state(&ctx) == AIS_STATE_MISSING) {
 			report(&ctx, run, NULL, "nothing can be built");
 			break;
 		}
 		if ((error = cli_hooks_bg_for(&bg, ctx.project_dir)) < 0 ||
-		    (error = self_exe(self, sizeof(self))) < 0) {
+		    (error = ais_fs_self_exe(&self)) < 0) {
 			cli_warn("cannot start a background build: %s",
 				 cli_error_text());
+			ais_buf_dispose(&self);
 			break;
 		}
+		argv[0] = self.ptr;
 		ais_buf_printf(&tail, "rebuilding in the background (log: %s)",
 			       bg.log);
 		report(&ctx, run, opened ? &repo : NULL, ais_buf_cstr(&tail));
@@ -435,6 +430,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		if (ais_hooks_bg_request(&bg, argv) < 0)
 			cli_warn("cannot start a background build: %s; run '%s'",
 				 cli_error_text(), ais_buf_cstr(&fix));
+		ais_buf_dispose(&self);
 		break;
 	}
 	}

@@ -183,11 +183,8 @@ static int hooks_install(int argc, char **argv)
 			return cli_bad_option("hooks install", "m:fh", argv);
 		}
 	}
-	if (optind < argc) {
-		cli_error("hooks install takes no arguments ('%s'); see 'aishell hooks install --help'",
-			  argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = cli_no_arguments("hooks install", "hooks install", argc, argv)) != 0)
+		return rc;
 	if (mode_arg && ais_hooks_mode_parse(&mode, mode_arg) < 0) {
 		cli_error("%s", ais_error_last()->message);
 		return CLI_EXIT_USAGE;

@@ -84,10 +84,8 @@ int cmd_prune(int argc, char **argv)
 			return cli_bad_option("prune", "nh", argv);
 		}
 	}
-	if (optind < argc) {
-		cli_error("prune takes no arguments ('%s'); see 'aishell prune --help'", argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
+	if ((rc = cli_no_arguments("prune", "prune", argc, argv)) != 0)
+		return rc;
 	if ((rc = cli_engine_open(&ctx)) != 0) {
 		cli_context_close(&ctx);
 		return rc;

@@ -42,15 +42,17 @@ int cli_registry_open(cli_context *ctx, bool *usage)
 	if (ref) {
 		ais_buf_sets(&source, "AISHELL_REGISTRY");
 	} else {
-		if (ctx->chain.config_dir[0] &&
+		const char *config_dir = ais_chain_config_dir(ctx->chain);
+
+		if (config_dir &&
 		    (error = ais_buf_printf(&ppath, "%s/%s/config.yaml",
-					    ctx->project_dir, ctx->chain.config_dir)) == 0)
+					    ctx->project_dir, config_dir)) == 0)
 			error = setting_from(&value, ppath.ptr);
 		if (error == 0 && value)
 			ais_buf_sets(&source, ppath.ptr);
 		if (error == 0 && !value &&
 		    (error = ais_buf_printf(&gpath, "%s/config.yaml",
-					    ctx->chain.global_dir)) == 0 &&
+					    ais_chain_global_dir(ctx->chain))) == 0 &&
 		    (error = setting_from(&value, gpath.ptr)) == 0 && value)
 			ais_buf_sets(&source, gpath.ptr);
 		ref = value;
@@ -69,7 +71,7 @@ int cli_registry_open(cli_context *ctx, bool *usage)
 		*usage = true;
 		goto done;
 	}
-	ctx->chain.opts.registry = ctx->registry;
+	ais_chain_set_registry(ctx->chain, ctx->registry);
 done:
 	free(value);
 	ais_buf_dispose(&gpath);
@@ -86,7 +88,7 @@ int cli_registry_push(cli_context *ctx, bool foundation)
 		cli_error("no registry is set: set AISHELL_REGISTRY, or 'registry:' in config.yaml");
 		return CLI_EXIT_FAILURE;
 	}
-	error = ais_registry_push(&ctx->chain, ctx->docker, foundation);
+	error = ais_registry_push(ctx->chain, ctx->docker, foundation);
 	cli_progress_end();
 	if (error < 0) {
 		if (error == AIS_EINTERRUPTED || cli_interrupted)
@@ -99,16 +101,13 @@ int cli_registry_push(cli_context *ctx, bool foundation)
 
 void cli_print_origins(const cli_context *ctx)
 {
-	const ais_chain *c = &ctx->chain;
-	const ais_tier *tiers[3] = { &c->foundation, &c->base,
-				     c->has_ext ? &c->ext : NULL };
-	const char *names[3] = { "foundation", "base", "ext" };
+	const char *names[AIS_TIER_COUNT] = { "foundation", "base", "ext" };
 	ais_buf line = AIS_BUF_INIT, origin = AIS_BUF_INIT;
 	int i;
 
-	for (i = 0; i < 3; i++) {
-		if (!tiers[i] || ais_registry_origin(&origin, c, tiers[i]) < 0 ||
-		    !origin.size)
+	for (i = 0; i < AIS_TIER_COUNT; i++) {
+		if (!ais_chain_tier(ctx->chain, i) ||
+		    ais_registry_origin(&origin, ctx->chain, i) < 0 || !origin.size)
 			continue;
 		ais_buf_printf(&line, "%s%s %s", line.size ? "; " : "", names[i],
 			       ais_buf_cstr(&origin));

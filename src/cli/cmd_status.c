@@ -92,8 +92,9 @@ int cmd_status(int argc, char **argv)
 	ais_devcontainer_env env = { 0 };
 	ais_devcontainer_state dc;
 	ais_buf dcl = AIS_BUF_INIT;
-	const ais_chain *c;
+	const ais_tier *foundation, *base, *ext;
 	const char *dir = NULL;
+	char ext_dockerfile[32];
 	bool json = false, judged = false;
 	int opt, error, rc, width;
 
@@ -114,21 +115,18 @@ int cmd_status(int argc, char **argv)
 			return cli_bad_option("status", "C:h", argv);
 		}
 	}
-	if (optind < argc) {
-		cli_error("status takes no arguments ('%s'); see 'aishell status --help'",
-			  argv[optind]);
-		return CLI_EXIT_USAGE;
-	}
-	if ((rc = cli_context_open(&ctx, dir, false)) != 0) {
+	if ((rc = cli_no_arguments("status", "status", argc, argv)) != 0)
+		return rc;
+	if ((rc = cli_context_open(&ctx, dir, 0)) != 0) {
 		cli_context_close(&ctx);
 		return rc;
 	}
-	if ((error = ais_chain_check(&ctx.chain, ctx.docker)) < 0) {
+	if ((error = ais_chain_check(ctx.chain, ctx.docker)) < 0) {
 		rc = cli_fail(error);
 		goto done;
 	}
-	env.chain = &ctx.chain;
-	rc = ais_chain_fresh(&ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
+	env.chain = ctx.chain;
+	rc = ais_chain_fresh(ctx.chain) ? CLI_EXIT_OK : CLI_EXIT_STALE;
 	error = ais_devcontainer_judge(&dc, &env, ctx.docker);
 	if (error == AIS_EINVALID) {
 		/* a bad config.yaml is generate's and up's to report */
@@ -139,7 +137,7 @@ int cmd_status(int argc, char **argv)
 		goto done;
 	} else {
 		judged = true;
-		if (cli_devcontainer_verdicts(&dcl, &dc))
+		if (ais_devcontainer_verdicts(&dcl, &dc))
 			rc = CLI_EXIT_STALE;
 	}
 	if (json) {
@@ -147,23 +145,28 @@ int cmd_status(int argc, char **argv)
 			rc = CLI_EXIT_FAILURE;
 		goto done;
 	}
-	c = &ctx.chain;
-	width = (int)strlen(c->foundation.tag);
-	if (c->has_ext && (int)strlen(c->ext.tag) > width)
-		width = (int)strlen(c->ext.tag);
+	foundation = ais_chain_tier(ctx.chain, AIS_TIER_FOUNDATION);
+	base = ais_chain_tier(ctx.chain, AIS_TIER_BASE);
+	ext = ais_chain_tier(ctx.chain, AIS_TIER_EXT);
+	width = (int)strlen(foundation->tag);
+	if (ext && (int)strlen(ext->tag) > width)
+		width = (int)strlen(ext->tag);
 	printf("project     %s\n", ctx.project_dir);
 	printf("engine      %s (API %s; builds with %s)\n", ctx.endpoint.host,
 	       ais_docker_api_version(ctx.docker), cli_builder_name(&ctx));
-	print_tier("foundation", &c->foundation, width,
-		   c->foundation.state == AIS_STATE_MISSING ? "missing" : "present",
+	print_tier("foundation", foundation, width,
+		   foundation->state == AIS_STATE_MISSING ? "missing" : "present",
 		   NULL);
-	print_tier("base", &c->base, width, ais_state_name(c->base.state),
-		   c->custom_base ? "custom: ~/.aishell/Dockerfile"
-				  : "alias of foundation");
-	if (c->has_ext)
-		print_tier("ext", &c->ext, width, ais_state_name(c->ext.state),
-			   c->ext_dockerfile);
-	else
+	print_tier("base", base, width, ais_state_name(base->state),
+		   ais_chain_dockerfile_hash(ctx.chain, AIS_TIER_BASE)
+			   ? "custom: ~/.aishell/Dockerfile"
+			   : "alias of foundation");
+	if (ext) {
+		snprintf(ext_dockerfile, sizeof(ext_dockerfile), "%s/Dockerfile",
+			 ais_chain_config_dir(ctx.chain));
+		print_tier("ext", ext, width, ais_state_name(ext->state),
+			   ext_dockerfile);
+	} else
 		printf("%-11s none (no .aishell/Dockerfile or .sandbox/Dockerfile)\n",
 		       "ext");
 	print_devcontainer(&dcl, judged ? &dc : NULL);

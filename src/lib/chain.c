@@ -1,4 +1,4 @@
-#include "chain.h"
+#include "chain_internal.h"
 
 #include "buf.h"
 #include "context.h"
@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -77,25 +78,11 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The inputs of each tier, computed once per run: the walk that judged a
- * tier is the one its build sends and its manifest records. */
-typedef struct {
-	ais_inputs base, ext;
-} chain_run;
-
-#define CHAIN_RUN_INIT { AIS_INPUTS_INIT, AIS_INPUTS_INIT }
-
-static void chain_run_dispose(chain_run *run)
-{
-	ais_inputs_dispose(&run->base);
-	ais_inputs_dispose(&run->ext);
-}
-
 /* Walk and hash the files the base (`ext` false) or ext Dockerfile reads;
  * the tier's Dockerfile hash becomes that of the text the walk read. */
-static int chain_hash_inputs(ais_chain *chain, chain_run *run, bool ext)
+static int chain_hash_inputs(ais_chain *chain, bool ext)
 {
-	ais_inputs *in = ext ? &run->ext : &run->base;
+	ais_inputs *in = ext ? &chain->run_ext : &chain->run_base;
 	int error;
 
 	if (ext)
@@ -134,27 +121,68 @@ static int chain_hash_texts(ais_chain *chain)
 /* The Dockerfiles and the files they COPY/ADD: walks the build contexts,
  * so only where staleness is judged (check, under a lock, after a build),
  * never for commands that only need the tags. */
-static int chain_hash_dockerfiles(ais_chain *chain, chain_run *run)
+static int chain_hash_dockerfiles(ais_chain *chain)
 {
 	int error;
 
 	if ((error = chain_hash_texts(chain)) < 0)
 		return error;
-	if (chain->custom_base && (error = chain_hash_inputs(chain, run, false)) < 0)
+	if (chain->custom_base && (error = chain_hash_inputs(chain, false)) < 0)
 		return error;
 	if (chain->has_ext)
-		error = chain_hash_inputs(chain, run, true);
+		error = chain_hash_inputs(chain, true);
+	if (error == 0)
+		chain->walked = true;
 	return error;
 }
 
-int ais_chain_init(ais_chain *chain, const ais_chain_opts *opts)
+/* Point a tier's view at its fields (those that may move: reason, cause). */
+static void tier_sync(chain_tier *t)
+{
+	t->pub.reason = ais_buf_cstr(&t->reason);
+	t->pub.cause = ais_buf_cstr(&t->cause);
+}
+
+static void tier_init(chain_tier *t)
+{
+	t->pub.tag = t->tag;
+	t->pub.id = t->id;
+	t->pub.label = t->label;
+	t->pub.have = t->have;
+	t->pub.want = t->want;
+	t->pub.old_id = t->old_id;
+	t->pub.builder = t->builder;
+	tier_sync(t);
+}
+
+static void tier_dispose(chain_tier *t)
+{
+	ais_buf_dispose(&t->reason);
+	ais_buf_dispose(&t->cause);
+}
+
+void ais_chain_free(ais_chain *chain)
+{
+	if (!chain)
+		return;
+	tier_dispose(&chain->foundation);
+	tier_dispose(&chain->base);
+	tier_dispose(&chain->ext);
+	ais_inputs_dispose(&chain->run_base);
+	ais_inputs_dispose(&chain->run_ext);
+	free(chain);
+}
+
+static int chain_init(ais_chain *chain, const ais_chain_opts *opts)
 {
 	char path[PATH_MAX + 32];
 	bool has_aishell, has_sandbox;
 	int found, error;
 
-	memset(chain, 0, sizeof(*chain));
 	chain->opts = *opts;
+	tier_init(&chain->foundation);
+	tier_init(&chain->base);
+	tier_init(&chain->ext);
 	if ((error = ais_hash_h12(chain->h12, opts->project_dir,
 				  strlen(opts->project_dir))) < 0)
 		return error;
@@ -192,26 +220,123 @@ int ais_chain_init(ais_chain *chain, const ais_chain_opts *opts)
 	return chain_hash_texts(chain);
 }
 
-static void tier_set(ais_tier *t, ais_state state, const char *label,
+int ais_chain_new(ais_chain **out, const ais_chain_opts *opts)
+{
+	ais_chain *chain = calloc(1, sizeof(*chain));
+	ais_inputs empty = AIS_INPUTS_INIT;
+	int error;
+
+	*out = NULL;
+	AIS_CHECK_ALLOC(chain);
+	chain->run_base = empty;
+	chain->run_ext = empty;
+	if ((error = chain_init(chain, opts)) < 0) {
+		ais_chain_free(chain);
+		return error;
+	}
+	*out = chain;
+	return 0;
+}
+
+const ais_tier *ais_chain_tier(const ais_chain *chain, ais_tier_name name)
+{
+	switch (name) {
+	case AIS_TIER_FOUNDATION:
+		return &chain->foundation.pub;
+	case AIS_TIER_BASE:
+		return &chain->base.pub;
+	case AIS_TIER_EXT:
+		return chain->has_ext ? &chain->ext.pub : NULL;
+	case AIS_TIER_COUNT:
+		break;
+	}
+	return NULL;
+}
+
+const ais_tier *ais_chain_run_tier(const ais_chain *chain)
+{
+	return chain->has_ext ? &chain->ext.pub : &chain->base.pub;
+}
+
+const ais_chain_opts *ais_chain_options(const ais_chain *chain)
+{
+	return &chain->opts;
+}
+
+const char *ais_chain_global_dir(const ais_chain *chain)
+{
+	return chain->global_dir;
+}
+
+const char *ais_chain_config_dir(const ais_chain *chain)
+{
+	return chain->config_dir[0] ? chain->config_dir : NULL;
+}
+
+const char *ais_chain_project_key(const ais_chain *chain)
+{
+	return chain->h12;
+}
+
+int ais_chain_dockerfile(ais_buf *out, const ais_chain *chain,
+			 ais_tier_name name)
+{
+	if (name == AIS_TIER_BASE && chain->custom_base)
+		return ais_buf_printf(out, "%s/Dockerfile", chain->global_dir);
+	if (name == AIS_TIER_EXT && chain->has_ext)
+		return ais_buf_printf(out, "%s/%s", chain->opts.project_dir,
+				      chain->ext_dockerfile);
+	return ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
+			     "the %s image is not built from a Dockerfile",
+			     name == AIS_TIER_EXT ? "ext" : name == AIS_TIER_BASE
+							   ? "base" : "foundation");
+}
+
+const char *ais_chain_dockerfile_hash(const ais_chain *chain,
+				      ais_tier_name name)
+{
+	if (name == AIS_TIER_BASE && chain->custom_base)
+		return chain->base_hash;
+	if (name == AIS_TIER_EXT && chain->has_ext)
+		return chain->ext_hash;
+	return NULL;
+}
+
+void ais_chain_set_registry(ais_chain *chain, ais_registry *registry)
+{
+	chain->opts.registry = registry;
+}
+
+static void tier_set(chain_tier *t, ais_state state, const char *label,
 		     const char *have, const char *want, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 
-static void tier_set(ais_tier *t, ais_state state, const char *label,
+static void tier_set(chain_tier *t, ais_state state, const char *label,
 		     const char *have, const char *want, const char *fmt, ...)
 {
 	va_list ap;
 
-	t->state = state;
+	t->pub.state = state;
 	COPY(t->label, label);
 	COPY(t->have, have);
 	COPY(t->want, want);
-	t->reason[0] = '\0';
-	memset(t->cause, 0, sizeof(t->cause));
+	ais_buf_clear(&t->reason);
+	ais_buf_clear(&t->cause);
 	if (fmt) {
 		va_start(ap, fmt);
-		vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
+		if (ais_buf_vprintf(&t->reason, fmt, ap) < 0)
+			ais_error_clear(); /* the state stands; the why is lost */
 		va_end(ap);
 	}
+	tier_sync(t);
+}
+
+/* The reason alone, for a build forced on a fresh image. */
+static void tier_reason(chain_tier *t, const char *reason)
+{
+	if (ais_buf_sets(&t->reason, reason) < 0)
+		ais_error_clear();
+	tier_sync(t);
 }
 
 /* A label value or id for a reason: "(absent)", or a digest cut to 12 hex
@@ -233,7 +358,7 @@ static bool same(const char *a, const char *b)
 
 /* Stale because `label` is `have` on the image but should be `want`:
  * "<cause> (<label> <have> -> <want>)". */
-static void tier_stale(ais_tier *t, const char *label, const char *have,
+static void tier_stale(chain_tier *t, const char *label, const char *have,
 		       const char *want, const char *cause)
 {
 	char h[16], w[16];
@@ -243,25 +368,24 @@ static void tier_stale(ais_tier *t, const char *label, const char *have,
 }
 
 /* Record the project-relative path the reason names. */
-static void tier_cause(ais_tier *t, const char *path)
+static void tier_cause(chain_tier *t, const char *path)
 {
-	size_t n = strlen(path);
-
-	memset(t->cause, 0, sizeof(t->cause));
-	if (n + 2 <= sizeof(t->cause))
-		memcpy(t->cause, path, n);
+	ais_buf_clear(&t->cause);
+	if (ais_buf_put(&t->cause, path, strlen(path) + 1) < 0)
+		ais_error_clear();
+	tier_sync(t);
 }
 
-void ais_chain_judge_base(ais_tier *base, const ais_chain *chain,
-			  const ais_image *foundation, const ais_image *img)
+void ais_chain_judge_base(ais_chain *chain, const ais_image *foundation,
+			  const ais_image *img)
 {
+	chain_tier *base = &chain->base;
 	const char *fid = foundation ? ais_image_id(foundation) : NULL;
 	const char *v;
 	char cause[600];
 
 	COPY(base->id, img ? ais_image_id(img) : NULL);
 	COPY(base->builder, img ? ais_image_label(img, AIS_LABEL_BUILDER) : NULL);
-	memset(base->cause, 0, sizeof(base->cause));
 	if (!img) {
 		tier_set(base, AIS_STATE_MISSING, NULL, NULL, NULL,
 			 "image not found");
@@ -308,17 +432,16 @@ void ais_chain_judge_base(ais_tier *base, const ais_chain *chain,
 	tier_set(base, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
 }
 
-void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
-			 const ais_image *base, const ais_tier *base_tier,
-			 const ais_image *img)
+void ais_chain_judge_ext(ais_chain *chain, const ais_image *base,
+			 ais_state base_state, const ais_image *img)
 {
+	chain_tier *ext = &chain->ext;
 	const char *bid = base ? ais_image_id(base) : NULL;
 	const char *v;
 	char cause[600];
 
 	COPY(ext->id, img ? ais_image_id(img) : NULL);
 	COPY(ext->builder, img ? ais_image_label(img, AIS_LABEL_BUILDER) : NULL);
-	memset(ext->cause, 0, sizeof(ext->cause));
 	if (!img) {
 		tier_set(ext, AIS_STATE_MISSING, NULL, NULL, NULL, "image not found");
 		return;
@@ -348,17 +471,17 @@ void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
 		tier_stale(ext, AIS_LABEL_BASE_ID, v, bid, cause);
 		return;
 	}
-	if (base_tier && base_tier->state != AIS_STATE_FRESH) {
+	if (base_state != AIS_STATE_FRESH) {
 		tier_set(ext, AIS_STATE_STALE, NULL, NULL, NULL,
 			 "%s is %s; this image is rebuilt after it",
-			 chain->base.tag, ais_state_name(base_tier->state));
+			 chain->base.tag, ais_state_name(base_state));
 		return;
 	}
 	tier_set(ext, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
 }
 
 typedef struct {
-	ais_tier *tier;
+	chain_tier *tier;
 	const char *context_dir;
 	const char *dockerfile;      /* relative to context_dir */
 	const char *parent_tag;      /* whose id is recorded */
@@ -400,27 +523,19 @@ static void manifest_save(const ais_chain *chain, const ais_inputs *in,
 	ais_error_clear();
 }
 
-typedef struct {
-	char *cause;       /* ais_tier.cause: "path\0path\0\0" */
-	size_t size, used;
-} cause_list;
-
+/* Add a path to a tier's cause list (best effort: it only explains). */
 static void cause_add(const char *path, void *payload)
 {
-	cause_list *l = payload;
-	size_t n = strlen(path) + 1;
+	chain_tier *t = payload;
 
-	if (l->used + n + 1 > l->size)
-		return;
-	memcpy(l->cause + l->used, path, n);
-	l->used += n;
-	l->cause[l->used] = '\0';
+	if (ais_buf_put(&t->cause, path, strlen(path) + 1) < 0)
+		ais_error_clear();
 }
 
 /* Name in a tier's reason the files that changed since its image was
  * built, when the manifest of that build was kept; when they are the
  * project's (`project`), list them in t->cause too. */
-static void manifest_explain(ais_tier *t, const ais_chain *chain,
+static void manifest_explain(chain_tier *t, const ais_chain *chain,
 			     const ais_inputs *now, const char *shown_as,
 			     bool project)
 {
@@ -440,10 +555,8 @@ static void manifest_explain(ais_tier *t, const ais_chain *chain,
 		COPY(want, t->want);
 		tier_stale(t, label, have, want, cause.ptr);
 		if (project) {
-			cause_list l = { t->cause, sizeof(t->cause), 0 };
-
-			memset(t->cause, 0, sizeof(t->cause));
-			ais_inputs_each_change(&old, &now->manifest, cause_add, &l);
+			ais_inputs_each_change(&old, &now->manifest, cause_add, t);
+			tier_sync(t);
 		}
 	}
 done:
@@ -475,26 +588,26 @@ static void judge_foundation(ais_chain *chain, const ais_image *foundation)
 			 "image not found");
 }
 
-static int chain_check(ais_chain *chain, ais_docker *d, chain_run *run)
+static int chain_check(ais_chain *chain, ais_docker *d, bool walk)
 {
 	ais_image *foundation = NULL, *base = NULL, *ext = NULL;
 	int error;
 
-	if ((error = chain_hash_dockerfiles(chain, run)) < 0 ||
+	if ((walk && (error = chain_hash_dockerfiles(chain)) < 0) ||
 	    (error = inspect_optional(&base, d, chain->base.tag)) < 0 ||
 	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
 	    (chain->has_ext &&
 	     (error = inspect_optional(&ext, d, chain->ext.tag)) < 0))
 		goto done;
 	judge_foundation(chain, foundation);
-	ais_chain_judge_base(&chain->base, chain, foundation, base);
+	ais_chain_judge_base(chain, foundation, base);
 	if (!strcmp(chain->base.label, AIS_LABEL_BASE_INPUTS_HASH))
-		manifest_explain(&chain->base, chain, &run->base,
+		manifest_explain(&chain->base, chain, &chain->run_base,
 				 "~/.aishell/Dockerfile", false);
 	if (chain->has_ext) {
-		ais_chain_judge_ext(&chain->ext, chain, base, &chain->base, ext);
+		ais_chain_judge_ext(chain, base, chain->base.pub.state, ext);
 		if (!strcmp(chain->ext.label, AIS_LABEL_EXTENSION_INPUTS_HASH))
-			manifest_explain(&chain->ext, chain, &run->ext,
+			manifest_explain(&chain->ext, chain, &chain->run_ext,
 					 chain->ext_dockerfile, true);
 	}
 done:
@@ -506,17 +619,16 @@ done:
 
 int ais_chain_check(ais_chain *chain, ais_docker *d)
 {
-	chain_run run = CHAIN_RUN_INIT;
-	int error = chain_check(chain, d, &run);
-
-	chain_run_dispose(&run);
-	return error;
+	ais_inputs_dispose(&chain->run_base);
+	ais_inputs_dispose(&chain->run_ext);
+	chain->walked = false;
+	return chain_check(chain, d, true);
 }
 
 bool ais_chain_fresh(const ais_chain *chain)
 {
-	return chain->base.state == AIS_STATE_FRESH &&
-	       (!chain->has_ext || chain->ext.state == AIS_STATE_FRESH);
+	return chain->base.pub.state == AIS_STATE_FRESH &&
+	       (!chain->has_ext || chain->ext.pub.state == AIS_STATE_FRESH);
 }
 
 /* After a tag moved: remove the image it left behind when nothing else
@@ -538,7 +650,7 @@ static void drop_replaced(ais_docker *d, const char *old_id, const char *new_id)
 /* Build, verify that the recorded parent id and Dockerfile hash still hold,
  * then move the tag.  Nothing is tagged unless all of that succeeded. */
 static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
-		       chain_run *run, ais_build_result *failed)
+		       ais_build_result *failed)
 {
 	char parent_id[80], hash[AIS_H12_LEN + 1], inputs[AIS_H12_LEN + 1];
 	ais_image *parent = NULL;
@@ -550,7 +662,8 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 
 	ais_build_result_init(&res);
 	if (chain->opts.registry && !chain->opts.force &&
-	    (error = ais_registry_pull_tier(&res.image_id, chain, d, plan->tier,
+	    (error = ais_registry_pull_tier(&res.image_id, chain, d,
+					    plan->ext ? AIS_TIER_EXT : AIS_TIER_BASE,
 					    plan->context_dir, plan->dockerfile,
 					    plan->parent_tag)) != 0) {
 		if (error < 0)
@@ -581,7 +694,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		}
 		/* A walk is sent once: a second attempt walks again. */
 		if ((attempt > 0 || !plan->in->context) &&
-		    (error = chain_hash_inputs(chain, run, plan->ext)) < 0)
+		    (error = chain_hash_inputs(chain, plan->ext)) < 0)
 			goto done;
 		COPY(hash, plan->hash);
 		COPY(inputs, plan->inputs);
@@ -610,7 +723,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		if (chain->opts.on_event) {
 			ais_event ev = { .type = AIS_EVENT_BUILD_START,
 					 .tag = plan->tier->tag,
-					 .text = plan->tier->reason };
+					 .text = plan->tier->pub.reason };
 
 			chain->opts.on_event(&ev, chain->opts.payload);
 		}
@@ -655,7 +768,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		goto done;
 	COPY(plan->tier->old_id, plan->tier->id);
 	COPY(plan->tier->id, ais_buf_cstr(&res.image_id));
-	plan->tier->action = pulled ? AIS_ACTION_PULLED : AIS_ACTION_BUILT;
+	plan->tier->pub.action = pulled ? AIS_ACTION_PULLED : AIS_ACTION_BUILT;
 	if (!pulled)
 		COPY(plan->tier->builder, buildkit ? "buildkit" : "legacy");
 	manifest_save(chain, plan->in, plan->tier->id);
@@ -705,7 +818,7 @@ static int chain_lock(ais_lock *lock, const ais_chain *chain, const char *tag,
 	return error;
 }
 
-static int chain_ensure_base(ais_chain *chain, ais_docker *d, chain_run *run,
+static int chain_ensure_base(ais_chain *chain, ais_docker *d,
 			     ais_build_result *failed)
 {
 	ais_image *foundation = NULL, *base = NULL;
@@ -718,8 +831,8 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d, chain_run *run,
 	/* Someone may have done the work while we waited, and the files may
 	 * have changed meanwhile: judge again from scratch.  Without a wait
 	 * the walk of the check still holds. */
-	if ((chain->custom_base && (waited || !run->base.context) &&
-	     (error = chain_hash_inputs(chain, run, false)) < 0) ||
+	if ((chain->custom_base && (waited || !chain->run_base.context) &&
+	     (error = chain_hash_inputs(chain, false)) < 0) ||
 	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
 	    (error = inspect_optional(&base, d, chain->base.tag)) < 0)
 		goto done;
@@ -733,8 +846,8 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d, chain_run *run,
 				      chain->foundation.tag, chain->foundation.tag);
 		goto done;
 	}
-	ais_chain_judge_base(&chain->base, chain, foundation, base);
-	if (chain->base.state == AIS_STATE_FRESH &&
+	ais_chain_judge_base(chain, foundation, base);
+	if (chain->base.pub.state == AIS_STATE_FRESH &&
 	    !(chain->custom_base && chain->opts.force))
 		goto done;
 	if (!chain->custom_base) {
@@ -752,7 +865,7 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d, chain_run *run,
 			   "tagged %s as %s", chain->foundation.tag, chain->base.tag);
 		COPY(chain->base.old_id, chain->base.id);
 		COPY(chain->base.id, ais_image_id(foundation));
-		chain->base.action = AIS_ACTION_TAGGED;
+		chain->base.pub.action = AIS_ACTION_TAGGED;
 		tier_set(&chain->base, AIS_STATE_FRESH, NULL, NULL, NULL, NULL);
 		drop_replaced(d, chain->base.old_id, chain->base.id);
 	} else {
@@ -766,13 +879,13 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d, chain_run *run,
 			.hash = chain->base_hash,
 			.inputs_label = AIS_LABEL_BASE_INPUTS_HASH,
 			.inputs = chain->base_inputs,
-			.in = &run->base,
+			.in = &chain->run_base,
 			.ext = false,
 		};
 
-		if (chain->base.state == AIS_STATE_FRESH)
-			COPY(chain->base.reason, "--force");
-		error = chain_build(chain, d, &plan, run, failed);
+		if (chain->base.pub.state == AIS_STATE_FRESH)
+			tier_reason(&chain->base, "--force");
+		error = chain_build(chain, d, &plan, failed);
 	}
 done:
 	ais_image_free(foundation);
@@ -781,7 +894,7 @@ done:
 	return error;
 }
 
-static int chain_ensure_ext(ais_chain *chain, ais_docker *d, chain_run *run,
+static int chain_ensure_ext(ais_chain *chain, ais_docker *d,
 			    ais_build_result *failed)
 {
 	ais_image *base = NULL, *ext = NULL;
@@ -791,13 +904,13 @@ static int chain_ensure_ext(ais_chain *chain, ais_docker *d, chain_run *run,
 
 	if ((error = chain_lock(&lock, chain, chain->ext.tag, &waited)) < 0)
 		return error;
-	if (((waited || !run->ext.context) &&
-	     (error = chain_hash_inputs(chain, run, true)) < 0) ||
+	if (((waited || !chain->run_ext.context) &&
+	     (error = chain_hash_inputs(chain, true)) < 0) ||
 	    (error = ais_docker_image_inspect(&base, d, chain->base.tag)) < 0 ||
 	    (error = inspect_optional(&ext, d, chain->ext.tag)) < 0)
 		goto done;
-	ais_chain_judge_ext(&chain->ext, chain, base, NULL, ext);
-	if (chain->ext.state != AIS_STATE_FRESH || chain->opts.force) {
+	ais_chain_judge_ext(chain, base, AIS_STATE_FRESH, ext);
+	if (chain->ext.pub.state != AIS_STATE_FRESH || chain->opts.force) {
 		build_plan plan = {
 			.tier = &chain->ext,
 			.context_dir = chain->opts.project_dir,
@@ -808,13 +921,13 @@ static int chain_ensure_ext(ais_chain *chain, ais_docker *d, chain_run *run,
 			.hash = chain->ext_hash,
 			.inputs_label = AIS_LABEL_EXTENSION_INPUTS_HASH,
 			.inputs = chain->ext_inputs,
-			.in = &run->ext,
+			.in = &chain->run_ext,
 			.ext = true,
 		};
 
-		if (chain->ext.state == AIS_STATE_FRESH)
-			COPY(chain->ext.reason, "--force");
-		error = chain_build(chain, d, &plan, run, failed);
+		if (chain->ext.pub.state == AIS_STATE_FRESH)
+			tier_reason(&chain->ext, "--force");
+		error = chain_build(chain, d, &plan, failed);
 	}
 done:
 	ais_image_free(base);
@@ -825,21 +938,25 @@ done:
 
 int ais_chain_ensure(ais_chain *chain, ais_docker *d, ais_build_result *failed)
 {
-	chain_run run = CHAIN_RUN_INIT;
 	int error;
 
-	if ((error = chain_check(chain, d, &run)) < 0)
+	/* The walk of a check just before (the hook's) still holds: a file
+	 * that changes after it is caught when its build is sent. */
+	if ((error = chain_check(chain, d, !chain->walked)) < 0)
 		goto done;
-	if (chain->base.state != AIS_STATE_FRESH ||
+	if (chain->base.pub.state != AIS_STATE_FRESH ||
 	    (chain->custom_base && chain->opts.force)) {
-		if ((error = chain_ensure_base(chain, d, &run, failed)) < 0)
+		if ((error = chain_ensure_base(chain, d, failed)) < 0)
 			goto done;
 	}
 	if (chain->has_ext &&
-	    (chain->ext.state != AIS_STATE_FRESH || chain->opts.force ||
-	     chain->base.action != AIS_ACTION_NONE))
-		error = chain_ensure_ext(chain, d, &run, failed);
+	    (chain->ext.pub.state != AIS_STATE_FRESH || chain->opts.force ||
+	     chain->base.pub.action != AIS_ACTION_NONE))
+		error = chain_ensure_ext(chain, d, failed);
 done:
-	chain_run_dispose(&run);
+	/* What was sent is spent: the next check or ensure walks again. */
+	ais_inputs_dispose(&chain->run_base);
+	ais_inputs_dispose(&chain->run_ext);
+	chain->walked = false;
 	return error;
 }

@@ -14,11 +14,10 @@
 #ifndef AIS_CHAIN_H
 #define AIS_CHAIN_H
 
+#include "buf.h"
 #include "docker.h"
 #include "event.h"
-#include "hash.h"
 
-#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 
@@ -60,19 +59,31 @@ typedef enum {
 
 typedef struct ais_registry ais_registry;
 
-/* What is known about one tier. */
+/* The chain: its tags, Dockerfiles and what is known about each image.
+ * Opaque; see the accessors below. */
+typedef struct ais_chain ais_chain;
+
+typedef enum {
+	AIS_TIER_FOUNDATION,
+	AIS_TIER_BASE,
+	AIS_TIER_EXT,
+	AIS_TIER_COUNT
+} ais_tier_name;
+
+/* What is known about one tier.  A view into the chain: the strings stay
+ * valid until the next ais_chain_check/ensure/push or ais_chain_free. */
 typedef struct {
-	char tag[512];
-	char id[80];          /* "sha256:...", "" when missing */
+	const char *tag;
+	const char *id;       /* "sha256:...", "" when missing */
 	ais_state state;
-	char reason[1024];    /* why it is stale or missing, "" when fresh */
-	char label[64];       /* the label (or "id") that differs */
-	char have[128];       /* its value on the image ("" when absent) */
-	char want[128];       /* the value it should have */
+	const char *reason;   /* why it is stale or missing, "" when fresh */
+	const char *label;    /* the label (or "id") that differs */
+	const char *have;     /* its value on the image ("" when absent) */
+	const char *want;     /* the value it should have */
 	ais_action action;    /* what ensure did */
-	char old_id[80];      /* the id the tag had before ensure moved it */
-	char builder[16];     /* aishell.builder of the image, "" if absent */
-	char cause[1024];     /* the project files the reason names, relative
+	const char *old_id;   /* the id the tag had before ensure moved it */
+	const char *builder;  /* aishell.builder of the image, "" if absent */
+	const char *cause;    /* the project files the reason names, relative
 			       * to the project: "path\0path\0\0" ("" none) */
 } ais_tier;
 
@@ -91,28 +102,14 @@ typedef struct {
 	const volatile sig_atomic_t *cancel;
 } ais_chain_opts;
 
-typedef struct {
-	ais_chain_opts opts;
-	char h12[AIS_H12_LEN + 1];             /* H12(project_dir) */
-	char global_dir[PATH_MAX];             /* home/.aishell */
-	bool custom_base;                      /* global Dockerfile exists */
-	char base_hash[AIS_H12_LEN + 1];       /* H12(global Dockerfile) */
-	char base_inputs[AIS_H12_LEN + 1];     /* its COPY/ADD inputs hash (check) */
-	bool has_ext;                          /* project Dockerfile exists */
-	char config_dir[16];                   /* ".aishell", ".sandbox" or "" */
-	char ext_dockerfile[32];               /* "<config_dir>/Dockerfile" */
-	char ext_hash[AIS_H12_LEN + 1];        /* H12(project Dockerfile) */
-	char ext_inputs[AIS_H12_LEN + 1];      /* its COPY/ADD inputs hash (check) */
-	ais_tier foundation, base, ext;
-} ais_chain;
-
-/* Resolve tags, paths and Dockerfile hashes (no engine contact).
- * AIS_EINVALID when both .aishell and .sandbox exist or a Dockerfile is
- * not a regular file. */
-int ais_chain_init(ais_chain *chain, const ais_chain_opts *opts);
+/* Resolve tags, paths and Dockerfile hashes (no engine contact).  The
+ * strings of `opts` must outlive the chain.  AIS_EINVALID when both
+ * .aishell and .sandbox exist or a Dockerfile is not a regular file. */
+int ais_chain_new(ais_chain **out, const ais_chain_opts *opts);
+void ais_chain_free(ais_chain *chain);
 
 /* Hash the files each Dockerfile COPYs or ADDs (a walk of the build
- * contexts, which ais_chain_init leaves out), inspect the three images and
+ * contexts, which ais_chain_new leaves out), inspect the three images and
  * judge each tier. */
 int ais_chain_check(ais_chain *chain, ais_docker *d);
 
@@ -121,18 +118,43 @@ bool ais_chain_fresh(const ais_chain *chain);
 
 /* Make base (and ext when the project has a Dockerfile) fresh: tag or
  * build what is stale under the tag locks, re-checking under the lock.
- * A failed build leaves the old tag in place; its details go to *failed.
- * Calls ais_chain_check itself. */
+ * The walk of an earlier ais_chain_check is reused.  A failed build leaves
+ * the old tag in place; its details go to *failed. */
 int ais_chain_ensure(ais_chain *chain, ais_docker *d, ais_build_result *failed);
+
+/* A tier; NULL for the ext when the project has no Dockerfile. */
+const ais_tier *ais_chain_tier(const ais_chain *chain, ais_tier_name name);
+
+/* The image containers run: the ext, else the base. */
+const ais_tier *ais_chain_run_tier(const ais_chain *chain);
+
+const ais_chain_opts *ais_chain_options(const ais_chain *chain);
+
+/* "<home>/.aishell": the global Dockerfile and config.yaml live there. */
+const char *ais_chain_global_dir(const ais_chain *chain);
+
+/* The project's configuration directory, ".aishell" or ".sandbox"; NULL
+ * when it has neither. */
+const char *ais_chain_config_dir(const ais_chain *chain);
+
+/* H12 of the project directory: the ext tag's suffix. */
+const char *ais_chain_project_key(const ais_chain *chain);
+
+/* The path of the Dockerfile the base (`AIS_TIER_BASE`) or the ext is
+ * built from; AIS_ENOTFOUND when there is none (an alias base, a project
+ * without a Dockerfile). */
+int ais_chain_dockerfile(ais_buf *out, const ais_chain *chain,
+			 ais_tier_name name);
+
+/* H12 of the text of the Dockerfile the base or ext is built from; NULL
+ * when there is none. */
+const char *ais_chain_dockerfile_hash(const ais_chain *chain,
+				      ais_tier_name name);
+
+/* Pull from / push to this registry from now on (NULL: none). */
+void ais_chain_set_registry(ais_chain *chain, ais_registry *registry);
 
 const char *ais_state_name(ais_state state);
 const char *ais_action_name(ais_action action);
-
-/* Judging, exposed for tests.  Any image may be NULL (missing). */
-void ais_chain_judge_base(ais_tier *base, const ais_chain *chain,
-			  const ais_image *foundation, const ais_image *img);
-void ais_chain_judge_ext(ais_tier *ext, const ais_chain *chain,
-			 const ais_image *base, const ais_tier *base_tier,
-			 const ais_image *img);
 
 #endif

@@ -1,5 +1,6 @@
 #include "registry.h"
 
+#include "chain_internal.h"
 #include "error.h"
 #include "fsutil.h"
 #include "inputs.h"
@@ -154,7 +155,7 @@ done:
 
 /* "<tier>-<key>" for the tier of `chain` built from context_dir/dockerfile
  * on the image parent_id. */
-static int tier_key(ais_buf *tag, const ais_chain *chain, const ais_tier *tier,
+static int tier_key(ais_buf *tag, const ais_chain *chain, const chain_tier *tier,
 		    const char *context_dir, const char *dockerfile,
 		    const char *parent_id)
 {
@@ -526,9 +527,10 @@ static void record_pull(const ais_chain *chain, const ais_registry *r,
 }
 
 int ais_registry_pull_tier(ais_buf *id, ais_chain *chain, ais_docker *d,
-			   ais_tier *tier, const char *context_dir,
+			   ais_tier_name name, const char *context_dir,
 			   const char *dockerfile, const char *parent_tag)
 {
+	chain_tier *tier = name == AIS_TIER_EXT ? &chain->ext : &chain->base;
 	ais_registry *r = chain->opts.registry;
 	ais_image *parent = NULL, *img = NULL;
 	ais_buf tag = AIS_BUF_INIT, ref = AIS_BUF_INIT;
@@ -646,7 +648,7 @@ done:
 
 /* Push a built tier under its key. */
 static int push_tier(ais_chain *chain, ais_docker *d, ais_registry *r,
-		     const char *auth, const ais_tier *tier,
+		     const char *auth, const chain_tier *tier,
 		     const char *context_dir, const char *dockerfile,
 		     const char *parent_tag)
 {
@@ -704,8 +706,12 @@ done:
 /* ---- origins --------------------------------------------------------- */
 
 int ais_registry_origin(ais_buf *out, const ais_chain *chain,
-			const ais_tier *tier)
+			ais_tier_name name)
 {
+	const chain_tier *tier = name == AIS_TIER_FOUNDATION ? &chain->foundation
+				 : name == AIS_TIER_BASE ? &chain->base
+							 : &chain->ext;
+
 	ais_buf_clear(out);
 	if (!tier->id[0])
 		return 0;

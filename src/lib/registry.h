@@ -60,13 +60,14 @@ int ais_registry_auth(ais_buf *out, ais_registry *r);
 
 /*
  * Called by the chain under the tier's lock, before it builds a stale
- * base or ext: pull <registry>:<tier>-<key> and tag it as tier->tag.
+ * base or ext (`name`): pull <registry>:<tier>-<key> and tag it as the
+ * tier's tag.
  * 1 when pulled (its id in *id), 0 when not (not in the registry, or the
  * registry is unusable: then one warning for the run, and no more pulls),
  * < 0 only when interrupted or the engine fails.
  */
 int ais_registry_pull_tier(ais_buf *id, ais_chain *chain, ais_docker *d,
-			   ais_tier *tier, const char *context_dir,
+			   ais_tier_name name, const char *context_dir,
 			   const char *dockerfile, const char *parent_tag);
 
 /* No foundation here: pull <registry>:foundation and tag it; *foundation
@@ -83,6 +84,6 @@ int ais_registry_push(ais_chain *chain, ais_docker *d, bool foundation);
 /* Where a tier's image came from, for status: "pulled from <ref>",
  * "aliased to <foundation>", "built here", or "" when there is none. */
 int ais_registry_origin(ais_buf *out, const ais_chain *chain,
-			const ais_tier *tier);
+			ais_tier_name name);
 
 #endif

@@ -1,6 +1,6 @@
 #include "test.h"
 
-#include "chain.h"
+#include "chain_internal.h"
 #include "error.h"
 
 #include <stdio.h>
@@ -39,7 +39,7 @@ static ais_image *image(const char *id, const char *labels_json)
 }
 
 /* A chain over a temporary home and project. */
-static int make_chain(ais_chain *chain, const char *global_df,
+static int make_chain(ais_chain **chain, const char *global_df,
 		      const char *project_df)
 {
 	char home[512], project[512], dir[600];
@@ -61,43 +61,46 @@ static int make_chain(ais_chain *chain, const char *global_df,
 	opts.project_dir = project;
 	opts.home = home;
 	opts.lock_dir = test_tmpdir();
-	return ais_chain_init(chain, &opts);
+	return ais_chain_new(chain, &opts);
 }
 
 TEST(chain_init_tags_and_hashes)
 {
-	ais_chain c;
+	ais_chain *c = NULL;
 	char want[64], h[AIS_H12_LEN + 1], path[600];
 
 	CHECK_INT(make_chain(&c, "FROM aistest:foundation\n", "FROM aistest:base\n"), 0);
 	snprintf(path, sizeof(path), "%s/project", test_tmpdir());
 	ais_hash_h12(h, path, strlen(path));
 	snprintf(want, sizeof(want), "aistest:ext-%s", h);
-	CHECK_STR(c.ext.tag, want);
-	CHECK_STR(c.base.tag, "aistest:base");
-	CHECK_STR(c.foundation.tag, "aistest:foundation");
-	CHECK(c.custom_base);
-	CHECK(c.has_ext);
-	CHECK_STR(c.ext_dockerfile, ".aishell/Dockerfile");
+	CHECK_STR(c->ext.tag, want);
+	CHECK_STR(c->base.tag, "aistest:base");
+	CHECK_STR(c->foundation.tag, "aistest:foundation");
+	CHECK(c->custom_base);
+	CHECK(c->has_ext);
+	CHECK_STR(c->ext_dockerfile, ".aishell/Dockerfile");
 	ais_hash_h12(h, "FROM aistest:base\n", 18);
-	CHECK_STR(c.ext_hash, h);
+	CHECK_STR(c->ext_hash, h);	ais_chain_free(c);
 }
 
 TEST(chain_init_both_config_dirs_is_an_error)
 {
-	ais_chain c;
+	ais_chain *c = NULL;
 	char dir[600];
 
 	CHECK_INT(make_chain(&c, NULL, "FROM x\n"), 0);
+	ais_chain_free(c);
+	c = NULL;
 	snprintf(dir, sizeof(dir), "%s/project/.sandbox", test_tmpdir());
 	mkdir(dir, 0755);
 	CHECK_INT(make_chain(&c, NULL, NULL), AIS_EINVALID);
 	CHECK(strstr(ais_error_last()->message, ".sandbox") != NULL);
+	ais_chain_free(c);
 }
 
 TEST(chain_init_sandbox_dir)
 {
-	ais_chain c;
+	ais_chain *c = NULL;
 	char project[512], dir[600];
 
 	subdir(project, sizeof(project), "project");
@@ -105,13 +108,13 @@ TEST(chain_init_sandbox_dir)
 	mkdir(dir, 0755);
 	write_file(dir, "Dockerfile", "FROM aistest:base\n");
 	CHECK_INT(make_chain(&c, NULL, NULL), 0);
-	CHECK(c.has_ext);
-	CHECK_STR(c.ext_dockerfile, ".sandbox/Dockerfile");
+	CHECK(c->has_ext);
+	CHECK_STR(c->ext_dockerfile, ".sandbox/Dockerfile");	ais_chain_free(c);
 }
 
 TEST(chain_init_dockerfile_directory_is_an_error)
 {
-	ais_chain c;
+	ais_chain *c = NULL;
 	char dir[600];
 
 	subdir(dir, sizeof(dir), "home");
@@ -119,160 +122,162 @@ TEST(chain_init_dockerfile_directory_is_an_error)
 	mkdir(dir, 0755);
 	snprintf(dir, sizeof(dir), "%s/home/.aishell/Dockerfile", test_tmpdir());
 	mkdir(dir, 0755);
-	CHECK_INT(make_chain(&c, NULL, NULL), AIS_EINVALID);
+	CHECK_INT(make_chain(&c, NULL, NULL), AIS_EINVALID);	ais_chain_free(c);
 }
 
 TEST(chain_alias_base_rules)
 {
-	ais_chain c;
-	ais_tier t;
+	ais_chain *c = NULL;
+	const ais_tier *t;
 	ais_image *f, *b;
 
 	CHECK_INT(make_chain(&c, NULL, NULL), 0);
+	t = ais_chain_tier(c, AIS_TIER_BASE);
 	f = image(FID, NULL);
-	ais_chain_judge_base(&t, &c, f, NULL);
-	CHECK_INT(t.state, AIS_STATE_MISSING);
+	ais_chain_judge_base(c, f, NULL);
+	CHECK_INT(t->state, AIS_STATE_MISSING);
 
 	b = image(FID, NULL);
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_FRESH);
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_FRESH);
 	ais_image_free(b);
 
 	b = image(BID, NULL);
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.label, "id");
-	CHECK_STR(t.have, BID);
-	CHECK_STR(t.want, FID);
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->label, "id");
+	CHECK_STR(t->have, BID);
+	CHECK_STR(t->want, FID);
 	ais_image_free(b);
 
 	/* A leftover custom base, even with the foundation's id. */
 	b = image(FID, "{\"aishell.base.dockerfile.hash\":\"abcdefabcdef\"}");
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.label, AIS_LABEL_BASE_DOCKERFILE_HASH);
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->label, AIS_LABEL_BASE_DOCKERFILE_HASH);
 	ais_image_free(b);
 
 	/* An empty label reads as absent, as in the original. */
 	b = image(FID, "{\"aishell.base.dockerfile.hash\":\"\"}");
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_FRESH);
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_FRESH);
 	ais_image_free(b);
 	ais_image_free(f);
 
 	/* Foundation gone: an alias base is stale. */
 	b = image(FID, NULL);
-	ais_chain_judge_base(&t, &c, NULL, b);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	ais_image_free(b);
+	ais_chain_judge_base(c, NULL, b);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	ais_image_free(b);	ais_chain_free(c);
 }
 
 TEST(chain_custom_base_rules)
 {
-	ais_chain c;
-	ais_tier t;
+	ais_chain *c = NULL;
+	const ais_tier *t;
 	ais_image *f, *b;
 	char labels[512];
 
 	CHECK_INT(make_chain(&c, "FROM aistest:foundation\nRUN true\n", NULL), 0);
+	t = ais_chain_tier(c, AIS_TIER_BASE);
 	f = image(FID, NULL);
 
 	/* An alias base (no labels) must be rebuilt once a Dockerfile exists. */
 	b = image(FID, NULL);
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.label, AIS_LABEL_BASE_DOCKERFILE_HASH);
-	CHECK_STR(t.have, "");
-	CHECK_STR(t.want, c.base_hash);
-	CHECK(strstr(t.reason, "(absent)") != NULL);
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->label, AIS_LABEL_BASE_DOCKERFILE_HASH);
+	CHECK_STR(t->have, "");
+	CHECK_STR(t->want, c->base_hash);
+	CHECK(strstr(t->reason, "(absent)") != NULL);
 	ais_image_free(b);
 
 	snprintf(labels, sizeof(labels),
 		 "{\"aishell.base.dockerfile.hash\":\"%s\",\"aishell.base.foundation.id\":\"%s\"}",
-		 c.base_hash, FID);
+		 c->base_hash, FID);
 	b = image(BID, labels);
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_FRESH);
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_FRESH);
 	ais_image_free(f);
 
 	/* The foundation moved on. */
 	f = image(XID, NULL);
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.label, AIS_LABEL_BASE_FOUNDATION_ID);
-	CHECK_STR(t.have, FID);
-	CHECK_STR(t.want, XID);
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->label, AIS_LABEL_BASE_FOUNDATION_ID);
+	CHECK_STR(t->have, FID);
+	CHECK_STR(t->want, XID);
 	ais_image_free(b);
 
 	snprintf(labels, sizeof(labels),
 		 "{\"aishell.base.dockerfile.hash\":\"000000000000\",\"aishell.base.foundation.id\":\"%s\"}",
 		 XID);
 	b = image(BID, labels);
-	ais_chain_judge_base(&t, &c, f, b);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.label, AIS_LABEL_BASE_DOCKERFILE_HASH);
-	CHECK_STR(t.have, "000000000000");
+	ais_chain_judge_base(c, f, b);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->label, AIS_LABEL_BASE_DOCKERFILE_HASH);
+	CHECK_STR(t->have, "000000000000");
 	ais_image_free(b);
-	ais_image_free(f);
+	ais_image_free(f);	ais_chain_free(c);
 }
 
 TEST(chain_ext_rules)
 {
-	ais_chain c;
-	ais_tier t, base_tier;
+	ais_chain *c = NULL;
+	const ais_tier *t;
+	ais_state base_state = AIS_STATE_FRESH;
 	ais_image *b, *x;
 	char labels[512];
 
 	CHECK_INT(make_chain(&c, NULL, "FROM aistest:base\n"), 0);
+	t = ais_chain_tier(c, AIS_TIER_EXT);
 	b = image(BID, NULL);
-	memset(&base_tier, 0, sizeof(base_tier));
-	base_tier.state = AIS_STATE_FRESH;
 
-	ais_chain_judge_ext(&t, &c, b, &base_tier, NULL);
-	CHECK_INT(t.state, AIS_STATE_MISSING);
+	ais_chain_judge_ext(c, b, base_state, NULL);
+	CHECK_INT(t->state, AIS_STATE_MISSING);
 
 	snprintf(labels, sizeof(labels),
 		 "{\"aishell.base.id\":\"%s\",\"aishell.extension.hash\":\"%s\"}",
-		 BID, c.ext_hash);
+		 BID, c->ext_hash);
 	x = image(XID, labels);
-	ais_chain_judge_ext(&t, &c, b, &base_tier, x);
-	CHECK_INT(t.state, AIS_STATE_FRESH);
+	ais_chain_judge_ext(c, b, base_state, x);
+	CHECK_INT(t->state, AIS_STATE_FRESH);
 
 	/* Cascade: a stale base makes the ext stale too. */
-	base_tier.state = AIS_STATE_STALE;
-	ais_chain_judge_ext(&t, &c, b, &base_tier, x);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	base_tier.state = AIS_STATE_FRESH;
+	base_state = AIS_STATE_STALE;
+	ais_chain_judge_ext(c, b, base_state, x);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	base_state = AIS_STATE_FRESH;
 
 	/* Base missing: absent == absent is NOT fresh (the original's bug). */
-	ais_chain_judge_ext(&t, &c, NULL, &base_tier, x);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.label, AIS_LABEL_BASE_ID);
+	ais_chain_judge_ext(c, NULL, base_state, x);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->label, AIS_LABEL_BASE_ID);
 	ais_image_free(x);
 
 	/* Built before v3.8: no aishell.base.id label. */
 	snprintf(labels, sizeof(labels),
 		 "{\"aishell.foundation.id\":\"%s\",\"aishell.extension.hash\":\"%s\"}",
-		 BID, c.ext_hash);
+		 BID, c->ext_hash);
 	x = image(XID, labels);
-	ais_chain_judge_ext(&t, &c, b, &base_tier, x);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.have, "");
-	CHECK_STR(t.want, BID);
+	ais_chain_judge_ext(c, b, base_state, x);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->have, "");
+	CHECK_STR(t->want, BID);
 	ais_image_free(x);
 
 	snprintf(labels, sizeof(labels),
 		 "{\"aishell.base.id\":\"%s\",\"aishell.extension.hash\":\"aaaaaaaaaaaa\"}",
 		 BID);
 	x = image(XID, labels);
-	ais_chain_judge_ext(&t, &c, b, &base_tier, x);
-	CHECK_INT(t.state, AIS_STATE_STALE);
-	CHECK_STR(t.label, AIS_LABEL_EXTENSION_HASH);
-	CHECK_STR(t.have, "aaaaaaaaaaaa");
-	CHECK_STR(t.want, c.ext_hash);
-	CHECK(strstr(t.reason, ".aishell/Dockerfile") != NULL);
+	ais_chain_judge_ext(c, b, base_state, x);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK_STR(t->label, AIS_LABEL_EXTENSION_HASH);
+	CHECK_STR(t->have, "aaaaaaaaaaaa");
+	CHECK_STR(t->want, c->ext_hash);
+	CHECK(strstr(t->reason, ".aishell/Dockerfile") != NULL);
 	ais_image_free(x);
-	ais_image_free(b);
+	ais_image_free(b);	ais_chain_free(c);
 }
 
 TEST(docker_id_valid)
