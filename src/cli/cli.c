@@ -730,13 +730,46 @@ static cJSON *tier_json(const ais_tier *t, const char *name, bool ensured)
 	return o;
 }
 
-int cli_print_chain_json(const cli_context *ctx, bool ensured)
+/* The dev container part of status --json. */
+static cJSON *devcontainer_json(const ais_devcontainer_state *dc)
 {
+	static const char *const file_states[] = { "none", "foreign", "current",
+						   "outdated" };
+	cJSON *o = cJSON_CreateObject(), *list;
+	size_t i;
+
+	cJSON_AddStringToObject(o, "file", ais_buf_cstr(&dc->render.path));
+	cJSON_AddStringToObject(o, "state", file_states[dc->file]);
+	if (dc->file == AIS_DCFILE_OUTDATED || dc->file == AIS_DCFILE_FOREIGN)
+		cJSON_AddStringToObject(o, "reason", dc->file_reason);
+	cJSON_AddBoolToObject(o, "outdated", ais_devcontainer_verdicts(NULL, dc) > 0);
+	list = cJSON_AddArrayToObject(o, "containers");
+	for (i = 0; i < dc->container_count; i++) {
+		const ais_wscontainer *c = &dc->containers[i];
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "name", c->name);
+		cJSON_AddStringToObject(e, "id", c->id);
+		cJSON_AddStringToObject(e, "image", c->image);
+		cJSON_AddStringToObject(e, "state", c->stale ? "outdated" : "fresh");
+		if (c->stale)
+			cJSON_AddStringToObject(e, "reason", c->reason);
+		cJSON_AddItemToArray(list, e);
+	}
+	return o;
+}
+
+int cli_print_chain_json(const cli_context *ctx, bool ensured,
+			 const ais_devcontainer_state *dc)
+{
+	static const char *const names[AIS_TIER_COUNT] = { "foundation", "base",
+							   "ext" };
 	const ais_chain *c = ctx->chain;
-	const ais_tier *ext = ais_chain_tier(c, AIS_TIER_EXT);
 	const char *base_hash = ais_chain_dockerfile_hash(c, AIS_TIER_BASE);
-	cJSON *root = cJSON_CreateObject(), *images, *f;
+	ais_buf origin = AIS_BUF_INIT;
+	cJSON *root = cJSON_CreateObject(), *images;
 	char *text;
+	int i;
 
 	cJSON_AddStringToObject(root, "project", ctx->project_dir);
 	cJSON_AddStringToObject(root, "repo", ctx->repo);
@@ -745,31 +778,42 @@ int cli_print_chain_json(const cli_context *ctx, bool ensured)
 				ais_docker_api_version(ctx->docker));
 	cJSON_AddStringToObject(root, "builder", cli_builder_name(ctx));
 	cJSON_AddBoolToObject(root, "fresh", ais_chain_fresh(c));
+	if (ctx->registry)
+		cJSON_AddStringToObject(root, "registry",
+					ais_registry_ref(ctx->registry));
 	images = cJSON_AddArrayToObject(root, "images");
-	f = tier_json(ais_chain_tier(c, AIS_TIER_FOUNDATION), "foundation", false);
-	cJSON_ReplaceItemInObject(f, "state", cJSON_CreateString(
-		ais_chain_tier(c, AIS_TIER_FOUNDATION)->state == AIS_STATE_MISSING
-			? "missing" : "present"));
-	cJSON_AddItemToArray(images, f);
-	{
-		cJSON *b = tier_json(ais_chain_tier(c, AIS_TIER_BASE), "base", ensured);
+	for (i = 0; i < AIS_TIER_COUNT; i++) {
+		const ais_tier *t = ais_chain_tier(c, i);
+		cJSON *o;
 
-		cJSON_AddStringToObject(b, "mode", base_hash ? "custom" : "alias");
-		if (base_hash)
-			cJSON_AddStringToObject(b, "dockerfile_hash", base_hash);
-		cJSON_AddItemToArray(images, b);
-	}
-	if (ext) {
-		cJSON *e = tier_json(ext, "ext", ensured);
-		char dockerfile[64];
+		if (!t)
+			continue;
+		o = tier_json(t, names[i], ensured && i != AIS_TIER_FOUNDATION);
+		if (i == AIS_TIER_FOUNDATION)
+			cJSON_ReplaceItemInObject(o, "state", cJSON_CreateString(
+				t->state == AIS_STATE_MISSING ? "missing" : "present"));
+		if (i == AIS_TIER_BASE) {
+			cJSON_AddStringToObject(o, "mode", base_hash ? "custom" : "alias");
+			if (base_hash)
+				cJSON_AddStringToObject(o, "dockerfile_hash", base_hash);
+		}
+		if (i == AIS_TIER_EXT) {
+			char dockerfile[64];
 
-		snprintf(dockerfile, sizeof(dockerfile), "%s/Dockerfile",
-			 ais_chain_config_dir(c));
-		cJSON_AddStringToObject(e, "dockerfile", dockerfile);
-		cJSON_AddStringToObject(e, "dockerfile_hash",
-					ais_chain_dockerfile_hash(c, AIS_TIER_EXT));
-		cJSON_AddItemToArray(images, e);
+			snprintf(dockerfile, sizeof(dockerfile), "%s/Dockerfile",
+				 ais_chain_config_dir(c));
+			cJSON_AddStringToObject(o, "dockerfile", dockerfile);
+			cJSON_AddStringToObject(o, "dockerfile_hash",
+						ais_chain_dockerfile_hash(c, AIS_TIER_EXT));
+		}
+		if (ais_registry_origin(&origin, c, i) == 0 && origin.size)
+			cJSON_AddStringToObject(o, "origin", origin.ptr);
+		ais_error_clear();
+		cJSON_AddItemToArray(images, o);
 	}
+	ais_buf_dispose(&origin);
+	if (dc)
+		cJSON_AddItemToObject(root, "devcontainer", devcontainer_json(dc));
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!text) {

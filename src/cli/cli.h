@@ -142,8 +142,10 @@ void cli_progress_end(void);
 /* The builder the next build will use: "buildkit" or "legacy". */
 const char *cli_builder_name(const cli_context *ctx);
 
-/* JSON description of the chain, printed on stdout. */
-int cli_print_chain_json(const cli_context *ctx, bool ensured);
+/* JSON description of the chain (each image's state, reason and origin)
+ * and, when `dc` is given, of the dev container, printed on stdout. */
+int cli_print_chain_json(const cli_context *ctx, bool ensured,
+			 const ais_devcontainer_state *dc);
 
 /* The registry setting: AISHELL_REGISTRY, else 'registry:' in the
  * project's config.yaml, else in ~/.aishell/config.yaml ("none" turns it

@@ -300,7 +300,7 @@ int cmd_ensure(int argc, char **argv)
 		if (stale)
 			rc = CLI_EXIT_STALE;
 		if (json)
-			cli_print_chain_json(&ctx, false);
+			cli_print_chain_json(&ctx, false, NULL);
 		else if (rc == CLI_EXIT_STALE)
 			print_stale(ctx.chain);
 		goto done;
@@ -312,7 +312,7 @@ int cmd_ensure(int argc, char **argv)
 		if (!cli_interrupted)
 			print_failure(&failed);
 		if (json)
-			cli_print_chain_json(&ctx, true);
+			cli_print_chain_json(&ctx, true, NULL);
 		goto done;
 	}
 	if ((rc = check_devcontainers(&ctx, devcontainer ? DC_UP : recreate ? DC_RECREATE
@@ -320,7 +320,7 @@ int cmd_ensure(int argc, char **argv)
 	    (push && (rc = cli_registry_push(&ctx, !strcmp(argv[0], "push"))) != CLI_EXIT_OK))
 		goto done;
 	if (json)
-		cli_print_chain_json(&ctx, true);
+		cli_print_chain_json(&ctx, true, NULL);
 	else
 		print_summary(ctx.chain);
 done:

@@ -12,17 +12,21 @@ static const char status_usage[] =
 	"\n"
 	"Show each image of the project's chain: tag, image id, whether it is\n"
 	"fresh, stale or missing, and why (which label or id differs, with the\n"
-	"value found and the value expected), and the last background build the\n"
-	"git hooks started.  Builds nothing.  The verdicts and reasons are the\n"
-	"ones the check of 'aishell ensure' and the git hooks give.\n"
+	"value found and the value expected); whether the generated\n"
+	"devcontainer.json and the dev containers made from it are current; the\n"
+	"last background build the git hooks started; and where each image came\n"
+	"from.  Builds nothing.  The verdicts and reasons are the ones the check\n"
+	"of 'aishell ensure' and the git hooks give.\n"
 	"\n"
 	"  -C DIR   use DIR as the project directory (default: the nearest directory\n"
 	"           from the current one up to the git worktree root that holds\n"
 	"           .aishell/ or .sandbox/, else the current one)\n"
-	"  --json   print the status as JSON on stdout\n"
+	"  --json   print the status as JSON on stdout (images with their origin,\n"
+	"           and the dev container)\n"
 	"  -h, --help  show this help\n"
 	"\n"
-	"Exit: 0 fresh, 1 failed, 2 usage, 3 engine unreachable, 4 stale or missing.\n";
+	"Exit: 0 fresh, 1 failed, 2 usage, 3 engine unreachable, 4 stale or missing\n"
+	"(an image, the devcontainer.json or a dev container).\n";
 
 static void print_tier(const char *name, const ais_tier *t, int tag_width,
 		       const char *state, const char *note)
@@ -141,7 +145,7 @@ int cmd_status(int argc, char **argv)
 			rc = CLI_EXIT_STALE;
 	}
 	if (json) {
-		if (cli_print_chain_json(&ctx, false) != 0)
+		if (cli_print_chain_json(&ctx, false, judged ? &dc : NULL) != 0)
 			rc = CLI_EXIT_FAILURE;
 		goto done;
 	}

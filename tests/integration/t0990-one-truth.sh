@@ -37,7 +37,16 @@ judge() {
 	cp "$T/err" "$T/check.err"
 	crc=$RC
 	expect_eq "$src" "$crc" "$1: exit codes of status and ensure --check"
+	# status --json: the same exit code and the same verdicts, reason for reason.
+	run ais status --json
+	expect_eq "$RC" "$src" "$1: exit codes of status --json and status"
+	node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		for (const i of s.images)
+			if (i.state !== "fresh" && i.state !== "present")
+				console.log(`aishell: ${i.tag} is ${i.state}: ${i.reason}`);' "$T/out" >"$T/json.verdicts" ||
+		fail "$1: status --json is not JSON"
 	if [ "$crc" = 0 ]; then
+		expect_eq "$(cat "$T/json.verdicts")" "" "$1: status --json: all fresh"
 		expect_eq "$(cat "$T/hook")" "" "$1: the hook is silent when all is fresh"
 		return 0
 	fi
@@ -54,6 +63,7 @@ judge() {
 	done <"$T/verdicts"
 	expect_eq "$(grep -cE ' is (stale|missing): ' "$T/hook")" "$(grep -c . "$T/verdicts")" \
 		"$1: as many verdicts from the hook as from ensure --check"
+	expect_eq "$(cat "$T/json.verdicts")" "$(cat "$T/verdicts")" "$1: the verdicts of status --json"
 	if grep -qE ' is (stale|missing): ;' "$T/hook"; then cat "$T/hook" >&2; fail "$1: empty reason"; fi
 	echo "$1: $(grep -c . "$T/verdicts") verdict(s) agree" >&2
 }

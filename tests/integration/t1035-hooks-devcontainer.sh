@@ -23,9 +23,20 @@ expect_in "$T/err" "devcontainer.json is out of date: regenerating would change 
 expect_in "$T/err" "; run 'aishell devcontainer generate'"
 expect_eq "$(grep -c aishell "$T/err")" 1 "one line"
 expect_rc 4 ais devcontainer generate --check
+# status says the same, in its table and in its JSON, and exits 4 for it.
+expect_rc 4 ais status
+expect_in "$T/out" "devcontainer.json is out of date: regenerating would change "
+expect_rc 4 ais status --json
+dc_json() {
+	node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		const d = s.devcontainer; console.log(d.state, d.outdated, s.fresh, d.reason || "")' "$T/out"
+}
+expect_eq "$(dc_json)" "outdated true true regenerating would change containerEnv" "status --json: the dev container"
 # Back on main the generated file is current again: silent.
 expect_rc 0 git checkout -q main
 expect_eq "$(cat "$T/err")" "" "current devcontainer.json"
+expect_rc 0 ais status --json
+expect_eq "$(dc_json)" "current false true " "status --json: current again"
 # off: nothing, not even this.
 git config aishell.hooks.mode off
 expect_rc 0 git checkout -q cfg
