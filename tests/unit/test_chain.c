@@ -280,6 +280,72 @@ TEST(chain_ext_rules)
 	ais_image_free(b);	ais_chain_free(c);
 }
 
+TEST(chain_accessors)
+{
+	ais_chain *c = NULL;
+	ais_buf path = AIS_BUF_INIT;
+	const ais_tier *t;
+
+	/* No Dockerfile anywhere: an alias base, no ext. */
+	CHECK_INT(make_chain(&c, NULL, NULL), 0);
+	CHECK(ais_chain_tier(c, AIS_TIER_EXT) == NULL);
+	CHECK(ais_chain_run_tier(c) == ais_chain_tier(c, AIS_TIER_BASE));
+	CHECK(ais_chain_config_dir(c) == NULL);
+	CHECK(ais_chain_dockerfile_hash(c, AIS_TIER_BASE) == NULL);
+	CHECK_INT(ais_chain_dockerfile(&path, c, AIS_TIER_BASE), AIS_ENOTFOUND);
+	CHECK_INT(ais_chain_dockerfile(&path, c, AIS_TIER_EXT), AIS_ENOTFOUND);
+	t = ais_chain_tier(c, AIS_TIER_BASE);
+	CHECK_STR(t->tag, "aistest:base");
+	CHECK_STR(t->id, "");
+	CHECK_STR(t->reason, "");
+	CHECK_STR(t->cause, "");
+	ais_chain_free(c);
+	c = NULL;
+
+	/* Both Dockerfiles. */
+	CHECK_INT(make_chain(&c, "FROM aistest:foundation\n", "FROM aistest:base\n"), 0);
+	CHECK(ais_chain_run_tier(c) == ais_chain_tier(c, AIS_TIER_EXT));
+	CHECK_STR(ais_chain_config_dir(c), ".aishell");
+	CHECK_STR(ais_chain_dockerfile_hash(c, AIS_TIER_EXT), c->ext_hash);
+	CHECK_INT(ais_chain_dockerfile(&path, c, AIS_TIER_EXT), 0);
+	CHECK(strstr(path.ptr, "/project/.aishell/Dockerfile") != NULL);
+	ais_buf_clear(&path);
+	CHECK_INT(ais_chain_dockerfile(&path, c, AIS_TIER_BASE), 0);
+	CHECK(strstr(path.ptr, "/home/.aishell/Dockerfile") != NULL);
+	CHECK_STR(ais_chain_project_key(c), c->h12);
+	ais_buf_dispose(&path);
+	ais_chain_free(c);
+}
+
+/* A tier's view follows its reason when a longer one moves the buffer. */
+TEST(chain_tier_view_follows_reason)
+{
+	ais_chain *c = NULL;
+	const ais_tier *t;
+	ais_image *b, *x;
+	char labels[512], long_id[2100];
+
+	CHECK_INT(make_chain(&c, NULL, "FROM aistest:base\n"), 0);
+	t = ais_chain_tier(c, AIS_TIER_EXT);
+	b = image(BID, NULL);
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	snprintf(labels, sizeof(labels),
+		 "{\"aishell.base.id\":\"%s\",\"aishell.extension.hash\":\"%s\"}",
+		 BID, c->ext_hash);
+	x = image(XID, labels);
+	ais_chain_judge_ext(c, b, AIS_STATE_STALE, x);
+	CHECK_INT(t->state, AIS_STATE_STALE);
+	CHECK(strstr(t->reason, "aistest:base is stale") != NULL);
+	snprintf(c->base.tag, sizeof(c->base.tag), "%.400s", long_id);
+	ais_chain_judge_ext(c, b, AIS_STATE_MISSING, x);
+	CHECK(strlen(t->reason) > 400);
+	CHECK(strstr(t->reason, "is missing; this image is rebuilt after it") != NULL);
+	ais_image_free(x);
+	ais_image_free(b);
+	ais_chain_free(c);
+}
+
 TEST(docker_id_valid)
 {
 	CHECK(ais_docker_id_valid(FID));
