@@ -589,6 +589,19 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 			     d->ep.host, why);
 }
 
+/* Run the request docker_prepare() set up; *status gets the HTTP status.
+ * A transport failure is one line naming the endpoint (`first`: see
+ * docker_transport_error()). */
+static int docker_perform(ais_docker *d, bool first, long *status)
+{
+	CURLcode rc = curl_easy_perform(d->curl);
+
+	if (rc != CURLE_OK)
+		return docker_transport_error(d, rc, first);
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
+	return 0;
+}
+
 static size_t body_cb(char *data, size_t size, size_t n, void *p)
 {
 	ais_buf *body = p;
@@ -655,7 +668,6 @@ static int docker_ping(ais_docker *d)
 {
 	ais_buf url = AIS_BUF_INIT, body = AIS_BUF_INIT;
 	long status = 0;
-	CURLcode rc;
 	int error = 0;
 
 	if ((error = ais_buf_printf(&url, "%s/_ping", d->ep.base_url)) < 0)
@@ -665,12 +677,8 @@ static int docker_ping(ais_docker *d)
 	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &body);
-	rc = curl_easy_perform(d->curl);
-	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc, true);
+	if ((error = docker_perform(d, true, &status)) < 0)
 		goto done;
-	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
 				      "%s (%s) does not answer like a Docker engine: HTTP %ld on /_ping",
@@ -778,7 +786,6 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 {
 	ais_buf url = AIS_BUF_INIT;
 	struct curl_slist *headers = NULL;
-	CURLcode rc;
 	int error = 0;
 
 	*status = 0;
@@ -806,12 +813,7 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 	} else if (strcmp(method, "GET") != 0) {
 		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
 	}
-	rc = curl_easy_perform(d->curl);
-	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc, false);
-		goto done;
-	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
+	error = docker_perform(d, false, status);
 done:
 	curl_slist_free_all(headers);
 	ais_buf_dispose(&url);
@@ -1573,7 +1575,6 @@ static int docker_transfer(ais_docker *d, bool push, const char *repo,
 		ref = AIS_BUF_INIT;
 	struct curl_slist *headers = NULL;
 	long status = 0;
-	CURLcode rc;
 	int error = 0;
 
 	memset(&st, 0, sizeof(st));
@@ -1599,12 +1600,8 @@ static int docker_transfer(ais_docker *d, bool push, const char *repo,
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, transfer_write_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &st);
 	transfer_event(&st, AIS_EVENT_TRANSFER_START, what, 0, 0);
-	rc = curl_easy_perform(d->curl);
-	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc, false);
+	if ((error = docker_perform(d, false, &status)) < 0)
 		goto done;
-	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
 				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
