@@ -247,10 +247,10 @@ static int read_output(ais_buf *out, int out_fd, ais_buf *err, int err_fd)
 	struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
 	ais_buf *bufs[2] = { out, err };
 	char chunk[4096];
-	int open = 2, i, error;
+	int left = 2, i, error;
 	ssize_t n;
 
-	while (open) {
+	while (left) {
 		if (poll(fds, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -264,9 +264,12 @@ static int read_output(ais_buf *out, int out_fd, ais_buf *err, int err_fd)
 			if (fds[i].fd < 0 || !fds[i].revents)
 				continue;
 			if ((n = ais_fs_read(fds[i].fd, chunk, sizeof(chunk))) <= 0) {
-				/* End of file, or an error: that stream is done. */
+				/* End of file, or an error: that stream is done
+				 * (what the helper says is judged by its exit). */
+				if (n < 0)
+					ais_error_clear();
 				fds[i].fd = -1;
-				open--;
+				left--;
 				continue;
 			}
 			if ((size_t)n < room)
@@ -275,7 +278,6 @@ static int read_output(ais_buf *out, int out_fd, ais_buf *err, int err_fd)
 				return error;
 		}
 	}
-	ais_error_clear();
 	return 0;
 }
 
