@@ -104,7 +104,7 @@ int ais_hooks_resolve_dir(ais_buf *out, const char *hooks_path,
 typedef struct {
 	ais_hooks_repo pub;
 	git_repository *git;
-	ais_buf workdir, gitdir, commondir, hooks_dir, default_dir, hooks_path,
+	ais_buf workdir, commondir, hooks_dir, default_dir, hooks_path,
 		mode_value;
 } hooks_repo;
 
@@ -139,6 +139,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 {
 	git_config *cfg = NULL;
 	git_buf value = GIT_BUF_INIT;
+	ais_buf gitdir = AIS_BUF_INIT;
 	hooks_repo *r;
 	int error = 0, rc;
 
@@ -156,7 +157,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 		goto done;
 	}
 	if ((error = set_dir(&r->workdir, git_repository_workdir(r->git))) < 0 ||
-	    (error = set_dir(&r->gitdir, git_repository_path(r->git))) < 0 ||
+	    (error = set_dir(&gitdir, git_repository_path(r->git))) < 0 ||
 	    (error = set_dir(&r->commondir,
 			     git_repository_commondir(r->git))) < 0)
 		goto done;
@@ -196,7 +197,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 	    (error = ais_hooks_resolve_dir(&r->hooks_dir,
 					   ais_buf_cstr(&r->hooks_path),
 					   ais_buf_cstr(&r->workdir),
-					   ais_buf_cstr(&r->gitdir),
+					   ais_buf_cstr(&gitdir),
 					   ais_buf_cstr(&r->commondir),
 					   home)) < 0)
 		goto done;
@@ -205,6 +206,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 done:
 	git_buf_dispose(&value);
 	git_config_free(cfg);
+	ais_buf_dispose(&gitdir);
 	if (error < 0)
 		ais_hooks_repo_close(&r->pub);
 	return error;
@@ -218,7 +220,6 @@ void ais_hooks_repo_close(ais_hooks_repo *repo)
 		return;
 	git_repository_free(r->git);
 	ais_buf_dispose(&r->workdir);
-	ais_buf_dispose(&r->gitdir);
 	ais_buf_dispose(&r->commondir);
 	ais_buf_dispose(&r->hooks_dir);
 	ais_buf_dispose(&r->default_dir);
