@@ -356,49 +356,66 @@ static int check_env_name(const loader *l, const yaml_node_t *n, const char *nam
 	return 0;
 }
 
+/* One env entry named by the scalar `k`: from a mapping, with its value
+ * `v`; from a list (`listed`), NAME=VALUE or NAME in `k` itself.  No value
+ * (a null, or NAME alone) passes the variable through. */
+static int load_env_entry(const loader *l, const yaml_node_t *k,
+			  const yaml_node_t *v, bool listed)
+{
+	char *name = NULL, *value = NULL, *eq;
+	int error;
+
+	if ((error = scalar_dup(&name, l, k)) < 0)
+		goto done;
+	if (listed && (eq = strchr(name, '=')) != NULL) {
+		*eq = '\0';
+		if (!(value = strdup(eq + 1))) {
+			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			goto done;
+		}
+	}
+	if ((error = check_env_name(l, k, name)) < 0)
+		goto done;
+	if (v && v->type != YAML_SCALAR_NODE) {
+		error = node_error(l, v,
+				   "env value of '%s' must be a string, number or boolean, not %s",
+				   name, kind(v));
+		goto done;
+	}
+	if (!is_null(v) && (error = scalar_dup(&value, l, v)) < 0)
+		goto done;
+	error = env_set(l->cfg, name, value, origin_of(l, k));
+	value = NULL;
+done:
+	free(name);
+	free(value);
+	return error;
+}
+
 static int load_env(const loader *l, const yaml_node_t *n)
 {
-	ais_config *cfg = l->cfg;
-	char *name = NULL, *value = NULL, *eq;
-	int error = 0;
+	yaml_node_pair_t *p;
+	yaml_node_item_t *it;
+	int error;
 
-	env_dispose(cfg);
+	env_dispose(l->cfg);
 	if (is_null(n))
 		return 0;
 	if (n->type == YAML_MAPPING_NODE) {
-		yaml_node_pair_t *p;
-
 		for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
+			yaml_node_t *k = node(l, p->key);
 
 			if (!k || k->type != YAML_SCALAR_NODE || is_null(k))
 				return node_error(l, k ? k : n,
 						  "env names must be strings, not %s",
 						  k ? kind(k) : "nothing");
-			if ((error = scalar_dup(&name, l, k)) < 0 ||
-			    (error = check_env_name(l, k, name)) < 0)
-				goto done;
-			if (v && v->type != YAML_SCALAR_NODE) {
-				error = node_error(l, v,
-						   "env value of '%s' must be a string, number or boolean, not %s",
-						   name, kind(v));
-				goto done;
-			}
-			value = NULL;
-			if (!is_null(v) && (error = scalar_dup(&value, l, v)) < 0)
-				goto done;
-			error = env_set(cfg, name, value, origin_of(l, k));
-			value = NULL;
-			if (error < 0)
-				goto done;
-			free(name);
-			name = NULL;
+			if ((error = load_env_entry(l, k, node(l, p->value),
+						    false)) < 0)
+				return error;
 		}
 		return 0;
 	}
 	if (n->type == YAML_SEQUENCE_NODE) {
-		yaml_node_item_t *it;
-
 		for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
 			yaml_node_t *item = node(l, *it);
 
@@ -406,34 +423,12 @@ static int load_env(const loader *l, const yaml_node_t *n)
 				return node_error(l, item ? item : n,
 						  "env list entries must be NAME=VALUE or NAME, not %s",
 						  item ? kind(item) : "nothing");
-			if ((error = scalar_dup(&name, l, item)) < 0)
-				goto done;
-			value = NULL;
-			if ((eq = strchr(name, '=')) != NULL) {
-				*eq = '\0';
-				value = strdup(eq + 1);
-				if (!value) {
-					error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
-							      "out of memory");
-					goto done;
-				}
-			}
-			if ((error = check_env_name(l, item, name)) < 0)
-				goto done;
-			error = env_set(cfg, name, value, origin_of(l, item));
-			value = NULL;
-			if (error < 0)
-				goto done;
-			free(name);
-			name = NULL;
+			if ((error = load_env_entry(l, item, NULL, true)) < 0)
+				return error;
 		}
 		return 0;
 	}
 	return node_error(l, n, "'env' must be a mapping or a list, not %s", kind(n));
-done:
-	free(name);
-	free(value);
-	return error;
 }
 
 /* ---- pre_start, docker_args ----------------------------------------- */

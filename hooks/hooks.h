@@ -116,24 +116,25 @@ int ais_hooks_resolve_dir(ais_buf *out, const char *hooks_path,
 			  const char *workdir, const char *gitdir,
 			  const char *commondir, const char *home);
 
-typedef struct {
-	char workdir[PATH_MAX];     /* worktree root, "" when bare */
-	char gitdir[PATH_MAX];      /* this worktree's git dir */
-	char commondir[PATH_MAX];   /* the repository's common dir */
-	char hooks_dir[PATH_MAX];   /* where git runs hooks from */
-	char default_dir[PATH_MAX]; /* commondir/hooks */
-	char hooks_path[PATH_MAX];  /* core.hooksPath as configured, "" unset */
-	bool mode_set;              /* aishell.hooks.mode is set */
-	bool mode_valid;            /* ... to a value ais_hooks_mode_parse takes */
-	char mode_value[64];        /* its value */
-	ais_hooks_mode mode;        /* the mode in effect (warn when unset/bad) */
-	struct git_repository *git;
+/* A repository opened by ais_hooks_repo_open(): what git and the hooks
+ * commands need to know about it (the libgit2 repository is held inside).
+ * The strings belong to the repository. */
+typedef struct ais_hooks_repo {
+	const char *workdir;     /* worktree root, "" when bare */
+	const char *hooks_dir;   /* where git runs hooks from */
+	const char *default_dir; /* <common dir>/hooks */
+	const char *hooks_path;  /* core.hooksPath as configured, "" unset */
+	bool mode_set;           /* aishell.hooks.mode is set */
+	bool mode_valid;         /* ... to a value ais_hooks_mode_parse takes */
+	const char *mode_value;  /* its value, "" unset */
+	ais_hooks_mode mode;     /* the mode in effect (warn when unset/bad) */
 } ais_hooks_repo;
 
 /* Discover the repository containing `start` (libgit2; environment
  * variables such as GIT_DIR are ignored).  AIS_ENOTFOUND outside a
- * repository.  `home` expands "~" in core.hooksPath. */
-int ais_hooks_repo_open(ais_hooks_repo *out, const char *start,
+ * repository.  `home` expands "~" in core.hooksPath.  Free the result
+ * with ais_hooks_repo_close() (which takes NULL). */
+int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 			const char *home);
 void ais_hooks_repo_close(ais_hooks_repo *repo);
 

@@ -99,26 +99,54 @@ int ais_hooks_resolve_dir(ais_buf *out, const char *hooks_path,
 	return 0;
 }
 
-static void copy_dir(char *dst, size_t len, const char *src)
-{
-	size_t n;
+/* The repository behind an ais_hooks_repo; `pub` first, so the caller's
+ * pointer is this one. */
+typedef struct {
+	ais_hooks_repo pub;
+	git_repository *git;
+	ais_buf workdir, commondir, hooks_dir, default_dir, hooks_path,
+		mode_value;
+} hooks_repo;
 
-	snprintf(dst, len, "%s", src ? src : "");
-	n = strlen(dst);
-	while (n > 1 && dst[n - 1] == '/')
-		dst[--n] = '\0';
+static hooks_repo *repo_of(ais_hooks_repo *repo)
+{
+	return (hooks_repo *)repo;
 }
 
-int ais_hooks_repo_open(ais_hooks_repo *out, const char *start,
+/* `dir` (NULL: "") without its trailing slashes. */
+static int set_dir(ais_buf *b, const char *dir)
+{
+	int error;
+
+	if ((error = ais_buf_sets(b, dir ? dir : "")) < 0)
+		return error;
+	strip_slashes(b);
+	return 0;
+}
+
+/* Point the public strings at the buffers (again, after they changed). */
+static void publish(hooks_repo *r)
+{
+	r->pub.workdir = ais_buf_cstr(&r->workdir);
+	r->pub.hooks_dir = ais_buf_cstr(&r->hooks_dir);
+	r->pub.default_dir = ais_buf_cstr(&r->default_dir);
+	r->pub.hooks_path = ais_buf_cstr(&r->hooks_path);
+	r->pub.mode_value = ais_buf_cstr(&r->mode_value);
+}
+
+int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 			const char *home)
 {
 	git_config *cfg = NULL;
 	git_buf value = GIT_BUF_INIT;
-	ais_buf dir = AIS_BUF_INIT;
+	ais_buf gitdir = AIS_BUF_INIT;
+	hooks_repo *r;
 	int error = 0, rc;
 
-	memset(out, 0, sizeof(*out));
-	rc = git_repository_open_ext(&out->git, start, 0, NULL);
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	AIS_CHECK_ALLOC(r);
+	rc = git_repository_open_ext(&r->git, start, 0, NULL);
 	if (rc == GIT_ENOTFOUND) {
 		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
 				      "not in a git repository: '%s'", start);
@@ -128,80 +156,97 @@ int ais_hooks_repo_open(ais_hooks_repo *out, const char *start,
 		error = git_fail(AIS_ERROR, "cannot open the git repository");
 		goto done;
 	}
-	copy_dir(out->workdir, sizeof(out->workdir),
-		 git_repository_workdir(out->git));
-	copy_dir(out->gitdir, sizeof(out->gitdir), git_repository_path(out->git));
-	copy_dir(out->commondir, sizeof(out->commondir),
-		 git_repository_commondir(out->git));
-	if (git_repository_config_snapshot(&cfg, out->git) < 0) {
+	if ((error = set_dir(&r->workdir, git_repository_workdir(r->git))) < 0 ||
+	    (error = set_dir(&gitdir, git_repository_path(r->git))) < 0 ||
+	    (error = set_dir(&r->commondir,
+			     git_repository_commondir(r->git))) < 0)
+		goto done;
+	if (git_repository_config_snapshot(&cfg, r->git) < 0) {
 		error = git_fail(AIS_ERROR, "cannot read the git config");
 		goto done;
 	}
 	rc = git_config_get_string_buf(&value, cfg, "core.hooksPath");
-	if (rc == 0)
-		snprintf(out->hooks_path, sizeof(out->hooks_path), "%s", value.ptr);
-	else if (rc != GIT_ENOTFOUND) {
+	if (rc == 0) {
+		if ((error = ais_buf_sets(&r->hooks_path, value.ptr)) < 0)
+			goto done;
+	} else if (rc != GIT_ENOTFOUND) {
 		error = git_fail(AIS_ERROR, "cannot read core.hooksPath");
 		goto done;
 	}
 	git_buf_dispose(&value);
 	git_error_clear();
 
-	out->mode = AIS_HOOKS_MODE_WARN;
+	r->pub.mode = AIS_HOOKS_MODE_WARN;
 	rc = git_config_get_string_buf(&value, cfg, AIS_HOOKS_MODE_KEY);
 	if (rc == 0) {
-		out->mode_set = true;
-		snprintf(out->mode_value, sizeof(out->mode_value), "%s", value.ptr);
-		out->mode_valid = ais_hooks_mode_parse(&out->mode, value.ptr) == 0;
-		if (!out->mode_valid) {
-			out->mode = AIS_HOOKS_MODE_WARN;
+		r->pub.mode_set = true;
+		if ((error = ais_buf_sets(&r->mode_value, value.ptr)) < 0)
+			goto done;
+		r->pub.mode_valid = ais_hooks_mode_parse(&r->pub.mode,
+							 value.ptr) == 0;
+		if (!r->pub.mode_valid) {
+			r->pub.mode = AIS_HOOKS_MODE_WARN;
 			ais_error_clear();
 		}
 	}
 	git_error_clear();
 
-	if ((error = ais_hooks_resolve_dir(&dir, NULL, NULL, NULL,
-					   out->commondir, home)) < 0)
-		goto done;
-	snprintf(out->default_dir, sizeof(out->default_dir), "%s", dir.ptr);
-	if ((error = ais_hooks_resolve_dir(&dir, out->hooks_path, out->workdir,
-					   out->gitdir, out->commondir,
+	if ((error = ais_hooks_resolve_dir(&r->default_dir, NULL, NULL, NULL,
+					   ais_buf_cstr(&r->commondir),
+					   home)) < 0 ||
+	    (error = ais_hooks_resolve_dir(&r->hooks_dir,
+					   ais_buf_cstr(&r->hooks_path),
+					   ais_buf_cstr(&r->workdir),
+					   ais_buf_cstr(&gitdir),
+					   ais_buf_cstr(&r->commondir),
 					   home)) < 0)
 		goto done;
-	snprintf(out->hooks_dir, sizeof(out->hooks_dir), "%s", dir.ptr);
+	publish(r);
+	*out = &r->pub;
 done:
 	git_buf_dispose(&value);
 	git_config_free(cfg);
-	ais_buf_dispose(&dir);
-	if (error < 0) {
-		git_repository_free(out->git);
-		out->git = NULL;
-	}
+	ais_buf_dispose(&gitdir);
+	if (error < 0)
+		ais_hooks_repo_close(&r->pub);
 	return error;
 }
 
 void ais_hooks_repo_close(ais_hooks_repo *repo)
 {
-	git_repository_free(repo->git);
-	repo->git = NULL;
+	hooks_repo *r = repo_of(repo);
+
+	if (!r)
+		return;
+	git_repository_free(r->git);
+	ais_buf_dispose(&r->workdir);
+	ais_buf_dispose(&r->commondir);
+	ais_buf_dispose(&r->hooks_dir);
+	ais_buf_dispose(&r->default_dir);
+	ais_buf_dispose(&r->hooks_path);
+	ais_buf_dispose(&r->mode_value);
+	free(r);
 }
 
 int ais_hooks_repo_set_mode(ais_hooks_repo *repo, ais_hooks_mode mode)
 {
+	hooks_repo *r = repo_of(repo);
 	git_config *cfg = NULL, *local = NULL;
 	int error = 0;
 
-	if (git_repository_config(&cfg, repo->git) < 0 ||
+	if (git_repository_config(&cfg, r->git) < 0 ||
 	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0 ||
 	    git_config_set_string(local, AIS_HOOKS_MODE_KEY,
 				  ais_hooks_mode_name(mode)) < 0) {
 		error = git_fail(AIS_ERROR, "cannot set " AIS_HOOKS_MODE_KEY);
 		goto done;
 	}
+	if ((error = ais_buf_sets(&r->mode_value,
+				  ais_hooks_mode_name(mode))) < 0)
+		goto done;
 	repo->mode = mode;
 	repo->mode_set = repo->mode_valid = true;
-	snprintf(repo->mode_value, sizeof(repo->mode_value), "%s",
-		 ais_hooks_mode_name(mode));
+	publish(r);
 done:
 	git_config_free(local);
 	git_config_free(cfg);
@@ -211,6 +256,7 @@ done:
 bool ais_hooks_repo_path_in_worktree(ais_buf *worktree, ais_hooks_repo *repo,
 				     const char *path)
 {
+	hooks_repo *r = repo_of(repo);
 	git_strarray names = { 0 };
 	git_repository *main = NULL;
 	const char *root;
@@ -219,24 +265,24 @@ bool ais_hooks_repo_path_in_worktree(ais_buf *worktree, ais_hooks_repo *repo,
 
 	ais_buf_clear(worktree);
 	/* The main worktree: open the common dir's repository. */
-	if (git_repository_open_ext(&main, repo->commondir,
+	if (git_repository_open_ext(&main, ais_buf_cstr(&r->commondir),
 				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
 	    (root = git_repository_workdir(main)) && ais_path_under(path, root)) {
 		ais_buf_puts(worktree, root);
 		found = true;
 		goto done;
 	}
-	if (repo->workdir[0] && ais_path_under(path, repo->workdir)) {
-		ais_buf_puts(worktree, repo->workdir);
+	if (r->workdir.size && ais_path_under(path, r->workdir.ptr)) {
+		ais_buf_puts(worktree, r->workdir.ptr);
 		found = true;
 		goto done;
 	}
-	if (git_worktree_list(&names, repo->git) < 0)
+	if (git_worktree_list(&names, r->git) < 0)
 		goto done;
 	for (i = 0; i < names.count && !found; i++) {
 		git_worktree *wt = NULL;
 
-		if (git_worktree_lookup(&wt, repo->git, names.strings[i]) == 0 &&
+		if (git_worktree_lookup(&wt, r->git, names.strings[i]) == 0 &&
 		    (root = git_worktree_path(wt)) && ais_path_under(path, root)) {
 			ais_buf_puts(worktree, root);
 			found = true;
@@ -252,12 +298,13 @@ done:
 
 int ais_hooks_repo_resolve(ais_buf *out, ais_hooks_repo *repo, const char *spec)
 {
+	hooks_repo *r = repo_of(repo);
 	git_object *obj = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	int error = 0;
 
 	ais_buf_clear(out);
-	if (git_revparse_single(&obj, repo->git, spec) < 0) {
+	if (git_revparse_single(&obj, r->git, spec) < 0) {
 		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
 				      "no such revision: '%s'", spec);
 		goto done;
@@ -290,6 +337,7 @@ int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
 			   const char *old, const char *new,
 			   const char *const *paths, size_t npaths, size_t max)
 {
+	hooks_repo *r = repo_of(repo);
 	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
 	git_tree *a = NULL, *b = NULL;
 	git_diff *diff = NULL;
@@ -298,14 +346,14 @@ int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
 
 	ais_buf_clear(out);
 	*total = 0;
-	if ((error = tree_of(&a, repo->git, old)) < 0 ||
-	    (error = tree_of(&b, repo->git, new)) < 0)
+	if ((error = tree_of(&a, r->git, old)) < 0 ||
+	    (error = tree_of(&b, r->git, new)) < 0)
 		goto done;
 	/* Exact paths: a file name holding '*' is not a pattern. */
 	opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
 	opts.pathspec.strings = (char **)paths;
 	opts.pathspec.count = npaths;
-	if (git_diff_tree_to_tree(&diff, repo->git, a, b, &opts) < 0) {
+	if (git_diff_tree_to_tree(&diff, r->git, a, b, &opts) < 0) {
 		error = git_fail(AIS_ERROR, "cannot diff the trees");
 		goto done;
 	}

@@ -268,12 +268,12 @@ static int run_background(void)
 
 /* The mode, read only once something needs saying or doing, so the
  * common case never starts libgit2. */
-static ais_hooks_mode read_mode(ais_hooks_repo *repo, bool *opened)
+static ais_hooks_mode read_mode(ais_hooks_repo **repo, bool *opened)
 {
 	*opened = ais_hooks_git_init() == 0 &&
 		  ais_hooks_repo_open(repo, ".", cli_home()) == 0;
 	ais_error_clear();
-	return *opened ? repo->mode : AIS_HOOKS_MODE_WARN;
+	return *opened ? (*repo)->mode : AIS_HOOKS_MODE_WARN;
 }
 
 /* The dev container verdicts status gives, one per line (judged without
@@ -313,7 +313,7 @@ static bool background_failed(const cli_context *ctx, ais_buf *line)
 
 static int run_hook(hook_run *run, const char *prefix)
 {
-	ais_hooks_repo repo;
+	ais_hooks_repo *repo = NULL;
 	ais_buf gitdir = AIS_BUF_INIT, fix = AIS_BUF_INIT, bgline = AIS_BUF_INIT,
 		tail = AIS_BUF_INIT;
 	ais_build_result failed;
@@ -378,21 +378,21 @@ static int run_hook(hook_run *run, const char *prefix)
 	if (bg_failed)
 		cli_warn("%s", ais_buf_cstr(&bgline));
 	if (opened)
-		find_range(run, &repo);
+		find_range(run, repo);
 	cli_fix_command(&fix, &ctx, "ensure", run->name_project);
 
 	switch (mode) {
 	case AIS_HOOKS_MODE_WARN:
 	case AIS_HOOKS_MODE_OFF:
 		ais_buf_printf(&tail, "run '%s' to rebuild", ais_buf_cstr(&fix));
-		report(&ctx, run, opened ? &repo : NULL, ais_buf_cstr(&tail));
+		report(&ctx, run, opened ? repo : NULL, ais_buf_cstr(&tail));
 		break;
 	case AIS_HOOKS_MODE_BUILD:
 		if (foundation_state(&ctx) == AIS_STATE_MISSING) {
 			report(&ctx, run, NULL, "nothing can be built");
 			break;
 		}
-		report(&ctx, run, opened ? &repo : NULL,
+		report(&ctx, run, opened ? repo : NULL,
 		       "rebuilding (aishell.hooks.mode=build)");
 		ais_build_result_init(&failed);
 		error = ais_chain_ensure(ctx.chain, ctx.docker, &failed);
@@ -424,7 +424,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		argv[0] = self.ptr;
 		ais_buf_printf(&tail, "rebuilding in the background (log: %s)",
 			       bg.log);
-		report(&ctx, run, opened ? &repo : NULL, ais_buf_cstr(&tail));
+		report(&ctx, run, opened ? repo : NULL, ais_buf_cstr(&tail));
 		/* Let the worker print its own engine errors into its log. */
 		cli_context_close(&ctx);
 		if (ais_hooks_bg_request(&bg, argv) < 0)
@@ -437,7 +437,7 @@ static int run_hook(hook_run *run, const char *prefix)
 done:
 	cli_context_close(&ctx);
 	if (opened)
-		ais_hooks_repo_close(&repo);
+		ais_hooks_repo_close(repo);
 	if (git)
 		ais_hooks_git_shutdown();
 	ais_buf_dispose(&gitdir);

@@ -108,7 +108,7 @@ static int no_options(int argc, char **argv, const char *usage)
 	return -1;
 }
 
-static int open_repo(ais_hooks_repo *repo)
+static int open_repo(ais_hooks_repo **repo)
 {
 	int error;
 
@@ -159,7 +159,7 @@ static int hooks_install(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	ais_hooks_repo repo;
+	ais_hooks_repo *repo;
 	ais_hooks_mode mode = AIS_HOOKS_MODE_WARN;
 	const char *mode_arg = NULL;
 	char bin[4096];
@@ -191,37 +191,37 @@ static int hooks_install(int argc, char **argv)
 	}
 	if ((rc = open_repo(&repo)) != 0)
 		return rc;
-	if (repo.hooks_path[0] && !force) {
+	if (repo->hooks_path[0] && !force) {
 		cli_error("core.hooksPath is set to '%s', so git runs hooks from %s, not %s; another tool probably manages hooks there",
-			  repo.hooks_path, repo.hooks_dir, repo.default_dir);
+			  repo->hooks_path, repo->hooks_dir, repo->default_dir);
 		cli_note("aishell never changes core.hooksPath: install into that directory with 'aishell hooks install --force', or call 'aishell hook <name> ARGS' from the tool that owns it (README: pre-commit, lefthook)");
 		rc = CLI_EXIT_FAILURE;
 		goto done;
 	}
-	if (repo.hooks_path[0])
+	if (repo->hooks_path[0])
 		cli_note("core.hooksPath is '%s': installing into %s (--force)",
-			 repo.hooks_path, repo.hooks_dir);
-	binary_to_record(bin, sizeof(bin), &repo);
-	cli_note("hooks directory: %s", repo.hooks_dir);
-	if ((error = ais_hooks_install(repo.hooks_dir, bin[0] ? bin : NULL,
+			 repo->hooks_path, repo->hooks_dir);
+	binary_to_record(bin, sizeof(bin), repo);
+	cli_note("hooks directory: %s", repo->hooks_dir);
+	if ((error = ais_hooks_install(repo->hooks_dir, bin[0] ? bin : NULL,
 				       on_event, NULL)) < 0) {
 		rc = cli_fail(error);
 		goto done;
 	}
-	if (mode_arg && (error = ais_hooks_repo_set_mode(&repo, mode)) < 0) {
+	if (mode_arg && (error = ais_hooks_repo_set_mode(repo, mode)) < 0) {
 		rc = cli_fail(error);
 		goto done;
 	}
-	if (repo.mode_set && !repo.mode_valid)
+	if (repo->mode_set && !repo->mode_valid)
 		cli_warn("aishell.hooks.mode is '%s', which is not a mode; the hooks use warn",
-			 repo.mode_value);
-	cli_note("mode: %s%s", ais_hooks_mode_name(repo.mode),
-		 repo.mode_set ? "" : " (the default; set with --mode or git config aishell.hooks.mode)");
+			 repo->mode_value);
+	cli_note("mode: %s%s", ais_hooks_mode_name(repo->mode),
+		 repo->mode_set ? "" : " (the default; set with --mode or git config aishell.hooks.mode)");
 	if (bin[0])
 		cli_note("the hooks run %s (AISHELL_BIN overrides it)", bin);
 	rc = CLI_EXIT_OK;
 done:
-	close_repo(&repo);
+	close_repo(repo);
 	return rc;
 }
 
@@ -250,18 +250,18 @@ static bool has_ours(const char *dir)
 
 static int hooks_uninstall(int argc, char **argv)
 {
-	ais_hooks_repo repo;
+	ais_hooks_repo *repo;
 	int rc;
 
 	if ((rc = no_options(argc, argv, uninstall_usage)) >= 0)
 		return rc;
 	if ((rc = open_repo(&repo)) != 0)
 		return rc;
-	rc = uninstall_dir(repo.hooks_dir);
-	if (rc == 0 && strcmp(repo.hooks_dir, repo.default_dir) != 0 &&
-	    has_ours(repo.default_dir))
-		rc = uninstall_dir(repo.default_dir);
-	close_repo(&repo);
+	rc = uninstall_dir(repo->hooks_dir);
+	if (rc == 0 && strcmp(repo->hooks_dir, repo->default_dir) != 0 &&
+	    has_ours(repo->default_dir))
+		rc = uninstall_dir(repo->default_dir);
+	close_repo(repo);
 	return rc;
 }
 
@@ -306,7 +306,7 @@ static const char *describe_hook(char *buf, size_t len, const ais_hook_state *st
 
 static int hooks_status(int argc, char **argv)
 {
-	ais_hooks_repo repo;
+	ais_hooks_repo *repo;
 	ais_hook_state st;
 	ais_hooks_bg bg;
 	ais_hooks_bg_status bs;
@@ -320,23 +320,23 @@ static int hooks_status(int argc, char **argv)
 		return rc;
 	if ((rc = open_repo(&repo)) != 0)
 		return rc;
-	binary_to_record(bin, sizeof(bin), &repo);
-	printf("worktree       %s\n", repo.workdir[0] ? repo.workdir : "(bare)");
-	printf("hooks dir      %s\n", repo.hooks_dir);
-	if (repo.hooks_path[0])
-		printf("core.hooksPath %s\n", repo.hooks_path);
+	binary_to_record(bin, sizeof(bin), repo);
+	printf("worktree       %s\n", repo->workdir[0] ? repo->workdir : "(bare)");
+	printf("hooks dir      %s\n", repo->hooks_dir);
+	if (repo->hooks_path[0])
+		printf("core.hooksPath %s\n", repo->hooks_path);
 	else
 		printf("core.hooksPath not set\n");
-	if (!repo.mode_set)
+	if (!repo->mode_set)
 		printf("mode           warn (default; git config aishell.hooks.mode)\n");
-	else if (!repo.mode_valid)
+	else if (!repo->mode_valid)
 		printf("mode           warn (aishell.hooks.mode '%s' is not a mode)\n",
-		       repo.mode_value);
+		       repo->mode_value);
 	else
 		printf("mode           %s (aishell.hooks.mode)\n",
-		       ais_hooks_mode_name(repo.mode));
+		       ais_hooks_mode_name(repo->mode));
 	for (i = 0; i < AIS_HOOKS_COUNT; i++) {
-		if (ais_hooks_inspect(&st, repo.hooks_dir, ais_hooks_names[i],
+		if (ais_hooks_inspect(&st, repo->hooks_dir, ais_hooks_names[i],
 				      bin[0] ? bin : NULL) < 0) {
 			printf("%-14s cannot read: %s\n", ais_hooks_names[i],
 			       ais_error_last()->message);
@@ -350,10 +350,10 @@ static int hooks_status(int argc, char **argv)
 		printf("%-14s %s\n", ais_hooks_names[i],
 		       describe_hook(line, sizeof(line), &st));
 	}
-	if (strcmp(repo.hooks_dir, repo.default_dir) != 0 &&
-	    has_ours(repo.default_dir))
+	if (strcmp(repo->hooks_dir, repo->default_dir) != 0 &&
+	    has_ours(repo->default_dir))
 		printf("note           %s also has aishell hooks, which git ignores while core.hooksPath is set\n",
-		       repo.default_dir);
+		       repo->default_dir);
 	if (ours) {
 		which(onpath, sizeof(onpath), "aishell");
 		if (env_bin && *env_bin)
@@ -367,7 +367,7 @@ static int hooks_status(int argc, char **argv)
 			printf("binary         %s\n", onpath[0] ? onpath
 			       : "none found: not recorded and not on PATH (the hooks print one line and do nothing)");
 	}
-	real = repo.workdir[0] ? realpath(repo.workdir, NULL) : NULL;
+	real = repo->workdir[0] ? realpath(repo->workdir, NULL) : NULL;
 	if (real && cli_hooks_bg_for(&bg, real) == 0 &&
 	    ais_hooks_bg_read(&bs, &bg) == 0) {
 		if (bs.found) {
@@ -387,7 +387,7 @@ static int hooks_status(int argc, char **argv)
 		}
 	}
 	free(real);
-	close_repo(&repo);
+	close_repo(repo);
 	return CLI_EXIT_OK;
 }
 

@@ -29,12 +29,8 @@ extern char **environ;
 
 struct ais_docker {
 	CURL *curl;
-	char *host;
-	char *unix_path;
-	char *base_url;
-	bool tls, tls_verify;
-	char *ca_file, *cert_file, *key_file;
-	char *source;
+	ais_endpoint ep;      /* our copy; for ssh://, unix_path is the local
+			       * socket curl connects to */
 	char version[16];
 	ais_docker_timeouts timeouts;
 	int builder_version;  /* the engine's Builder-Version header, 0 if none */
@@ -70,11 +66,6 @@ static __thread ais_docker_timeout last_timeout;
 ais_docker_timeout ais_docker_last_timeout(void)
 {
 	return last_timeout;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 /* Version strings "1.41" compare as major.minor numbers. */
@@ -323,7 +314,7 @@ static int ssh_listen(ais_docker *d)
 					"cannot create a directory for the ssh connection");
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/s", dir);
 	if (!(d->ssh_dir = strdup(dir)) ||
-	    !(d->unix_path = strdup(addr.sun_path))) {
+	    !(d->ep.unix_path = strdup(addr.sun_path))) {
 		rmdir(dir);
 		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 	}
@@ -493,8 +484,8 @@ static void ssh_close(ais_docker *d)
 	d->ssh_sock = d->ssh_listen = -1;
 	ssh_reap(d);
 	if (d->ssh_dir) {
-		if (d->unix_path)
-			unlink(d->unix_path);
+		if (d->ep.unix_path)
+			unlink(d->ep.unix_path);
 		rmdir(d->ssh_dir);
 		free(d->ssh_dir);
 		d->ssh_dir = NULL;
@@ -523,8 +514,8 @@ static void docker_prepare(ais_docker *d, const char *url, long idle)
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
 	last_timeout = AIS_DOCKER_TIMEOUT_NONE;
-	if (d->unix_path)
-		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->unix_path);
+	if (d->ep.unix_path)
+		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->ep.unix_path);
 	if (d->ssh_argv[0]) {
 		/* unix_path is our listening socket: ssh is the connection */
 		curl_easy_setopt(d->curl, CURLOPT_OPENSOCKETFUNCTION, ssh_opensocket_cb);
@@ -534,17 +525,17 @@ static void docker_prepare(ais_docker *d, const char *url, long idle)
 		curl_easy_setopt(d->curl, CURLOPT_CLOSESOCKETFUNCTION, ssh_closesocket_cb);
 		curl_easy_setopt(d->curl, CURLOPT_CLOSESOCKETDATA, d);
 	}
-	if (d->tls) {
+	if (d->ep.tls) {
 		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYPEER,
-				 d->tls_verify ? 1L : 0L);
+				 d->ep.tls_verify ? 1L : 0L);
 		curl_easy_setopt(d->curl, CURLOPT_SSL_VERIFYHOST,
-				 d->tls_verify ? 2L : 0L);
-		if (d->ca_file)
-			curl_easy_setopt(d->curl, CURLOPT_CAINFO, d->ca_file);
-		if (d->cert_file)
-			curl_easy_setopt(d->curl, CURLOPT_SSLCERT, d->cert_file);
-		if (d->key_file)
-			curl_easy_setopt(d->curl, CURLOPT_SSLKEY, d->key_file);
+				 d->ep.tls_verify ? 2L : 0L);
+		if (d->ep.ca_file)
+			curl_easy_setopt(d->curl, CURLOPT_CAINFO, d->ep.ca_file);
+		if (d->ep.cert_file)
+			curl_easy_setopt(d->curl, CURLOPT_SSLCERT, d->ep.cert_file);
+		if (d->ep.key_file)
+			curl_easy_setopt(d->curl, CURLOPT_SSLKEY, d->ep.key_file);
 	}
 	d->errbuf[0] = '\0';
 }
@@ -568,7 +559,7 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 		if (ssh_failure(&ssh, d))
 			error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
 					      "cannot reach the Docker engine at %s (%s): %s",
-					      d->host, d->source, ais_buf_cstr(&ssh));
+					      d->ep.host, d->ep.source, ais_buf_cstr(&ssh));
 		ais_buf_dispose(&ssh);
 		if (error)
 			return error;
@@ -586,16 +577,29 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 		      rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR))
 		return ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
 				     "%s (%s) does not answer like a Docker engine: %s",
-				     d->host, d->source, why);
+				     d->ep.host, d->ep.source, why);
 	if (first || rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 	    rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SSL_CONNECT_ERROR ||
 	    rc == CURLE_PEER_FAILED_VERIFICATION)
 		return ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
 				     "cannot reach the Docker engine at %s (%s): %s",
-				     d->host, d->source, why);
+				     d->ep.host, d->ep.source, why);
 	return ais_error_set(AIS_ERROR, AIS_ERROR_HTTP,
 			     "request to the Docker engine at %s failed: %s",
-			     d->host, why);
+			     d->ep.host, why);
+}
+
+/* Run the request docker_prepare() set up; *status gets the HTTP status.
+ * A transport failure is one line naming the endpoint (`first`: see
+ * docker_transport_error()). */
+static int docker_perform(ais_docker *d, bool first, long *status)
+{
+	CURLcode rc = curl_easy_perform(d->curl);
+
+	if (rc != CURLE_OK)
+		return docker_transport_error(d, rc, first);
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
+	return 0;
 }
 
 static size_t body_cb(char *data, size_t size, size_t n, void *p)
@@ -664,26 +668,21 @@ static int docker_ping(ais_docker *d)
 {
 	ais_buf url = AIS_BUF_INIT, body = AIS_BUF_INIT;
 	long status = 0;
-	CURLcode rc;
 	int error = 0;
 
-	if ((error = ais_buf_printf(&url, "%s/_ping", d->base_url)) < 0)
+	if ((error = ais_buf_printf(&url, "%s/_ping", d->ep.base_url)) < 0)
 		goto done;
 	docker_prepare(d, url.ptr, d->timeouts.idle);
 	curl_easy_setopt(d->curl, CURLOPT_HEADERFUNCTION, ping_header_cb);
 	curl_easy_setopt(d->curl, CURLOPT_HEADERDATA, d);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &body);
-	rc = curl_easy_perform(d->curl);
-	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc, true);
+	if ((error = docker_perform(d, true, &status)) < 0)
 		goto done;
-	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
 				      "%s (%s) does not answer like a Docker engine: HTTP %ld on /_ping",
-				      d->host, d->source, status);
+				      d->ep.host, d->ep.source, status);
 		goto done;
 	}
 	if (!d->version[0] || version_cmp(d->version, AIS_DOCKER_API_MAX) > 0)
@@ -691,7 +690,7 @@ static int docker_ping(ais_docker *d)
 	if (version_cmp(d->version, AIS_DOCKER_API_MIN) < 0)
 		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
 				      "the Docker engine at %s speaks API %s; aishell needs %s or later",
-				      d->host, d->version, AIS_DOCKER_API_MIN);
+				      d->ep.host, d->version, AIS_DOCKER_API_MIN);
 done:
 	ais_buf_dispose(&url);
 	ais_buf_dispose(&body);
@@ -715,17 +714,10 @@ int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 	AIS_CHECK_ALLOC(d);
 	d->timeouts = timeouts ? *timeouts : defaults;
 	d->curl = curl_easy_init();
-	d->host = dup_or_null(ep->host);
-	d->unix_path = dup_or_null(ep->unix_path);
-	d->base_url = dup_or_null(ep->base_url);
-	d->source = dup_or_null(ep->source ? ep->source : "default");
-	d->ca_file = dup_or_null(ep->ca_file);
-	d->cert_file = dup_or_null(ep->cert_file);
-	d->key_file = dup_or_null(ep->key_file);
-	d->tls = ep->tls;
-	d->tls_verify = ep->tls_verify;
 	d->ssh_sock = d->ssh_listen = d->ssh_errfd = d->ssh_status = -1;
-	if (!d->curl || !d->host || !d->base_url || !d->source) {
+	if (ais_endpoint_copy(&d->ep, ep) < 0 ||
+	    (!d->ep.source && !(d->ep.source = strdup("default"))) ||
+	    !d->curl || !d->ep.host || !d->ep.base_url) {
 		ais_docker_free(d);
 		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
 	}
@@ -749,13 +741,7 @@ void ais_docker_free(ais_docker *d)
 	if (d->curl)
 		curl_easy_cleanup(d->curl); /* closes the connection: ends ssh */
 	ssh_close(d);
-	free(d->host);
-	free(d->unix_path);
-	free(d->base_url);
-	free(d->source);
-	free(d->ca_file);
-	free(d->cert_file);
-	free(d->key_file);
+	ais_endpoint_dispose(&d->ep);
 	free(d);
 }
 
@@ -775,7 +761,7 @@ bool ais_docker_buildkit_supported(const ais_docker *d)
 
 const char *ais_docker_host(const ais_docker *d)
 {
-	return d->host;
+	return d->ep.host;
 }
 
 void ais_docker_set_cancel(ais_docker *d, const volatile sig_atomic_t *flag)
@@ -800,12 +786,11 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 {
 	ais_buf url = AIS_BUF_INIT;
 	struct curl_slist *headers = NULL;
-	CURLcode rc;
 	int error = 0;
 
 	*status = 0;
 	ais_buf_clear(body);
-	if ((error = ais_buf_printf(&url, "%s/v%s%s", d->base_url, d->version,
+	if ((error = ais_buf_printf(&url, "%s/v%s%s", d->ep.base_url, d->version,
 				    path)) < 0)
 		goto done;
 	docker_prepare(d, url.ptr, d->timeouts.idle);
@@ -828,12 +813,7 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 	} else if (strcmp(method, "GET") != 0) {
 		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
 	}
-	rc = curl_easy_perform(d->curl);
-	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc, false);
-		goto done;
-	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
+	error = docker_perform(d, false, status);
 done:
 	curl_slist_free_all(headers);
 	ais_buf_dispose(&url);
@@ -1276,7 +1256,7 @@ static int build_url(ais_buf *url, ais_docker *d, const ais_build_opts *opts)
 		goto done;
 	}
 	if ((error = ais_buf_printf(url, "%s/v%s/build?forcerm=1&rm=1&dockerfile=",
-				    d->base_url, d->version)) < 0 ||
+				    d->ep.base_url, d->version)) < 0 ||
 	    (error = ais_docker_urlencode(url, d, opts->dockerfile)) < 0 ||
 	    (error = ais_buf_puts(url, "&labels=")) < 0 ||
 	    (error = ais_docker_urlencode(url, d, json)) < 0)
@@ -1419,7 +1399,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	if (opts->buildkit && d->libpod)
 		return ais_error_set(AIS_EINVALID, AIS_ERROR_BUILD,
 				     "the engine at %s is podman, which builds with buildah, not BuildKit; set AISHELL_BUILDER to legacy or auto",
-				     d->host);
+				     d->ep.host);
 	memset(&st, 0, sizeof(st));
 	st.d = d;
 	st.opts = opts;
@@ -1444,7 +1424,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 		last_timeout = AIS_DOCKER_TIMEOUT_BUILD;
 		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
 				      "the build sent nothing for %ld s; the Docker engine at %s may be stuck",
-				      d->timeouts.build_idle, d->host);
+				      d->timeouts.build_idle, d->ep.host);
 		goto done;
 	}
 	if (rc != CURLE_OK) {
@@ -1452,7 +1432,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 		if (error == AIS_ERROR)
 			error = ais_error_set(AIS_ERROR, AIS_ERROR_HTTP,
 					      "the connection to the Docker engine at %s broke during the build: %s",
-					      d->host, d->errbuf[0] ? d->errbuf
+					      d->ep.host, d->errbuf[0] ? d->errbuf
 								 : curl_easy_strerror(rc));
 		goto done;
 	}
@@ -1569,26 +1549,45 @@ static size_t transfer_write_cb(char *data, size_t size, size_t n, void *p)
 	return size * n;
 }
 
-/* POST `path` and follow its progress stream. */
-static int docker_transfer(ais_docker *d, const char *path, const char *what,
-			   const char *ref, const ais_transfer_opts *opts)
+/* Append the API path that pulls or pushes `repo`:`tag`. */
+static int transfer_path(ais_buf *out, ais_docker *d, bool push,
+			 const char *repo, const char *tag)
 {
+	int error;
+
+	if (push)
+		error = ais_buf_printf(out, "/images/%s/push?tag=", repo);
+	else if ((error = ais_buf_puts(out, "/images/create?fromImage=")) == 0 &&
+		 (error = ais_docker_urlencode(out, d, repo)) == 0)
+		error = ais_buf_puts(out, "&tag=");
+	if (error < 0)
+		return error;
+	return ais_docker_urlencode(out, d, tag);
+}
+
+/* Pull or push `repo`:`tag` and follow the progress stream. */
+static int docker_transfer(ais_docker *d, bool push, const char *repo,
+			   const char *tag, const ais_transfer_opts *opts)
+{
+	const char *what = push ? "pushing" : "pulling";
 	transfer_state st;
-	ais_buf url = AIS_BUF_INIT, header = AIS_BUF_INIT, msg = AIS_BUF_INIT;
+	ais_buf url = AIS_BUF_INIT, header = AIS_BUF_INIT, msg = AIS_BUF_INIT,
+		ref = AIS_BUF_INIT;
 	struct curl_slist *headers = NULL;
 	long status = 0;
-	CURLcode rc;
 	int error = 0;
 
 	memset(&st, 0, sizeof(st));
 	st.d = d;
 	st.opts = opts;
-	st.ref = ref;
-	if ((error = ais_buf_printf(&url, "%s/v%s%s", d->base_url, d->version,
-				    path)) < 0 ||
+	if ((error = ais_buf_printf(&url, "%s/v%s", d->ep.base_url,
+				    d->version)) < 0 ||
+	    (error = transfer_path(&url, d, push, repo, tag)) < 0 ||
+	    (error = ais_buf_printf(&ref, "%s:%s", repo, tag)) < 0 ||
 	    (error = ais_buf_printf(&header, "X-Registry-Auth: %s",
 				    opts && opts->auth ? opts->auth : "e30=")) < 0)
 		goto done;
+	st.ref = ref.ptr;
 	docker_prepare(d, url.ptr, d->timeouts.build_idle);
 	headers = curl_slist_append(headers, header.ptr);
 	if (!headers) {
@@ -1601,16 +1600,12 @@ static int docker_transfer(ais_docker *d, const char *path, const char *what,
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, transfer_write_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &st);
 	transfer_event(&st, AIS_EVENT_TRANSFER_START, what, 0, 0);
-	rc = curl_easy_perform(d->curl);
-	if (rc != CURLE_OK) {
-		error = docker_transport_error(d, rc, false);
+	if ((error = docker_perform(d, false, &status)) < 0)
 		goto done;
-	}
-	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
 				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
-				      ref, ais_docker_error_message(&msg, &st.in));
+				      ref.ptr, ais_docker_error_message(&msg, &st.in));
 		goto done;
 	}
 	transfer_feed(&st, true);
@@ -1620,14 +1615,15 @@ static int docker_transfer(ais_docker *d, const char *path, const char *what,
 		error = ais_error_set(strstr(m, "manifest unknown") ? AIS_ENOTFOUND
 								     : AIS_ERROR,
 				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
-				      ref, m);
+				      ref.ptr, m);
 		goto done;
 	}
-	transfer_event(&st, AIS_EVENT_TRANSFER_DONE,
-		       !strcmp(what, "pulling") ? "pulled" : "pushed", 0, 0);
+	transfer_event(&st, AIS_EVENT_TRANSFER_DONE, push ? "pushed" : "pulled",
+		       0, 0);
 done:
 	curl_slist_free_all(headers);
 	ais_buf_dispose(&url);
+	ais_buf_dispose(&ref);
 	ais_buf_dispose(&header);
 	ais_buf_dispose(&msg);
 	ais_buf_dispose(&st.in);
@@ -1638,35 +1634,11 @@ done:
 int ais_docker_image_pull(ais_docker *d, const char *repo, const char *tag,
 			  const ais_transfer_opts *opts)
 {
-	ais_buf path = AIS_BUF_INIT, ref = AIS_BUF_INIT;
-	int error;
-
-	if ((error = ais_buf_puts(&path, "/images/create?fromImage=")) < 0 ||
-	    (error = ais_docker_urlencode(&path, d, repo)) < 0 ||
-	    (error = ais_buf_puts(&path, "&tag=")) < 0 ||
-	    (error = ais_docker_urlencode(&path, d, tag)) < 0 ||
-	    (error = ais_buf_printf(&ref, "%s:%s", repo, tag)) < 0)
-		goto done;
-	error = docker_transfer(d, path.ptr, "pulling", ref.ptr, opts);
-done:
-	ais_buf_dispose(&path);
-	ais_buf_dispose(&ref);
-	return error;
+	return docker_transfer(d, false, repo, tag, opts);
 }
 
 int ais_docker_image_push(ais_docker *d, const char *repo, const char *tag,
 			  const ais_transfer_opts *opts)
 {
-	ais_buf path = AIS_BUF_INIT, ref = AIS_BUF_INIT;
-	int error;
-
-	if ((error = ais_buf_printf(&path, "/images/%s/push?tag=", repo)) < 0 ||
-	    (error = ais_docker_urlencode(&path, d, tag)) < 0 ||
-	    (error = ais_buf_printf(&ref, "%s:%s", repo, tag)) < 0)
-		goto done;
-	error = docker_transfer(d, path.ptr, "pushing", ref.ptr, opts);
-done:
-	ais_buf_dispose(&path);
-	ais_buf_dispose(&ref);
-	return error;
+	return docker_transfer(d, true, repo, tag, opts);
 }

@@ -645,20 +645,52 @@ done:
 	return error;
 }
 
+/* The endpoint's strings, for copying and freeing them all. */
+#define EP_STRINGS 11
+static void ep_strings(char **s[EP_STRINGS], ais_endpoint *ep)
+{
+	s[0] = &ep->host;
+	s[1] = &ep->unix_path;
+	s[2] = &ep->base_url;
+	s[3] = &ep->ca_file;
+	s[4] = &ep->cert_file;
+	s[5] = &ep->key_file;
+	s[6] = &ep->source;
+	s[7] = &ep->ssh_host;
+	s[8] = &ep->ssh_user;
+	s[9] = &ep->ssh_port;
+	s[10] = &ep->ssh_socket;
+}
+
+int ais_endpoint_copy(ais_endpoint *out, const ais_endpoint *src)
+{
+	char **s[EP_STRINGS];
+	size_t i;
+
+	*out = *src;
+	ep_strings(s, out);
+	for (i = 0; i < EP_STRINGS; i++) {
+		if (*s[i] && !(*s[i] = strdup(*s[i]))) {
+			/* The rest still point into `src`. */
+			while (++i < EP_STRINGS)
+				*s[i] = NULL;
+			ais_endpoint_dispose(out);
+			return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
+					     "out of memory");
+		}
+	}
+	return 0;
+}
+
 void ais_endpoint_dispose(ais_endpoint *ep)
 {
+	char **s[EP_STRINGS];
+	size_t i;
+
 	if (!ep)
 		return;
-	free(ep->host);
-	free(ep->unix_path);
-	free(ep->base_url);
-	free(ep->ca_file);
-	free(ep->cert_file);
-	free(ep->key_file);
-	free(ep->source);
-	free(ep->ssh_host);
-	free(ep->ssh_user);
-	free(ep->ssh_port);
-	free(ep->ssh_socket);
+	ep_strings(s, ep);
+	for (i = 0; i < EP_STRINGS; i++)
+		free(*s[i]);
 	memset(ep, 0, sizeof(*ep));
 }

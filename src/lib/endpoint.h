@@ -78,6 +78,10 @@ typedef struct {
  * when neither DOCKER_HOST nor DOCKER_CONTEXT is set; a missing one is fine. */
 int ais_endpoint_resolve(ais_endpoint *out, const ais_endpoint_env *env);
 
+/* Copy `src` into *out with strings of its own (dispose it); *out is zeroed
+ * when memory runs out. */
+int ais_endpoint_copy(ais_endpoint *out, const ais_endpoint *src);
+
 /* Free the strings and zero *ep; safe on a zeroed struct and repeatable. */
 void ais_endpoint_dispose(ais_endpoint *ep);
 

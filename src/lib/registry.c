@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,15 +239,47 @@ static bool auths_key_matches(const char *key, const char *host)
 	return strlen(host) == len && !strncmp(key, host, len);
 }
 
-/* Read all of fd into out (at most HELPER_OUTPUT_MAX bytes kept). */
-static void read_all(ais_buf *out, int fd)
+/* Read the helper's stdout into `out` and its stderr into `err` until both
+ * end, whichever it writes first (waiting for one while it fills the other
+ * would block both of us forever).  At most HELPER_OUTPUT_MAX bytes of
+ * each are kept; the rest is read and dropped. */
+static int read_output(ais_buf *out, int out_fd, ais_buf *err, int err_fd)
 {
+	struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+	ais_buf *bufs[2] = { out, err };
 	char chunk[4096];
+	int left = 2, i, error;
 	ssize_t n;
 
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && out->size < HELPER_OUTPUT_MAX)
-			ais_buf_put(out, chunk, (size_t)n);
+	while (left) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return ais_error_set_os(AIS_ERROR, errno,
+						"cannot read the credential helper's output");
+		}
+		for (i = 0; i < 2; i++) {
+			size_t room = bufs[i]->size < HELPER_OUTPUT_MAX
+					      ? HELPER_OUTPUT_MAX - bufs[i]->size : 0;
+
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			if ((n = ais_fs_read(fds[i].fd, chunk, sizeof(chunk))) <= 0) {
+				/* End of file, or an error: that stream is done
+				 * (what the helper says is judged by its exit). */
+				if (n < 0)
+					ais_error_clear();
+				fds[i].fd = -1;
+				left--;
+				continue;
+			}
+			if ((size_t)n < room)
+				room = (size_t)n;
+			if (room && (error = ais_buf_put(bufs[i], chunk, room)) < 0)
+				return error;
+		}
+	}
+	return 0;
 }
 
 /* Run docker-credential-<helper> get with the server on stdin; its JSON
@@ -297,11 +330,14 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 		(void)0;
 	close(in[1]);
 	in[1] = -1;
-	read_all(out, outp[0]);
-	read_all(&err, errp[0]);
+	error = read_output(out, outp[0], &err, errp[0]);
+	/* Closed before waiting: a helper still writing ends on EPIPE. */
+	close(outp[0]);
+	close(errp[0]);
+	outp[0] = errp[0] = -1;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (error < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		goto done;
 	if (strstr(ais_buf_cstr(out), "credentials not found") ||
 	    strstr(ais_buf_cstr(&err), "credentials not found")) {

@@ -320,12 +320,8 @@ int ais_wscontainer_remove(ais_docker *d, const ais_wscontainer *c)
 	}
 	/* best effort: the engine refuses (409) while anything uses it */
 	if (c->image_id[0] && ais_docker_image_inspect(&img, d, c->image_id) == 0 &&
-	    only_derived_tags(img)) {
-		ais_buf_clear(&path);
-		if (ais_buf_puts(&path, "/images/") == 0 &&
-		    ais_docker_urlencode(&path, d, c->image_id) == 0)
-			ais_docker_request(&status, &body, d, "DELETE", path.ptr, NULL);
-	}
+	    only_derived_tags(img))
+		ais_docker_image_remove(d, c->image_id);
 	ais_error_clear();
 done:
 	ais_image_free(img);

@@ -98,3 +98,53 @@ TEST(config_merge_global_and_project)
 	CHECK(!cfg->has_pre_start);
 	ais_config_free(cfg);
 }
+
+/* Both forms of env give the same entries: a mapping's null and a list's
+ * bare NAME pass the variable through; only a list entry splits at '='. */
+TEST(config_env_mapping_and_list)
+{
+	static const struct {
+		const char *yaml;
+		const char *entries; /* "NAME=VALUE;" or "NAME;" (passthrough) */
+		const char *message; /* the error, or NULL */
+	} cases[] = {
+		{ "env: {A: 1, B: true, C: ~, D: '', E: x=y, A: 2}\n", "A=2;B=true;C;D=;E=x=y;", NULL },
+		{ "env: [A=1, B, C=, D=x=y, A=2]\n", "A=2;B;C=;D=x=y;", NULL },
+		{ "env:\n  - A=1\n  - ~\n", NULL,
+		  "c.yaml:3:5: env list entries must be NAME=VALUE or NAME, not null" },
+		{ "env: [A=1, [B]]\n", NULL,
+		  "c.yaml:1:12: env list entries must be NAME=VALUE or NAME, not a list" },
+		{ "env: [=x]\n", NULL, "c.yaml:1:7: env variable name is empty" },
+		{ "env: {'': x}\n", NULL, "c.yaml:1:7: env variable name is empty" },
+		{ "env: {A=B: x}\n", NULL, "c.yaml:1:7: env variable name 'A=B' contains '='" },
+		{ "env: {~: x}\n", NULL, "c.yaml:1:7: env names must be strings, not null" },
+		{ "env: {A: [x]}\n", NULL,
+		  "c.yaml:1:10: env value of 'A' must be a string, number or boolean, not a list" },
+		{ "env: {A: \"a\\0b\"}\n", NULL, "c.yaml:1:10: value contains a NUL character" },
+		{ "env: [\"A=a\\0b\"]\n", NULL, "c.yaml:1:7: value contains a NUL character" },
+	};
+	ais_config *cfg;
+	char path[1024], got[256];
+	size_t i, j;
+
+	snprintf(path, sizeof(path), "%s/c.yaml", test_tmpdir());
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cfg = NULL;
+		test_write("c.yaml", cases[i].yaml);
+		CHECK_INT(ais_config_load(&cfg, NULL, path, NULL, NULL),
+			  cases[i].message ? AIS_EINVALID : 0);
+		if (cases[i].message) {
+			CHECK_STR(strstr(ais_error_last()->message, "c.yaml"),
+				  cases[i].message);
+			continue;
+		}
+		got[0] = '\0';
+		for (j = 0; cfg && j < cfg->env_count; j++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+				 "%s%s%s;", cfg->env[j].name,
+				 cfg->env[j].value ? "=" : "",
+				 cfg->env[j].value ? cfg->env[j].value : "");
+		CHECK_STR(got, cases[i].entries);
+		ais_config_free(cfg);
+	}
+}

@@ -539,6 +539,24 @@ TEST(endpoint_ssh_host)
 		  NULL, "/run/user/1000/docker.sock");
 }
 
+/* A copy owns its strings: it outlives the original, NULLs stay NULL. */
+TEST(endpoint_copy_owns_its_strings)
+{
+	ais_endpoint_env env = scratch_env();
+	ais_endpoint ep = AIS_ENDPOINT_INIT, copy = AIS_ENDPOINT_INIT;
+
+	env.docker_host = "ssh://me@remote:2222/run/docker.sock";
+	CHECK_INT(ais_endpoint_resolve(&ep, &env), 0);
+	CHECK_INT(ais_endpoint_copy(&copy, &ep), 0);
+	CHECK(copy.host != ep.host && copy.ssh_socket != ep.ssh_socket);
+	ais_endpoint_dispose(&ep);
+	check_ssh_parts(&copy, "ssh://me@remote:2222/run/docker.sock", "remote",
+			"me", "2222", "/run/docker.sock");
+	CHECK_STR(copy.source, "DOCKER_HOST");
+	ais_endpoint_dispose(&copy);
+	CHECK(is_zero(&copy));
+}
+
 TEST(endpoint_ssh_bad)
 {
 	static const struct {

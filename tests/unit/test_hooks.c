@@ -5,6 +5,7 @@
 #include "hooks.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -312,6 +313,56 @@ TEST(hooks_git_env_matches_git)
 	if (p)
 		CHECK_INT(pclose(p), 0);
 	CHECK(n >= 10);
+}
+
+/* The repository as git has it: its directories, core.hooksPath and the
+ * mode; ais_hooks_repo_set_mode() writes the mode and updates the struct. */
+TEST(hooks_repo_open_reads_dirs_and_mode)
+{
+	char real[PATH_MAX], dir[PATH_MAX + 32], cmd[PATH_MAX + 256];
+	ais_hooks_repo *repo = NULL;
+
+	test_setenv("HOME", test_tmpdir());
+	test_setenv("XDG_CONFIG_HOME", NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && git init -q r && mkdir r/sub plain && "
+		 "git -C r config core.hooksPath .githooks/ && "
+		 "git -C r config aishell.hooks.mode bogus", test_tmpdir());
+	CHECK_INT(system(cmd), 0);
+	snprintf(dir, sizeof(dir), "%s/r", test_tmpdir());
+	CHECK(realpath(dir, real) != NULL);
+	CHECK_INT(ais_hooks_git_init(), 0);
+
+	snprintf(dir, sizeof(dir), "%s/sub", real);
+	CHECK_INT(ais_hooks_repo_open(&repo, dir, NULL), 0);
+	CHECK(repo != NULL);
+	if (!repo)
+		return;
+	CHECK_STR(repo->workdir, real);
+	CHECK_STR(repo->hooks_path, ".githooks/");
+	snprintf(dir, sizeof(dir), "%s/.githooks", real);
+	CHECK_STR(repo->hooks_dir, dir);
+	snprintf(dir, sizeof(dir), "%s/.git/hooks", real);
+	CHECK_STR(repo->default_dir, dir);
+	CHECK(repo->mode_set && !repo->mode_valid);
+	CHECK_STR(repo->mode_value, "bogus");
+	CHECK_INT(repo->mode, AIS_HOOKS_MODE_WARN);
+	CHECK_INT(ais_hooks_repo_set_mode(repo, AIS_HOOKS_MODE_BUILD), 0);
+	CHECK(repo->mode_set && repo->mode_valid);
+	CHECK_STR(repo->mode_value, "build");
+	CHECK_INT(repo->mode, AIS_HOOKS_MODE_BUILD);
+	ais_hooks_repo_close(repo);
+
+	/* The mode is in the repository's config now. */
+	CHECK_INT(ais_hooks_repo_open(&repo, real, NULL), 0);
+	CHECK_STR(repo ? repo->mode_value : "", "build");
+	ais_hooks_repo_close(repo);
+
+	snprintf(dir, sizeof(dir), "%s/plain", test_tmpdir());
+	CHECK_INT(ais_hooks_repo_open(&repo, dir, NULL), AIS_ENOTFOUND);
+	CHECK(repo == NULL);
+	ais_hooks_repo_close(NULL);
+	ais_hooks_git_shutdown();
 }
 
 /* ---- install / uninstall ------------------------------------------------------ */

@@ -8,6 +8,8 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char parent[] =
 	"sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -169,6 +171,39 @@ TEST(registry_auth_helper_missing)
 	CHECK_INT(ais_registry_auth(&auth, r), AIS_ERROR);
 	CHECK(strstr(ais_error_last()->message,
 		     "docker-credential-aishell-no-such-helper not found") != NULL);
+	ais_buf_dispose(&auth);
+	ais_registry_free(r);
+}
+
+/* A helper that writes more than a pipe holds to stderr before its answer
+ * on stdout: both streams are read together, so neither side waits on the
+ * other (SIGALRM ends the run if they do). */
+TEST(registry_auth_helper_fills_stderr_first)
+{
+	ais_registry *r;
+	ais_buf auth = AIS_BUF_INIT;
+	char helper[1024], path[8192], json[1024];
+	const char *old = getenv("PATH");
+
+	test_mkdir("docker");
+	test_mkdir("bin");
+	test_write("docker/config.json",
+		   "{\"credHelpers\":{\"127.0.0.1:5000\":\"aishell-chatty\"}}");
+	test_write("bin/docker-credential-aishell-chatty",
+		   "#!/bin/sh\n"
+		   "head -c 200000 /dev/zero | tr '\\000' x >&2\n"
+		   "echo '{\"Username\":\"alice\",\"Secret\":\"s3cret\"}'\n");
+	snprintf(helper, sizeof(helper), "%s/bin/docker-credential-aishell-chatty",
+		 test_tmpdir());
+	CHECK_INT(chmod(helper, 0755), 0);
+	snprintf(path, sizeof(path), "%s/bin:%s", test_tmpdir(), old ? old : "/usr/bin:/bin");
+	test_setenv("PATH", path);
+	r = open_registry("127.0.0.1:5000/team/aishell");
+	alarm(20);
+	CHECK_INT(ais_registry_auth(&auth, r), 0);
+	alarm(0);
+	decode_auth(json, sizeof(json), ais_buf_cstr(&auth));
+	CHECK_STR(json, "{\"username\":\"alice\",\"password\":\"s3cret\",\"serveraddress\":\"127.0.0.1:5000\"}");
 	ais_buf_dispose(&auth);
 	ais_registry_free(r);
 }
