@@ -1,6 +1,7 @@
 #include "gitid.h"
 
 #include "error.h"
+#include "lazy.h"
 #include "path.h"
 
 #include <ctype.h>
@@ -9,14 +10,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int git_fail(const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "%s: %s", what,
-			     e && e->message ? e->message : "libgit2 error");
-}
 
 /* Copy the config value of `key`, trimmed; "" when unset or blank. */
 static int get_trimmed(ais_buf *out, git_config *cfg, const char *key)
@@ -30,7 +23,7 @@ static int get_trimmed(ais_buf *out, git_config *cfg, const char *key)
 	if (rc == GIT_ENOTFOUND)
 		return 0;
 	if (rc < 0)
-		return git_fail("cannot read git config");
+		return ais_git_error(AIS_ERROR, "cannot read git config");
 	s = value.ptr;
 	while (isspace((unsigned char)*s))
 		s++;
@@ -50,7 +43,7 @@ int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning)
 	int rc, error = 0;
 
 	if (git_libgit2_init() < 0)
-		return git_fail("cannot initialise libgit2");
+		return ais_git_error(AIS_ERROR, "cannot initialise libgit2");
 	rc = git_repository_open_ext(&repo, project_dir, 0, NULL);
 	if (rc < 0 && rc != GIT_ENOTFOUND && warning) {
 		const git_error *e = git_error_last();
@@ -60,7 +53,7 @@ int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning)
 	}
 	if (rc == 0) {
 		if (git_repository_config_snapshot(&cfg, repo) < 0) {
-			error = git_fail("cannot read the repository's git config");
+			error = ais_git_error(AIS_ERROR, "cannot read the repository's git config");
 			goto done;
 		}
 		common = realpath(git_repository_commondir(repo), NULL);
@@ -71,13 +64,13 @@ int ais_gitid_read(ais_gitid *out, const char *project_dir, ais_buf *warning)
 		git_config *def = NULL;
 
 		if (git_config_open_default(&def) < 0) {
-			error = git_fail("cannot read the git config");
+			error = ais_git_error(AIS_ERROR, "cannot read the git config");
 			goto done;
 		}
 		rc = git_config_snapshot(&cfg, def);
 		git_config_free(def);
 		if (rc < 0) {
-			error = git_fail("cannot read the git config");
+			error = ais_git_error(AIS_ERROR, "cannot read the git config");
 			goto done;
 		}
 	}
@@ -101,14 +94,14 @@ int ais_gitid_tracked(bool *out, const char *project_dir, const char *path)
 
 	*out = false;
 	if (git_libgit2_init() < 0)
-		return git_fail("cannot initialise libgit2");
+		return ais_git_error(AIS_ERROR, "cannot initialise libgit2");
 	if (git_repository_open_ext(&repo, project_dir, 0, NULL) < 0 ||
 	    !git_repository_workdir(repo) ||
 	    !(work = realpath(git_repository_workdir(repo), NULL)) ||
 	    !ais_path_under(path, work) || !strcmp(path, work))
 		goto done;
 	if (git_repository_index(&index, repo) < 0) {
-		error = git_fail("cannot read the git index");
+		error = ais_git_error(AIS_ERROR, "cannot read the git index");
 		goto done;
 	}
 	*out = git_index_get_bypath(index, path + strlen(work) + 1, 0) != NULL;

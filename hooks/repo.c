@@ -5,6 +5,7 @@
 #include "hooks.h"
 
 #include "error.h"
+#include "lazy.h"
 #include "path.h"
 
 #include <git2.h>
@@ -13,18 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int git_fail(int code, const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return ais_error_set(code, AIS_ERROR_CONFIG, "%s: %s", what,
-			     e && e->message ? e->message : "libgit2 error");
-}
-
 int ais_hooks_git_init(void)
 {
 	if (git_libgit2_init() < 0)
-		return git_fail(AIS_ERROR, "cannot initialise libgit2");
+		return ais_git_error(AIS_ERROR, "cannot initialise libgit2");
 	return 0;
 }
 
@@ -153,7 +146,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 		goto done;
 	}
 	if (rc < 0) {
-		error = git_fail(AIS_ERROR, "cannot open the git repository");
+		error = ais_git_error(AIS_ERROR, "cannot open the git repository");
 		goto done;
 	}
 	if ((error = set_dir(&r->workdir, git_repository_workdir(r->git))) < 0 ||
@@ -162,7 +155,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 			     git_repository_commondir(r->git))) < 0)
 		goto done;
 	if (git_repository_config_snapshot(&cfg, r->git) < 0) {
-		error = git_fail(AIS_ERROR, "cannot read the git config");
+		error = ais_git_error(AIS_ERROR, "cannot read the git config");
 		goto done;
 	}
 	rc = git_config_get_string_buf(&value, cfg, "core.hooksPath");
@@ -170,7 +163,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 		if ((error = ais_buf_sets(&r->hooks_path, value.ptr)) < 0)
 			goto done;
 	} else if (rc != GIT_ENOTFOUND) {
-		error = git_fail(AIS_ERROR, "cannot read core.hooksPath");
+		error = ais_git_error(AIS_ERROR, "cannot read core.hooksPath");
 		goto done;
 	}
 	git_buf_dispose(&value);
@@ -238,7 +231,7 @@ int ais_hooks_repo_set_mode(ais_hooks_repo *repo, ais_hooks_mode mode)
 	    git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0 ||
 	    git_config_set_string(local, AIS_HOOKS_MODE_KEY,
 				  ais_hooks_mode_name(mode)) < 0) {
-		error = git_fail(AIS_ERROR, "cannot set " AIS_HOOKS_MODE_KEY);
+		error = ais_git_error(AIS_ERROR, "cannot set " AIS_HOOKS_MODE_KEY);
 		goto done;
 	}
 	if ((error = ais_buf_sets(&r->mode_value,
@@ -328,7 +321,7 @@ static int tree_of(git_tree **out, git_repository *git, const char *spec)
 		return 0;
 	if (git_revparse_single(&obj, git, spec) < 0 ||
 	    git_object_peel((git_object **)out, obj, GIT_OBJECT_TREE) < 0)
-		error = git_fail(AIS_ENOTFOUND, "cannot read the tree of a commit");
+		error = ais_git_error(AIS_ENOTFOUND, "cannot read the tree of a commit");
 	git_object_free(obj);
 	return error;
 }
@@ -354,7 +347,7 @@ int ais_hooks_repo_changes(ais_buf *out, size_t *total, ais_hooks_repo *repo,
 	opts.pathspec.strings = (char **)paths;
 	opts.pathspec.count = npaths;
 	if (git_diff_tree_to_tree(&diff, r->git, a, b, &opts) < 0) {
-		error = git_fail(AIS_ERROR, "cannot diff the trees");
+		error = ais_git_error(AIS_ERROR, "cannot diff the trees");
 		goto done;
 	}
 	n = git_diff_num_deltas(diff);

@@ -98,6 +98,10 @@ const char *ais_lazy_error(const ais_lazy *lib);
 int ais_yaml_ready(void);
 int ais_protobuf_c_ready(void);
 
+/* Record libgit2's last error as ours, "<what>: <its message>" (libgit2's
+ * own when it could not be loaded); returns `code`. */
+int ais_git_error(int code, const char *what);
+
 /* A library aishell opens on first use, for `aishell version`: the version
  * its headers had at build time and the soname it will be loaded from. */
 typedef struct {

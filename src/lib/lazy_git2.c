@@ -6,6 +6,7 @@
  * not listed here is a link error; git_libgit2_opts() is resolved but not
  * defined: only the initialisation below sets options.
  */
+#include "error.h"
 #include "lazy.h"
 
 #include <git2.h>
@@ -113,4 +114,12 @@ const git_error *git_error_last(void)
 		return fn.git_error_last();
 	not_loaded.message = lib.error[0] ? lib.error : "libgit2 is not loaded";
 	return &not_loaded;
+}
+
+int ais_git_error(int code, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return ais_error_set(code, AIS_ERROR_OS, "%s: %s", what,
+			     e && e->message ? e->message : "libgit2 error");
 }
