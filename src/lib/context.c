@@ -131,14 +131,9 @@ static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
 {
 	ctx_entry *e;
 
-	if (ctx->count == ctx->alloc) {
-		size_t n = ctx->alloc ? ctx->alloc * 2 : 64;
-		ctx_entry *p = realloc(ctx->e, n * sizeof(*p));
-
-		AIS_CHECK_ALLOC(p);
-		ctx->e = p;
-		ctx->alloc = n;
-	}
+	if (!(e = ais_array_grow(ctx->e, &ctx->alloc, ctx->count, sizeof(*e), 64)))
+		return AIS_ENOMEM;
+	ctx->e = e;
 	e = &ctx->e[ctx->count];
 	memset(e, 0, sizeof(*e));
 	e->st = *st;
@@ -236,12 +231,9 @@ static int ctx_list(char ***out, size_t *count, int fd, const char *rel)
 	while ((errno = 0, de = readdir(dir)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 32;
-			if (!(p = realloc(names, alloc * sizeof(*p))))
-				goto oom;
-			names = p;
-		}
+		if (!(p = ais_array_grow(names, &alloc, n, sizeof(*p), 32)))
+			goto oom;
+		names = p;
 		if (!(names[n] = strdup(de->d_name)))
 			goto oom;
 		n++;

@@ -52,14 +52,11 @@ static void cache_dispose(stat_cache *c)
 
 static int cache_push(stat_cache *c, const cache_entry *ce)
 {
-	if (c->n == c->alloc) {
-		size_t n = c->alloc ? c->alloc * 2 : 256;
-		cache_entry *p = realloc(c->e, n * sizeof(*p));
+	cache_entry *p = ais_array_grow(c->e, &c->alloc, c->n, sizeof(*p), 256);
 
-		AIS_CHECK_ALLOC(p);
-		c->e = p;
-		c->alloc = n;
-	}
+	if (!p)
+		return AIS_ENOMEM;
+	c->e = p;
 	c->e[c->n++] = *ce;
 	return 0;
 }
