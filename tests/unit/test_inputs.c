@@ -226,10 +226,11 @@ TEST(inputs_garbled_cache_is_not_trusted)
 		return;
 	size = (long)fread(data, 1, sizeof(data), f);
 	CHECK(size > 0);
-	p = memchr(data, '\t', (size_t)size);
+	/* The digest's last byte comes before the path's length (4 bytes). */
+	p = memmem(data, (size_t)size, "data", 5);
 	CHECK(p != NULL);
 	if (p) {
-		p[-1] = p[-1] == '0' ? '1' : '0';
+		p[-5] ^= 1;
 		fseek(f, 0, SEEK_SET);
 		fwrite(data, 1, (size_t)size, f);
 	}
@@ -238,6 +239,95 @@ TEST(inputs_garbled_cache_is_not_trusted)
 	compute(&b, true);
 	CHECK_INT(b.hashed, 1);
 	CHECK_STR(b.hash, a.hash);
+	ais_inputs_dispose(&a);
+	ais_inputs_dispose(&b);
+}
+
+/* A cache that would answer the same is not written again. */
+TEST(inputs_unchanged_cache_is_not_rewritten)
+{
+	ais_inputs a = AIS_INPUTS_INIT, b = AIS_INPUTS_INIT;
+	char file[1024];
+	struct stat before, after;
+
+	mk("");
+	put("Dockerfile", "FROM x\nCOPY . /app\n");
+	put("one", "1");
+	put("two", "2");
+	settle();
+	compute(&a, true);
+	CHECK_INT(a.hashed, 2);
+	cache_file(file, sizeof(file));
+	CHECK_INT(stat(file, &before), 0);
+	compute(&b, true);
+	CHECK_INT(b.hashed, 0);
+	CHECK_INT(stat(file, &after), 0);
+	CHECK(after.st_ino == before.st_ino);
+	CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+	      after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+	ais_inputs_dispose(&b);
+	/* One file fewer: the cache is written again, without it. */
+	snprintf(file, sizeof(file), "%s/ctx/two", test_tmpdir());
+	CHECK_INT(unlink(file), 0);
+	cache_file(file, sizeof(file));
+	settle();
+	compute(&b, true);
+	CHECK_INT(b.hashed, 0);
+	CHECK_INT(stat(file, &after), 0);
+	CHECK(after.st_ino != before.st_ino);
+	CHECK(after.st_size < before.st_size);
+	ais_inputs_dispose(&a);
+	ais_inputs_dispose(&b);
+}
+
+/* A cache in the text format of aishell 0.1 (checksum and all) is not
+ * read: the files are hashed and the cache is written anew. */
+TEST(inputs_old_cache_format_is_ignored_and_rebuilt)
+{
+	ais_inputs a = AIS_INPUTS_INIT, b = AIS_INPUTS_INIT;
+	ais_buf text = AIS_BUF_INIT;
+	char root[1024], dir[1024], file[1024], sum[AIS_SHA256_HEX_LEN + 1];
+	char digest[AIS_SHA256_HEX_LEN + 1];
+	struct stat st;
+	FILE *f;
+
+	mk("");
+	put("Dockerfile", "FROM x\nCOPY data /data\n");
+	put("data", "content");
+	age("data");
+	snprintf(root, sizeof(root), "%s/ctx/data", test_tmpdir());
+	CHECK_INT(lstat(root, &st), 0);
+	settle(); /* the cache written after: not racy */
+	/* A record for "data" that would match its stat, with a wrong digest. */
+	memset(digest, 'a', AIS_SHA256_HEX_LEN);
+	digest[AIS_SHA256_HEX_LEN] = '\0';
+	ais_buf_puts(&text, "aishell-inputs-cache 2\n");
+	ais_buf_printf(&text, "%llu %llu %llu %lld %lld %s\tdata",
+		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		       (unsigned long long)st.st_size,
+		       (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+		       (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec,
+		       digest);
+	ais_buf_putc(&text, '\0');
+	ais_hash_sha256_hex(sum, text.ptr, text.size);
+	ais_buf_printf(&text, "sha256 %s\n", sum);
+	snprintf(dir, sizeof(dir), "%s/cache", test_tmpdir());
+	CHECK_INT(mkdir(dir, 0700), 0);
+	cache_file(file, sizeof(file));
+	f = fopen(file, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fwrite(text.ptr, 1, text.size, f);
+	fclose(f);
+	settle();
+	compute(&a, true);
+	CHECK_INT(a.hashed, 1);
+	CHECK(strstr(ais_buf_cstr(&a.manifest), digest) == NULL);
+	compute(&b, true);
+	CHECK_INT(b.hashed, 0);
+	CHECK_STR(b.hash, a.hash);
+	ais_buf_dispose(&text);
 	ais_inputs_dispose(&a);
 	ais_inputs_dispose(&b);
 }
