@@ -7,6 +7,7 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -272,6 +273,69 @@ static int manifest_add(ais_buf *m, const char *digest, unsigned mode,
 	return 0;
 }
 
+/*
+ * Call `put` with each record of the manifest, in walk order: made from the
+ * walk and the digests expected of its entries, so that the manifest need
+ * not be held (a large context makes a large one) until it is asked for.
+ */
+static int manifest_each(const ais_inputs *in,
+			 int (*put)(void *p, const char *rec, size_t len), void *p)
+{
+	ais_buf rec = AIS_BUF_INIT;
+	char digest[AIS_SHA256_HEX_LEN + 1];
+	size_t i, n = in->context ? ais_context_entry_count(in->context) : 0;
+	int error = 0;
+
+	for (i = 0; i < n && error == 0; i++) {
+		const unsigned char *md = ais_context_expected_md(in->context, i);
+		const ais_context_stat *st = ais_context_entry_stat(in->context, i);
+
+		if (!ais_context_entry_is_input(in->context, i))
+			continue;
+		if (md && (S_ISREG(st->mode) || S_ISLNK(st->mode)))
+			ais_hex_encode(digest, md, MD_LEN);
+		else
+			snprintf(digest, sizeof(digest), "-");
+		ais_buf_clear(&rec);
+		if ((error = manifest_add(&rec, digest, st->mode,
+					  ais_context_entry(in->context, i))) == 0)
+			error = put(p, rec.ptr, rec.size);
+	}
+	ais_buf_dispose(&rec);
+	return error;
+}
+
+static int manifest_put_md(void *p, const char *rec, size_t len)
+{
+	return EVP_DigestUpdate(p, rec, len) ? 0 : AIS_ERROR;
+}
+
+/* in->hash: the H12 of the manifest, hashed as it is made. */
+static int manifest_hash(ais_inputs *in)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	char hex[AIS_SHA256_HEX_LEN + 1];
+	unsigned int len = 0;
+	int error;
+
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed");
+	}
+	error = manifest_each(in, manifest_put_md, md);
+	if (error == AIS_ERROR || (error == 0 && (!EVP_DigestFinal_ex(md, sum, &len) ||
+						 len != MD_LEN)))
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed");
+	EVP_MD_CTX_free(md);
+	if (error < 0)
+		return error;
+	ais_hex_encode(hex, sum, MD_LEN);
+	memcpy(in->hash, hex, AIS_H12_LEN);
+	in->hash[AIS_H12_LEN] = '\0';
+	return 0;
+}
+
 int ais_inputs_compute(ais_inputs *out, const char *root,
 		       const char *dockerfile, const char *cache_dir)
 {
@@ -328,15 +392,10 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 							 link.size)) < 0)
 				goto done;
 			ais_context_expect(out->context, i, digest);
-		} else {
-			snprintf(digest, sizeof(digest), "-");
 		}
-		if ((error = manifest_add(&out->manifest, digest, st->mode, rel)) < 0)
-			goto done;
 		out->entries++;
 	}
-	if ((error = ais_hash_h12(out->hash, ais_buf_cstr(&out->manifest),
-				  out->manifest.size)) < 0)
+	if ((error = manifest_hash(out)) < 0)
 		goto done;
 	/* Written again only when it would not answer the same next time. */
 	if (cache_dir && (out->hashed || old.hits != old.n || old.hits != files))
@@ -355,8 +414,18 @@ done:
 void ais_inputs_dispose(ais_inputs *in)
 {
 	ais_context_free(in->context);
-	ais_buf_dispose(&in->manifest);
 	memset(in, 0, sizeof(*in));
+}
+
+static int manifest_put_buf(void *p, const char *rec, size_t len)
+{
+	return ais_buf_put(p, rec, len);
+}
+
+int ais_inputs_manifest(ais_buf *out, const ais_inputs *in)
+{
+	ais_buf_clear(out);
+	return manifest_each(in, manifest_put_buf, out);
 }
 
 /* The records of a manifest, sorted by path. */
