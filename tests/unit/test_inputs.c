@@ -28,6 +28,26 @@ static void mk(const char *rel)
 	test_mkdir(path);
 }
 
+/* A symbolic link at ctx/rel; `st` gets its lstat(). */
+static void ln(const char *target, const char *rel, struct stat *st)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/ctx/%s", test_tmpdir(), rel);
+	CHECK_INT(symlink(target, path), 0);
+	if (st)
+		CHECK_INT(lstat(path, st), 0);
+}
+
+/* lstat() of ctx/rel. */
+static void lst(const char *rel, struct stat *st)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/ctx/%s", test_tmpdir(), rel);
+	CHECK_INT(lstat(path, st), 0);
+}
+
 static void compute(ais_inputs *in, bool cache)
 {
 	char root[1024], cache_dir[1024];
@@ -344,20 +364,16 @@ TEST(inputs_manifest_records_and_hash)
 {
 	ais_inputs a = AIS_INPUTS_INIT;
 	ais_buf m = AIS_BUF_INIT, want = AIS_BUF_INIT;
-	char path[1024], link[1024], h[AIS_H12_LEN + 1];
+	char h[AIS_H12_LEN + 1];
 	struct stat st_dir, st_f, st_l;
 
 	mk("");
 	mk("d");
 	put("Dockerfile", "FROM x\nCOPY d l /app/\n");
 	put("d/f", "1");
-	snprintf(link, sizeof(link), "%s/ctx/l", test_tmpdir());
-	CHECK_INT(symlink("d/f", link), 0);
-	snprintf(path, sizeof(path), "%s/ctx/d", test_tmpdir());
-	CHECK_INT(lstat(path, &st_dir), 0);
-	snprintf(path, sizeof(path), "%s/ctx/d/f", test_tmpdir());
-	CHECK_INT(lstat(path, &st_f), 0);
-	CHECK_INT(lstat(link, &st_l), 0);
+	ln("d/f", "l", &st_l);
+	lst("d", &st_dir);
+	lst("d/f", &st_f);
 	compute(&a, true);
 	CHECK_INT(a.entries, 3);
 	/* sha256("1"), sha256("d/f") (the link's text) */
@@ -382,17 +398,14 @@ TEST(inputs_manifest_records_and_hash)
 TEST(inputs_hash_what_a_copied_link_points_to)
 {
 	ais_inputs a = AIS_INPUTS_INIT, b = AIS_INPUTS_INIT;
-	char link[1024];
 
 	mk("");
 	mk("realdir");
 	put("Dockerfile", "FROM x\nCOPY link /x\nCOPY linkdir/f /y\n");
 	put("data.txt", "one");
 	put("realdir/f", "eff");
-	snprintf(link, sizeof(link), "%s/ctx/link", test_tmpdir());
-	CHECK_INT(symlink("data.txt", link), 0);
-	snprintf(link, sizeof(link), "%s/ctx/linkdir", test_tmpdir());
-	CHECK_INT(symlink("/realdir", link), 0); /* absolute: from the context root */
+	ln("data.txt", "link", NULL);
+	ln("/realdir", "linkdir", NULL); /* absolute: from the context root */
 	compute(&a, false);
 	CHECK_INT(a.entries, 4); /* data.txt, link, linkdir, realdir/f */
 	put("data.txt", "two");
