@@ -8,7 +8,12 @@
 #  3. aishell's peak RSS (/usr/bin/time -v) sending a 1 GB context
 #     (RUN --mount=type=bind of the whole context);
 #  4. judging an unchanged 10,000-file `COPY .` context (`ensure --check`)
-#     against `git status` on the same tree.
+#     against `git status` on the same tree, as a whole command and, by
+#     subtracting the same run's figures for a one-file context, the cost
+#     of judging the context alone;
+#  5. a rebuild after a one-file edit of that project, aishell (`ensure`)
+#     against `docker build` with BuildKit, whose session sends only the
+#     changed file: what incremental transfer would buy.
 # Prints the medians and the ratios.  Not a test: it never fails on numbers.
 #
 #   bench/context.sh [RUNS]     (default 5 runs each)
@@ -32,9 +37,11 @@ done
 [ -n "$cli" ] || { echo "no docker CLI talks to the engine" >&2; exit 1; }
 echo "docker CLI for the comparison: $cli ($("$cli" version --format '{{.Client.Version}}'))"
 
+# hyperfine's CSV ends each row with mean,stddev,median,user,system,min,max;
+# the fields are counted from the end, so that a comma in a name is harmless.
 # ratio CSV LABEL TARGET [OTHER]: median of row 1 (aishell) over row 2.
 ratio() {
-	awk -F, -v what="$2" -v target="$3" -v other="${4:-docker build}" 'NR == 2 { a = $4 } NR == 3 { c = $4 }
+	awk -F, -v what="$2" -v target="$3" -v other="${4:-docker build}" 'NR == 2 { a = $(NF - 4) } NR == 3 { c = $(NF - 4) }
 		END { printf "%s: aishell %.0f ms, %s %.0f ms, ratio %.2fx (target <= %s)\n",
 			what, a * 1000, other, c * 1000, a / c, target }' "$1"
 }
@@ -76,7 +83,10 @@ awk -F': ' '/Maximum resident/ { printf "peak RSS sending a 1 GB context: %.1f M
 	"$work/time.txt"
 rm -rf "$P/bulk"
 
-# 4. Judging 10,000 unchanged files against git status.
+# 4. Judging 10,000 unchanged files against git status.  The same set-up
+# with a one-file context is measured in the same run, so that what judging
+# the context costs can be told apart from what any `ensure` costs (process
+# start-up, shared libraries, Engine API requests).
 mkdir -p "$P/tree"
 for d in $(seq 0 99); do
 	mkdir -p "$P/tree/d$d"
@@ -84,16 +94,48 @@ for d in $(seq 0 99); do
 		echo "$d $f" >"$P/tree/d$d/f$f"
 	done
 done
-printf 'FROM %s:base\nCOPY . /app\n' $repo >"$P/.aishell/Dockerfile"
-printf '.git\n' >"$P/.dockerignore" # git status writes there
-git -C "$P" init -q
-git -C "$P" config gc.auto 0
-git -C "$P" add -A
-git -C "$P" -c user.name=b -c user.email=b@b commit -q -m tree
-"$aishell" ensure -q -C "$P"
+S=$work/one-file
+mkdir -p "$S/.aishell"
+S=$(cd "$S" && pwd -P)
+echo one >"$S/one.txt"
+for p in "$P" "$S"; do
+	printf 'FROM %s:base\nCOPY . /app\n' $repo >"$p/.aishell/Dockerfile"
+	printf '.git\n' >"$p/.dockerignore" # git status writes there
+	git -C "$p" init -q
+	git -C "$p" config gc.auto 0
+	git -C "$p" add -A
+	git -C "$p" -c user.name=b -c user.email=b@b commit -q -m tree
+	"$aishell" ensure -q -C "$p"
+done
 sleep 1
-"$aishell" ensure -q --check -C "$P" # the stat cache settles
-hyperfine --runs $((runs * 4)) --warmup 3 --export-csv "$work/check.csv" \
-	-n "aishell ensure --check" "$aishell ensure -q --check -C $P" \
-	-n "git status" "git -C $P status --porcelain >/dev/null"
-ratio "$work/check.csv" "judging 10,000 unchanged files" 1.0 "git status"
+for p in "$P" "$S"; do
+	"$aishell" ensure -q --check -C "$p" # the stat cache settles
+done
+hyperfine -N --runs $((runs * 4)) --warmup 3 --export-csv "$work/check.csv" \
+	-n "aishell ensure --check (10000 files)" "$aishell ensure -q --check -C $P" \
+	-n "git status (10000 files)" "git -C $P status --porcelain" \
+	-n "aishell ensure --check (1 file)" "$aishell ensure -q --check -C $S" \
+	-n "git status (1 file)" "git -C $S status --porcelain"
+awk -F, 'NR > 1 { m[NR - 1] = $(NF - 4) * 1000; c[NR - 1] = ($(NF - 3) + $(NF - 2)) * 1000 }
+	END {
+		printf "judging 10,000 unchanged files, whole command: aishell ensure --check %.1f ms, git status %.1f ms, ratio %.2fx (target <= 1.0)\n",
+			m[1], m[2], m[1] / m[2]
+		printf "  the same with a one-file context: aishell %.1f ms, git status %.1f ms\n", m[3], m[4]
+		printf "judging the context alone (10,000 files minus one file): aishell %.1f ms; ratio %.2fx to the whole git status (%.1f ms), %.2fx to what 10,000 files add to git status (%.1f ms)\n",
+			m[1] - m[3], (m[1] - m[3]) / m[2], m[2], (m[1] - m[3]) / (m[2] - m[4]), m[2] - m[4]
+		printf "  CPU time (user + system, means), which a loaded machine disturbs less: aishell %.1f ms (one file %.1f ms, the context alone %.1f ms), git status %.1f ms (one file %.1f ms)\n",
+			c[1], c[3], c[1] - c[3], c[2], c[4]
+	}' "$work/check.csv"
+
+# 5. Would incremental transfer pay?  A rebuild after a one-file edit of
+# the 10,000-file `COPY . /app` project: aishell sends the whole context
+# again, the docker CLI's BuildKit session sends only what changed.
+hyperfine --runs "$runs" --warmup 1 --export-csv "$work/edit.csv" \
+	-n "aishell ensure after a one-file edit" \
+	--prepare "date +%s%N >$P/tree/d0/f0" "$aishell ensure -q -C $P" \
+	-n "docker build after a one-file edit (BuildKit)" \
+	--prepare "date +%s%N >$P/tree/d0/f0" \
+	"DOCKER_BUILDKIT=1 $cli build -q -f $P/.aishell/Dockerfile -t $repo:cli $P >/dev/null 2>&1"
+awk -F, 'NR == 2 { a = $(NF - 4) } NR == 3 { c = $(NF - 4) }
+	END { printf "rebuild after a one-file edit of 10,000 files (COPY . /app): aishell %.0f ms, docker build %.0f ms, ratio %.2fx (no target: what incremental transfer could buy)\n",
+		a * 1000, c * 1000, a / c }' "$work/edit.csv"

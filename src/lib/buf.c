@@ -31,6 +31,29 @@ int ais_buf_grow(ais_buf *buf, size_t extra)
 	return 0;
 }
 
+void *ais_array_grow(void *array, size_t *alloc, size_t count, size_t size,
+		     size_t first)
+{
+	size_t n;
+	void *p;
+
+	if (count < *alloc)
+		return array;
+	n = *alloc ? *alloc : first ? first : 1;
+	while (n <= count)
+		n = n > (size_t)-1 / 2 ? (size_t)-1 : n * 2;
+	if (size && n > (size_t)-1 / size) {
+		ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return NULL;
+	}
+	if (!(p = realloc(array, n * size))) {
+		ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return NULL;
+	}
+	*alloc = n;
+	return p;
+}
+
 int ais_buf_put(ais_buf *buf, const void *data, size_t len)
 {
 	int error;

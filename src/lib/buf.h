@@ -52,4 +52,14 @@ int ais_buf_quote_path(ais_buf *out, const char *name);
 /* The contents, or "" for a buffer that never allocated. */
 const char *ais_buf_cstr(const ais_buf *buf);
 
+/*
+ * Room for one more element in `array`, which holds `count` elements of
+ * `size` bytes with room for `*alloc`: `array` itself when there is room,
+ * else the array reallocated to twice the room (`first` elements when it
+ * has none yet) and *alloc updated; NULL when out of memory (error set,
+ * `array` and *alloc unchanged).
+ */
+void *ais_array_grow(void *array, size_t *alloc, size_t count, size_t size,
+		     size_t first);
+
 #endif

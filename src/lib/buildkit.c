@@ -1,5 +1,6 @@
 #include "buildkit.h"
 
+#include "buf.h"
 #include "error.h"
 #include "lazy.h"
 
@@ -62,20 +63,15 @@ void ais_bk_free(ais_bk *bk)
 
 static bk_vertex *bk_vertex_get(ais_bk *bk, const char *digest)
 {
+	bk_vertex *p;
 	size_t i;
 
 	for (i = 0; i < bk->n; i++)
 		if (!strcmp(bk->v[i].digest, digest))
 			return &bk->v[i];
-	if (bk->n == bk->alloc) {
-		size_t n = bk->alloc ? bk->alloc * 2 : 16;
-		bk_vertex *p = realloc(bk->v, n * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		bk->v = p;
-		bk->alloc = n;
-	}
+	if (!(p = ais_array_grow(bk->v, &bk->alloc, bk->n, sizeof(*p), 16)))
+		return NULL;
+	bk->v = p;
 	memset(&bk->v[bk->n], 0, sizeof(bk->v[bk->n]));
 	bk->v[bk->n].digest = strdup(digest);
 	if (!bk->v[bk->n].digest)

@@ -508,18 +508,20 @@ static int manifest_path(ais_buf *out, const ais_chain *chain, const char *id)
 static void manifest_save(const ais_chain *chain, const ais_inputs *in,
 			  const char *id)
 {
-	ais_buf path = AIS_BUF_INIT;
+	ais_buf path = AIS_BUF_INIT, manifest = AIS_BUF_INIT;
 
 	if (!chain->opts.state_dir)
 		return;
 	if (ais_buf_printf(&path, "%s/inputs", chain->opts.state_dir) == 0 &&
 	    ais_fs_private_dir(path.ptr) == 0) {
 		ais_buf_clear(&path);
-		if (manifest_path(&path, chain, id) == 0)
-			ais_fs_write_atomic(path.ptr, ais_buf_cstr(&in->manifest),
-					    in->manifest.size, 0600, 0);
+		if (manifest_path(&path, chain, id) == 0 &&
+		    ais_inputs_manifest(&manifest, in) == 0)
+			ais_fs_write_atomic(path.ptr, ais_buf_cstr(&manifest),
+					    manifest.size, 0600, 0);
 	}
 	ais_buf_dispose(&path);
+	ais_buf_dispose(&manifest);
 	ais_error_clear();
 }
 
@@ -540,14 +542,15 @@ static void manifest_explain(chain_tier *t, const ais_chain *chain,
 			     bool project)
 {
 	ais_buf path = AIS_BUF_INIT, old = AIS_BUF_INIT, list = AIS_BUF_INIT,
-		cause = AIS_BUF_INIT;
+		cause = AIS_BUF_INIT, manifest = AIS_BUF_INIT;
 	char label[64], have[128], want[128];
 
 	if (!chain->opts.state_dir || !t->id[0] ||
 	    manifest_path(&path, chain, t->id) < 0 ||
-	    ais_buf_read_file(&old, path.ptr) < 0)
+	    ais_buf_read_file(&old, path.ptr) < 0 ||
+	    ais_inputs_manifest(&manifest, now) < 0)
 		goto done;
-	if (ais_inputs_diff(&list, &old, &now->manifest, 5) > 0 &&
+	if (ais_inputs_diff(&list, &old, &manifest, 5) > 0 &&
 	    ais_buf_printf(&cause, "files read by COPY/ADD in %s changed: %s",
 			   shown_as, ais_buf_cstr(&list)) == 0) {
 		COPY(label, t->label);
@@ -555,7 +558,7 @@ static void manifest_explain(chain_tier *t, const ais_chain *chain,
 		COPY(want, t->want);
 		tier_stale(t, label, have, want, cause.ptr);
 		if (project) {
-			ais_inputs_each_change(&old, &now->manifest, cause_add, t);
+			ais_inputs_each_change(&old, &manifest, cause_add, t);
 			tier_sync(t);
 		}
 	}
@@ -564,6 +567,7 @@ done:
 	ais_buf_dispose(&old);
 	ais_buf_dispose(&list);
 	ais_buf_dispose(&cause);
+	ais_buf_dispose(&manifest);
 	ais_error_clear();
 }
 

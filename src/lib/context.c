@@ -94,9 +94,11 @@ static int la_ready(void)
 /* Symbolic links followed while resolving one source (as the kernel). */
 #define CTX_MAX_LINKS 40
 
+/* Kept small: a context may hold many entries, and on a virtual machine
+ * every page of fresh memory costs a fault. */
 typedef struct {
-	char *rel;
-	struct stat st;       /* lstat() as the walk saw it */
+	size_t rel;           /* offset of the path in `paths` */
+	ais_context_stat st;  /* lstat() as the walk saw it */
 	unsigned flags;
 	bool expect;          /* `md` holds the digest it must be sent with */
 	unsigned char md[32];
@@ -111,6 +113,7 @@ struct ais_context {
 	const ais_dockerignore *di;  /* during the walk only */
 	ctx_entry *e;        /* archive order once the walk is done */
 	size_t count, alloc;
+	ais_buf paths;       /* the entries' paths, each NUL-terminated */
 	size_t next;         /* next entry to start */
 	struct archive *ar;
 	ais_buf out;         /* tar bytes produced but not yet handed out */
@@ -126,26 +129,38 @@ struct ais_context {
 	char *chunk;
 };
 
+static long long ns_of(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+static const char *ctx_rel(const ais_context *ctx, const ctx_entry *e)
+{
+	return ctx->paths.ptr + e->rel;
+}
+
 static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
 		   unsigned flags)
 {
+	size_t off = ctx->paths.size;
 	ctx_entry *e;
+	int error;
 
-	if (ctx->count == ctx->alloc) {
-		size_t n = ctx->alloc ? ctx->alloc * 2 : 64;
-		ctx_entry *p = realloc(ctx->e, n * sizeof(*p));
-
-		AIS_CHECK_ALLOC(p);
-		ctx->e = p;
-		ctx->alloc = n;
-	}
-	e = &ctx->e[ctx->count];
+	if (!(e = ais_array_grow(ctx->e, &ctx->alloc, ctx->count, sizeof(*e), 64)))
+		return AIS_ENOMEM;
+	ctx->e = e;
+	if ((error = ais_buf_put(&ctx->paths, rel, strlen(rel) + 1)) < 0)
+		return error;
+	e = &ctx->e[ctx->count++];
 	memset(e, 0, sizeof(*e));
-	e->st = *st;
+	e->rel = off;
+	e->st.dev = (unsigned long long)st->st_dev;
+	e->st.ino = (unsigned long long)st->st_ino;
+	e->st.size = (long long)st->st_size;
+	e->st.mtime_ns = ns_of(&st->st_mtim);
+	e->st.ctime_ns = ns_of(&st->st_ctim);
+	e->st.mode = (unsigned)st->st_mode;
 	e->flags = flags;
-	e->rel = strdup(rel);
-	AIS_CHECK_ALLOC(e->rel);
-	ctx->count++;
 	return 0;
 }
 
@@ -169,10 +184,10 @@ int ais_context_path_cmp(const char *a, const char *b)
 	}
 }
 
-static int entry_cmp(const void *a, const void *b)
+static int entry_cmp(const void *a, const void *b, void *paths)
 {
-	return ais_context_path_cmp(((const ctx_entry *)a)->rel,
-				    ((const ctx_entry *)b)->rel);
+	return ais_context_path_cmp((const char *)paths + ((const ctx_entry *)a)->rel,
+				    (const char *)paths + ((const ctx_entry *)b)->rel);
 }
 
 /* Sort into archive order and merge entries added more than once. */
@@ -181,14 +196,14 @@ static void ctx_sort(ais_context *ctx)
 	size_t i, n = 0;
 
 	for (i = 1; i < ctx->count; i++)
-		if (entry_cmp(&ctx->e[i - 1], &ctx->e[i]) >= 0) {
-			qsort(ctx->e, ctx->count, sizeof(*ctx->e), entry_cmp);
+		if (entry_cmp(&ctx->e[i - 1], &ctx->e[i], ctx->paths.ptr) >= 0) {
+			qsort_r(ctx->e, ctx->count, sizeof(*ctx->e), entry_cmp,
+				ctx->paths.ptr);
 			break;
 		}
 	for (i = 0; i < ctx->count; i++) {
-		if (n && !strcmp(ctx->e[n - 1].rel, ctx->e[i].rel)) {
+		if (n && !strcmp(ctx_rel(ctx, &ctx->e[n - 1]), ctx_rel(ctx, &ctx->e[i]))) {
 			ctx->e[n - 1].flags |= ctx->e[i].flags;
-			free(ctx->e[i].rel);
 			continue;
 		}
 		ctx->e[n++] = ctx->e[i];
@@ -236,12 +251,9 @@ static int ctx_list(char ***out, size_t *count, int fd, const char *rel)
 	while ((errno = 0, de = readdir(dir)) != NULL) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 32;
-			if (!(p = realloc(names, alloc * sizeof(*p))))
-				goto oom;
-			names = p;
-		}
+		if (!(p = ais_array_grow(names, &alloc, n, sizeof(*p), 32)))
+			goto oom;
+		names = p;
 		if (!(names[n] = strdup(de->d_name)))
 			goto oom;
 		n++;
@@ -585,7 +597,7 @@ static int ctx_add_extra(ais_context *ctx, const char *rel, unsigned flags)
 	size_t i;
 
 	for (i = 0; i < ctx->count; i++)
-		if (!strcmp(ctx->e[i].rel, rel)) {
+		if (!strcmp(ctx_rel(ctx, &ctx->e[i]), rel)) {
 			ctx->e[i].flags |= flags;
 			return 0;
 		}
@@ -736,11 +748,53 @@ static int ctx_parent(ais_context *ctx, const char *rel, const char **base)
 	return cur;
 }
 
+/* Is `st` the file the walk recorded as `e`? */
+static bool ctx_same(const ctx_entry *e, const struct stat *st)
+{
+	return (unsigned long long)st->st_dev == e->st.dev &&
+	       (unsigned long long)st->st_ino == e->st.ino &&
+	       (st->st_mode & S_IFMT) == (e->st.mode & S_IFMT);
+}
+
 static int ctx_changed(const ais_context *ctx, const ctx_entry *e)
 {
 	return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
 			     "'%s/%s' changed while the build context was read",
-			     ctx->root, e->rel);
+			     ctx->root, ctx_rel(ctx, e));
+}
+
+/* lstat() entry `i` again, checked to be what the walk recorded. */
+static int ctx_restat(ais_context *ctx, size_t i, struct stat *st,
+		      const char **base)
+{
+	const ctx_entry *e = &ctx->e[i];
+	int dfd;
+
+	if ((dfd = ctx_parent(ctx, ctx_rel(ctx, e), base)) < 0)
+		return dfd;
+	if (fstatat(dfd, *base, st, AT_SYMLINK_NOFOLLOW) < 0 || !ctx_same(e, st))
+		return ctx_changed(ctx, e);
+	return dfd;
+}
+
+static int ctx_readlink(ais_buf *out, ais_context *ctx, size_t i,
+			struct stat *st)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int dfd;
+
+	if ((dfd = ctx_restat(ctx, i, st, &base)) < 0)
+		return dfd;
+	if (!S_ISLNK(st->st_mode))
+		return ctx_changed(ctx, &ctx->e[i]);
+	n = readlinkat(dfd, base, target, sizeof(target) - 1);
+	if (n < 0)
+		return ais_error_set_os(AIS_ERROR, errno, "cannot read link '%s/%s'",
+					ctx->root, ctx_rel(ctx, &ctx->e[i]));
+	ais_buf_clear(out);
+	return ais_buf_put(out, target, (size_t)n);
 }
 
 int ais_context_open_entry(ais_context *ctx, size_t i)
@@ -750,14 +804,13 @@ int ais_context_open_entry(ais_context *ctx, size_t i)
 	struct stat st;
 	int dfd, fd;
 
-	if ((dfd = ctx_parent(ctx, e->rel, &base)) < 0)
+	if ((dfd = ctx_parent(ctx, ctx_rel(ctx, e), &base)) < 0)
 		return dfd;
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return ais_error_set_os(AIS_ERROR, errno, "cannot read '%s/%s'", ctx->root,
-					e->rel);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != e->st.st_dev ||
-	    st.st_ino != e->st.st_ino ||
+					ctx_rel(ctx, e));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !ctx_same(e, &st) ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		close(fd);
 		return ctx_changed(ctx, e);
@@ -767,24 +820,9 @@ int ais_context_open_entry(ais_context *ctx, size_t i)
 
 int ais_context_readlink(ais_buf *out, ais_context *ctx, size_t i)
 {
-	const ctx_entry *e = &ctx->e[i];
-	char target[PATH_MAX];
-	const char *base;
 	struct stat st;
-	ssize_t n;
-	int dfd;
 
-	if ((dfd = ctx_parent(ctx, e->rel, &base)) < 0)
-		return dfd;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode) ||
-	    st.st_dev != e->st.st_dev || st.st_ino != e->st.st_ino)
-		return ctx_changed(ctx, e);
-	n = readlinkat(dfd, base, target, sizeof(target) - 1);
-	if (n < 0)
-		return ais_error_set_os(AIS_ERROR, errno, "cannot read link '%s/%s'",
-					ctx->root, e->rel);
-	ais_buf_clear(out);
-	return ais_buf_put(out, target, (size_t)n);
+	return ctx_readlink(out, ctx, i, &st);
 }
 
 void ais_context_expect(ais_context *ctx, size_t i,
@@ -801,6 +839,18 @@ void ais_context_expect(ais_context *ctx, size_t i,
 		ctx->e[i].md[k] = (unsigned char)(hi << 4 | lo);
 	}
 	ctx->e[i].expect = true;
+}
+
+void ais_context_expect_md(ais_context *ctx, size_t i,
+			   const unsigned char md[AIS_SHA256_HEX_LEN / 2])
+{
+	memcpy(ctx->e[i].md, md, sizeof(ctx->e[i].md));
+	ctx->e[i].expect = true;
+}
+
+const unsigned char *ais_context_expected_md(const ais_context *ctx, size_t i)
+{
+	return i < ctx->count && ctx->e[i].expect ? ctx->e[i].md : NULL;
 }
 
 bool ais_context_sent_as_expected(const ais_context *ctx)
@@ -845,28 +895,36 @@ static int ctx_start_entry(ais_context *ctx)
 	const ctx_entry *e = &ctx->e[i];
 	struct archive_entry *entry = NULL;
 	ais_buf text = AIS_BUF_INIT;
-	struct stat st = e->st;
+	const char *base;
+	struct stat st;
 	int error = 0;
 
 	if (!ctx_sent(ctx, e))
 		return 0;
-	if (S_ISREG(e->st.st_mode)) {
+	if (S_ISREG(e->st.mode)) {
 		if ((ctx->fd = ais_context_open_entry(ctx, i)) < 0) {
 			error = ctx->fd;
 			goto done;
 		}
 		if (fstat(ctx->fd, &st) < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", e->rel);
+			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'",
+						 ctx_rel(ctx, e));
 			goto done;
 		}
 		ctx->fd_entry = i;
 		ctx->remaining = st.st_size;
 		if (e->expect && !EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL))
 			ctx->mismatch = true;
-	} else if (S_ISLNK(e->st.st_mode)) {
-		if ((error = ais_context_readlink(&text, ctx, i)) < 0)
+	} else if (S_ISLNK(e->st.mode)) {
+		if ((error = ctx_readlink(&text, ctx, i, &st)) < 0)
 			goto done;
 		ctx_check_digest(ctx, e, ais_buf_cstr(&text), text.size);
+		st.st_mode = (mode_t)e->st.mode;
+	} else {
+		/* A directory or special file: sent with its mode as walked. */
+		if ((error = ctx_restat(ctx, i, &st, &base)) < 0)
+			goto done;
+		st.st_mode = (mode_t)e->st.mode;
 	}
 	entry = la.archive_entry_new();
 	if (!entry) {
@@ -882,13 +940,13 @@ static int ctx_start_entry(ais_context *ctx)
 	if (S_ISDIR(st.st_mode)) {
 		ais_buf dir = AIS_BUF_INIT;
 
-		if ((error = ais_buf_printf(&dir, "%s/", e->rel)) == 0)
+		if ((error = ais_buf_printf(&dir, "%s/", ctx_rel(ctx, e))) == 0)
 			la.archive_entry_copy_pathname(entry, dir.ptr);
 		ais_buf_dispose(&dir);
 		if (error < 0)
 			goto done;
 	} else {
-		la.archive_entry_copy_pathname(entry, e->rel);
+		la.archive_entry_copy_pathname(entry, ctx_rel(ctx, e));
 	}
 	if (S_ISLNK(st.st_mode)) {
 		la.archive_entry_copy_symlink(entry, ais_buf_cstr(&text));
@@ -1030,10 +1088,10 @@ size_t ais_context_entry_count(const ais_context *ctx)
 
 const char *ais_context_entry(const ais_context *ctx, size_t i)
 {
-	return i < ctx->count ? ctx->e[i].rel : NULL;
+	return i < ctx->count ? ctx_rel(ctx, &ctx->e[i]) : NULL;
 }
 
-const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i)
+const ais_context_stat *ais_context_entry_stat(const ais_context *ctx, size_t i)
 {
 	return i < ctx->count ? &ctx->e[i].st : NULL;
 }
@@ -1041,13 +1099,11 @@ const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i)
 bool ais_context_entry_is_input(const ais_context *ctx, size_t i)
 {
 	return i < ctx->count && (ctx->e[i].flags & E_INPUT) &&
-	       strcmp(ctx->e[i].rel, ctx->dockerfile);
+	       strcmp(ctx_rel(ctx, &ctx->e[i]), ctx->dockerfile);
 }
 
 void ais_context_free(ais_context *ctx)
 {
-	size_t i;
-
 	if (!ctx)
 		return;
 	if (ctx->ar)
@@ -1058,9 +1114,8 @@ void ais_context_free(ais_context *ctx)
 		close(ctx->dirfd);
 	if (ctx->rootfd >= 0)
 		close(ctx->rootfd);
-	for (i = 0; i < ctx->count; i++)
-		free(ctx->e[i].rel);
 	free(ctx->e);
+	ais_buf_dispose(&ctx->paths);
 	free(ctx->root);
 	free(ctx->dockerfile_copy);
 	free(ctx->chunk);

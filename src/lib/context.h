@@ -70,8 +70,15 @@ size_t ais_context_entry_count(const ais_context *ctx);
 /* Relative path of entry `i`, in archive order. */
 const char *ais_context_entry(const ais_context *ctx, size_t i);
 
+/* What the walk's lstat() saw of an entry: what a stat cache keys on. */
+typedef struct {
+	unsigned long long dev, ino;
+	long long size, mtime_ns, ctime_ns;
+	unsigned mode;
+} ais_context_stat;
+
 /* lstat() of entry `i` as the walk saw it. */
-const struct stat *ais_context_entry_stat(const ais_context *ctx, size_t i);
+const ais_context_stat *ais_context_entry_stat(const ais_context *ctx, size_t i);
 
 /* Is entry `i` one the build reads (false for the Dockerfile and for a
  * .dockerignore sent only for the engine's sake)? */
@@ -88,6 +95,13 @@ int ais_context_readlink(ais_buf *out, ais_context *ctx, size_t i);
  * link's target); see ais_context_sent_as_expected(). */
 void ais_context_expect(ais_context *ctx, size_t i,
 			const char digest[AIS_SHA256_HEX_LEN + 1]);
+
+/* The same with the digest's 32 bytes. */
+void ais_context_expect_md(ais_context *ctx, size_t i,
+			   const unsigned char md[AIS_SHA256_HEX_LEN / 2]);
+
+/* The digest entry `i` is expected to go out with, or NULL. */
+const unsigned char *ais_context_expected_md(const ais_context *ctx, size_t i);
 
 /* After the whole stream was read: did every entry given an expected
  * digest go out with exactly that digest? */

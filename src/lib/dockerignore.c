@@ -604,7 +604,7 @@ static int di_bad_pattern(int lineno, const char *p, size_t n, const char *why)
 /* patternmatcher.New for one pattern string (ReadAll's output). */
 static int di_add(ais_dockerignore *di, const char *s, size_t n, int lineno)
 {
-	di_pattern pat = { 0 };
+	di_pattern pat = { 0 }, *np;
 	const char *why = NULL;
 	char *text;
 	size_t len;
@@ -636,18 +636,12 @@ static int di_add(ais_dockerignore *di, const char *s, size_t n, int lineno)
 	if (error < 0)
 		goto done;
 
-	if (di->count == di->alloc) {
-		size_t na = di->alloc ? di->alloc * 2 : 8;
-		di_pattern *np = realloc(di->pats, na * sizeof(*np));
-
-		if (!np) {
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
-					      "out of memory");
-			goto done;
-		}
-		di->pats = np;
-		di->alloc = na;
+	np = ais_array_grow(di->pats, &di->alloc, di->count, sizeof(*np), 8);
+	if (!np) {
+		error = AIS_ENOMEM;
+		goto done;
 	}
+	di->pats = np;
 	di->pats[di->count++] = pat;
 	pat.text = NULL;
 	pat.toks = NULL;

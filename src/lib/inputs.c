@@ -7,198 +7,196 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define INPUTS_CACHE_MAGIC "aishell-inputs-cache 2\n"
+#define INPUTS_CACHE_MAGIC "aishell-inputs-cache 3\n"
 #define INPUTS_CACHE_TRAILER "sha256 "
 
-typedef struct {
-	unsigned long long dev, ino, size;
-	long long mtime_ns, ctime_ns;
-	char digest[AIS_SHA256_HEX_LEN + 1];
-	const char *path;   /* borrowed: from `data` or from the walk */
-} cache_entry;
+/*
+ * The stat cache file: the magic line, then one record per regular file
+ * in walk order (ais_context_path_cmp), then "sha256 <digest of all
+ * before>\n".  A record is the file's device, inode, size, mtime and ctime
+ * (nanoseconds), 8 bytes each in the machine's byte order (the cache never
+ * leaves the machine), its SHA-256 (32 bytes), the length of its path with
+ * the NUL (4 bytes), and the path with its NUL.  A cache that does not
+ * check out, or holds one record that does not parse, is dropped whole,
+ * never trusted; so is one of another format (an older aishell's).
+ *
+ * The file is mapped, not read: page-cache pages cost far less to map than
+ * fresh memory does to fill.  It is only ever replaced (written beside and
+ * renamed), never truncated in place.
+ */
+#define REC_MD 40                   /* offset of the digest */
+#define REC_LEN (REC_MD + MD_LEN)   /* offset of the path's length */
+#define REC_HEAD (REC_LEN + 4)      /* offset of the path */
+#define MD_LEN (AIS_SHA256_HEX_LEN / 2)
 
 typedef struct {
-	cache_entry *e;
-	size_t n, alloc;
-	size_t next;        /* where the next lookup starts (walk order) */
-	bool dirty;
+	char *map;          /* the file, mapped (NULL: no usable cache) */
+	size_t size;
+	const char *next;   /* the next record a lookup looks at */
+	const char *end;    /* the end of the records */
+	size_t n;           /* records */
+	size_t hits;
 	long long stamp_ns; /* mtime of the cache file when it was read */
 	char *file;
-	ais_buf data;       /* the file's text, which the paths point into */
 } stat_cache;
 
-/* Entries are kept in walk order (ais_context_path_cmp), as written. */
-static int entry_cmp(const void *a, const void *b)
+static unsigned long long rec_u64(const char *rec, size_t field)
 {
-	return ais_context_path_cmp(((const cache_entry *)a)->path,
-				    ((const cache_entry *)b)->path);
+	unsigned long long v;
+
+	memcpy(&v, rec + 8 * field, sizeof(v));
+	return v;
+}
+
+static size_t rec_path_len(const char *rec)
+{
+	uint32_t n;
+
+	memcpy(&n, rec + REC_LEN, sizeof(n));
+	return n;
 }
 
 static void cache_dispose(stat_cache *c)
 {
-	free(c->e);
+	if (c->map)
+		munmap(c->map, c->size);
 	free(c->file);
-	ais_buf_dispose(&c->data);
 	memset(c, 0, sizeof(*c));
 }
 
-static int cache_push(stat_cache *c, const cache_entry *ce)
-{
-	if (c->n == c->alloc) {
-		size_t n = c->alloc ? c->alloc * 2 : 256;
-		cache_entry *p = realloc(c->e, n * sizeof(*p));
-
-		AIS_CHECK_ALLOC(p);
-		c->e = p;
-		c->alloc = n;
-	}
-	c->e[c->n++] = *ce;
-	return 0;
-}
-
-static bool is_digest(const char *p, size_t n)
-{
-	size_t i;
-
-	if (n != AIS_SHA256_HEX_LEN)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* "dev ino size mtime_ns ctime_ns digest" up to `end` (the tab). */
-static bool cache_parse(cache_entry *ce, const char *p, const char *end)
-{
-	unsigned long long *nums[3] = { &ce->dev, &ce->ino, &ce->size };
-	long long *times[2] = { &ce->mtime_ns, &ce->ctime_ns };
-	char *q;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		*nums[i] = strtoull(p, &q, 10);
-		if (q == p || *q != ' ')
-			return false;
-		p = q + 1;
-	}
-	for (i = 0; i < 2; i++) {
-		*times[i] = strtoll(p, &q, 10);
-		if (q == p || *q != ' ')
-			return false;
-		p = q + 1;
-	}
-	if (!is_digest(p, (size_t)(end - p)))
-		return false;
-	memcpy(ce->digest, p, AIS_SHA256_HEX_LEN);
-	ce->digest[AIS_SHA256_HEX_LEN] = '\0';
-	return true;
-}
-
-/*
- * The file: the magic line, records "dev ino size mtime_ns ctime_ns
- * digest\tpath\0", and "sha256 <digest of all before>\n".  A cache that
- * does not check out, or holds one record that does not parse, is dropped
- * whole, never trusted.
- */
 static long long ns_of(const struct timespec *ts)
 {
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
+/* Does every record parse?  Counts them in c->n. */
+static bool cache_parse(stat_cache *c)
+{
+	const char *p = c->next;
+
+	for (c->n = 0; p < c->end; c->n++) {
+		size_t left = (size_t)(c->end - p), len;
+
+		if (left < REC_HEAD)
+			return false;
+		len = rec_path_len(p);
+		if (!len || len > left - REC_HEAD || p[REC_HEAD + len - 1] ||
+		    memchr(p + REC_HEAD, '\0', len - 1))
+			return false;
+		p += REC_HEAD + len;
+	}
+	return true;
+}
+
 static void cache_load(stat_cache *c)
 {
-	ais_buf *data = &c->data;
 	char sum[AIS_SHA256_HEX_LEN + 1];
 	size_t magic = strlen(INPUTS_CACHE_MAGIC);
-	size_t trailer = strlen(INPUTS_CACHE_TRAILER) + AIS_SHA256_HEX_LEN + 1;
-	const char *p, *end;
+	size_t tlen = strlen(INPUTS_CACHE_TRAILER);
+	size_t trailer = tlen + AIS_SHA256_HEX_LEN + 1;
+	const char *end;
 	struct stat st;
-	int fd, error;
+	void *map;
+	int fd;
 
 	if ((fd = ais_fs_open_regular(c->file, AIS_FS_NOFOLLOW, &st)) < 0)
 		goto done;
 	c->stamp_ns = ns_of(&st.st_mtim);
-	error = ais_fs_read_fd(data, fd, 0);
-	close(fd);
-	if (error < 0)
+	if (st.st_size < (off_t)(magic + trailer) || (unsigned long long)st.st_size > SIZE_MAX) {
+		close(fd);
 		goto done;
-	p = ais_buf_cstr(data);
-	if (data->size < magic + trailer || strncmp(p, INPUTS_CACHE_MAGIC, magic) != 0)
-		goto done;
-	end = p + data->size - trailer;
-	if (ais_hash_sha256_hex(sum, p, data->size - trailer) < 0 ||
-	    strncmp(end, INPUTS_CACHE_TRAILER, strlen(INPUTS_CACHE_TRAILER)) ||
-	    memcmp(end + strlen(INPUTS_CACHE_TRAILER), sum, AIS_SHA256_HEX_LEN) ||
-	    end[trailer - 1] != '\n')
-		goto done;
-	for (p += magic; p < end;) {
-		const char *rec_end = memchr(p, '\0', (size_t)(end - p));
-		const char *tab;
-		cache_entry ce;
-
-		memset(&ce, 0, sizeof(ce));
-		if (!rec_end || !(tab = memchr(p, '\t', (size_t)(rec_end - p))) ||
-		    !cache_parse(&ce, p, tab)) {
-			cache_dispose(c);
-			goto done;
-		}
-		ce.path = (char *)tab + 1;
-		if (cache_push(c, &ce) < 0) {
-			cache_dispose(c);
-			goto done;
-		}
-		p = rec_end + 1;
 	}
-	for (size_t i = 1; i < c->n; i++)
-		if (entry_cmp(&c->e[i - 1], &c->e[i]) >= 0) {
-			qsort(c->e, c->n, sizeof(*c->e), entry_cmp);
-			break;
-		}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		goto done;
+	c->map = map;
+	c->size = (size_t)st.st_size;
+	end = c->map + c->size - trailer;
+	if (memcmp(c->map, INPUTS_CACHE_MAGIC, magic) ||
+	    ais_hash_sha256_hex(sum, c->map, c->size - trailer) < 0 ||
+	    memcmp(end, INPUTS_CACHE_TRAILER, tlen) ||
+	    memcmp(end + tlen, sum, AIS_SHA256_HEX_LEN) || end[trailer - 1] != '\n')
+		goto drop;
+	c->next = c->map + magic;
+	c->end = end;
+	if (cache_parse(c))
+		goto done;
+drop:
+	munmap(c->map, c->size);
+	c->map = NULL;
+	c->next = c->end = NULL;
+	c->n = 0;
 done:
 	ais_error_clear();
 }
 
-/* Lookups come in walk order: try where the last one left off first. */
-static cache_entry *cache_find(stat_cache *c, const char *path)
+/*
+ * The record of `path`, or NULL.  Lookups come in walk order, the order
+ * the records were written in, so the whole walk is one pass over the
+ * file.  (Records out of that order could only be missed: read again.)
+ */
+static const char *cache_find(stat_cache *c, const char *path)
 {
-	cache_entry key, *hit;
+	while (c->next && c->next < c->end) {
+		const char *rec = c->next;
+		int cmp = strcmp(rec + REC_HEAD, path);
 
-	if (c->next < c->n && !strcmp(c->e[c->next].path, path))
-		return &c->e[c->next++];
-	key.path = path;
-	hit = c->n ? bsearch(&key, c->e, c->n, sizeof(*c->e), entry_cmp) : NULL;
-	if (hit)
-		c->next = (size_t)(hit - c->e) + 1;
-	return hit;
+		if (cmp && ais_context_path_cmp(rec + REC_HEAD, path) > 0)
+			return NULL;
+		c->next = rec + REC_HEAD + rec_path_len(rec);
+		if (!cmp) {
+			c->hits++;
+			return rec;
+		}
+	}
+	return NULL;
 }
 
-/* Best effort: a cache that cannot be written only costs reading. */
-static void cache_save(const char *dir, const char *file, const stat_cache *fresh)
+static int rec_put_u64(ais_buf *out, unsigned long long v)
+{
+	return ais_buf_put(out, &v, sizeof(v));
+}
+
+/* Record the digest of every regular file `in` read.  Best effort: a
+ * cache that cannot be written only costs reading. */
+static void cache_save(const char *dir, const char *file, const ais_inputs *in)
 {
 	ais_buf data = AIS_BUF_INIT;
 	char sum[AIS_SHA256_HEX_LEN + 1];
-	size_t i;
+	size_t i, n = ais_context_entry_count(in->context);
 	int error;
 
 	if ((error = ais_fs_private_dir(dir)) < 0 ||
 	    (error = ais_buf_puts(&data, INPUTS_CACHE_MAGIC)) < 0)
 		goto done;
-	for (i = 0; i < fresh->n; i++) {
-		const cache_entry *e = &fresh->e[i];
+	for (i = 0; i < n; i++) {
+		const ais_context_stat *st = ais_context_entry_stat(in->context, i);
+		const unsigned char *md = ais_context_expected_md(in->context, i);
+		const char *rel = ais_context_entry(in->context, i);
+		uint32_t len = (uint32_t)strlen(rel) + 1;
 
-		if ((error = ais_buf_printf(&data, "%llu %llu %llu %lld %lld %s\t%s",
-					    e->dev, e->ino, e->size, e->mtime_ns,
-					    e->ctime_ns, e->digest, e->path)) < 0 ||
-		    (error = ais_buf_putc(&data, '\0')) < 0)
+		if (!S_ISREG(st->mode) || !md || !ais_context_entry_is_input(in->context, i))
+			continue;
+		if ((error = rec_put_u64(&data, st->dev)) < 0 ||
+		    (error = rec_put_u64(&data, st->ino)) < 0 ||
+		    (error = rec_put_u64(&data, (unsigned long long)st->size)) < 0 ||
+		    (error = rec_put_u64(&data, (unsigned long long)st->mtime_ns)) < 0 ||
+		    (error = rec_put_u64(&data, (unsigned long long)st->ctime_ns)) < 0 ||
+		    (error = ais_buf_put(&data, md, MD_LEN)) < 0 ||
+		    (error = ais_buf_put(&data, &len, sizeof(len))) < 0 ||
+		    (error = ais_buf_put(&data, rel, len)) < 0)
 			goto done;
 	}
 	if ((error = ais_hash_sha256_hex(sum, data.ptr, data.size)) < 0 ||
@@ -211,55 +209,141 @@ done:
 }
 
 /*
- * The digest of entry `i`: from the cache when its stat still matches,
- * else read (and counted in out->hashed).  As with git's index, an entry
- * changed in the same timestamp tick as the cache was written or later
- * ("racy") may have changed again unseen: it is read, never trusted.
+ * The digest of regular file entry `i`, into `hex` and expected of the
+ * upload: from the cache when its stat still matches, else read (and
+ * counted in out->hashed).  As with git's index, an entry changed in the
+ * same timestamp tick as the cache was written or later ("racy") may have
+ * changed again unseen: it is read, never trusted.
  */
-static int entry_digest(char digest[AIS_SHA256_HEX_LEN + 1], ais_inputs *out,
-			stat_cache *old, stat_cache *fresh, size_t i)
+static int entry_digest(char hex[AIS_SHA256_HEX_LEN + 1], ais_inputs *out,
+			stat_cache *old, size_t i)
 {
-	const char *rel = ais_context_entry(out->context, i);
-	const struct stat *st = ais_context_entry_stat(out->context, i);
-	long long mtime = ns_of(&st->st_mtim), ctime = ns_of(&st->st_ctim);
-	cache_entry *ce = cache_find(old, rel), nce;
+	const ais_context_stat *st = ais_context_entry_stat(out->context, i);
+	const char *rec = cache_find(old, ais_context_entry(out->context, i));
 	int fd, error;
 
-	if (ce && ce->dev == (unsigned long long)st->st_dev &&
-	    ce->ino == (unsigned long long)st->st_ino &&
-	    ce->size == (unsigned long long)st->st_size &&
-	    ce->mtime_ns == mtime && ce->ctime_ns == ctime &&
-	    (mtime > ctime ? mtime : ctime) < old->stamp_ns) {
-		memcpy(digest, ce->digest, AIS_SHA256_HEX_LEN + 1);
-	} else {
-		if ((fd = ais_context_open_entry(out->context, i)) < 0)
-			return fd;
-		error = ais_hash_fd(digest, fd);
-		close(fd);
-		if (error < 0)
-			return error;
-		out->hashed++;
-		fresh->dirty = true;
+	if (rec && rec_u64(rec, 0) == st->dev && rec_u64(rec, 1) == st->ino &&
+	    rec_u64(rec, 2) == (unsigned long long)st->size &&
+	    rec_u64(rec, 3) == (unsigned long long)st->mtime_ns &&
+	    rec_u64(rec, 4) == (unsigned long long)st->ctime_ns &&
+	    (st->mtime_ns > st->ctime_ns ? st->mtime_ns : st->ctime_ns) < old->stamp_ns) {
+		const unsigned char *md = (const unsigned char *)rec + REC_MD;
+
+		ais_hex_encode(hex, md, MD_LEN);
+		ais_context_expect_md(out->context, i, md);
+		return 0;
 	}
-	memset(&nce, 0, sizeof(nce));
-	nce.dev = (unsigned long long)st->st_dev;
-	nce.ino = (unsigned long long)st->st_ino;
-	nce.size = (unsigned long long)st->st_size;
-	nce.mtime_ns = mtime;
-	nce.ctime_ns = ctime;
-	memcpy(nce.digest, digest, sizeof(nce.digest));
-	nce.path = rel;
-	return cache_push(fresh, &nce);
+	if ((fd = ais_context_open_entry(out->context, i)) < 0)
+		return fd;
+	error = ais_hash_fd(hex, fd);
+	close(fd);
+	if (error < 0)
+		return error;
+	ais_context_expect(out->context, i, hex);
+	out->hashed++;
+	return 0;
+}
+
+/* Append the record "<digest> <mode>\t<path>\0". */
+static int manifest_add(ais_buf *m, const char *digest, unsigned mode,
+			const char *rel)
+{
+	size_t dlen = strlen(digest), rlen = strlen(rel), k;
+	char oct[12], *p;
+	int error;
+
+	k = sizeof(oct);
+	do {
+		oct[--k] = (char)('0' + (mode & 7));
+		mode >>= 3;
+	} while (mode);
+	if ((error = ais_buf_grow(m, dlen + 1 + (sizeof(oct) - k) + 1 + rlen + 1)) < 0)
+		return error;
+	p = m->ptr + m->size;
+	memcpy(p, digest, dlen);
+	p += dlen;
+	*p++ = ' ';
+	memcpy(p, oct + k, sizeof(oct) - k);
+	p += sizeof(oct) - k;
+	*p++ = '\t';
+	memcpy(p, rel, rlen + 1);
+	p += rlen + 1;
+	m->size = (size_t)(p - m->ptr);
+	*p = '\0';
+	return 0;
+}
+
+/*
+ * Call `put` with each record of the manifest, in walk order: made from the
+ * walk and the digests expected of its entries, so that the manifest need
+ * not be held (a large context makes a large one) until it is asked for.
+ */
+static int manifest_each(const ais_inputs *in,
+			 int (*put)(void *p, const char *rec, size_t len), void *p)
+{
+	ais_buf rec = AIS_BUF_INIT;
+	char digest[AIS_SHA256_HEX_LEN + 1];
+	size_t i, n = in->context ? ais_context_entry_count(in->context) : 0;
+	int error = 0;
+
+	for (i = 0; i < n && error == 0; i++) {
+		const unsigned char *md = ais_context_expected_md(in->context, i);
+		const ais_context_stat *st = ais_context_entry_stat(in->context, i);
+
+		if (!ais_context_entry_is_input(in->context, i))
+			continue;
+		if (md && (S_ISREG(st->mode) || S_ISLNK(st->mode)))
+			ais_hex_encode(digest, md, MD_LEN);
+		else
+			snprintf(digest, sizeof(digest), "-");
+		ais_buf_clear(&rec);
+		if ((error = manifest_add(&rec, digest, st->mode,
+					  ais_context_entry(in->context, i))) == 0)
+			error = put(p, rec.ptr, rec.size);
+	}
+	ais_buf_dispose(&rec);
+	return error;
+}
+
+static int manifest_put_md(void *p, const char *rec, size_t len)
+{
+	return EVP_DigestUpdate(p, rec, len) ? 0 : AIS_ERROR;
+}
+
+/* in->hash: the H12 of the manifest, hashed as it is made. */
+static int manifest_hash(ais_inputs *in)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	char hex[AIS_SHA256_HEX_LEN + 1];
+	unsigned int len = 0;
+	int error;
+
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed");
+	}
+	error = manifest_each(in, manifest_put_md, md);
+	if (error == AIS_ERROR || (error == 0 && (!EVP_DigestFinal_ex(md, sum, &len) ||
+						 len != MD_LEN)))
+		error = ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed");
+	EVP_MD_CTX_free(md);
+	if (error < 0)
+		return error;
+	ais_hex_encode(hex, sum, MD_LEN);
+	memcpy(in->hash, hex, AIS_H12_LEN);
+	in->hash[AIS_H12_LEN] = '\0';
+	return 0;
 }
 
 int ais_inputs_compute(ais_inputs *out, const char *root,
 		       const char *dockerfile, const char *cache_dir)
 {
 	ais_dockerfile_inputs df = AIS_DOCKERFILE_INPUTS_INIT;
-	stat_cache old = { 0 }, fresh = { 0 };
+	stat_cache old = { 0 };
 	ais_buf path = AIS_BUF_INIT, text = AIS_BUF_INIT, link = AIS_BUF_INIT;
 	char digest[AIS_SHA256_HEX_LEN + 1], text_digest[AIS_SHA256_HEX_LEN + 1];
-	size_t i;
+	size_t i, files = 0;
 	int error = 0;
 
 	ais_inputs_dispose(out);
@@ -289,7 +373,7 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 	}
 	for (i = 0; i < ais_context_entry_count(out->context); i++) {
 		const char *rel = ais_context_entry(out->context, i);
-		const struct stat *st = ais_context_entry_stat(out->context, i);
+		const ais_context_stat *st = ais_context_entry_stat(out->context, i);
 
 		if (!strcmp(rel, dockerfile)) {
 			/* Sent as it was read: its text is hashed on its own. */
@@ -298,34 +382,27 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 		}
 		if (!ais_context_entry_is_input(out->context, i))
 			continue;
-		if (S_ISREG(st->st_mode)) {
-			if ((error = entry_digest(digest, out, &old, &fresh, i)) < 0)
+		if (S_ISREG(st->mode)) {
+			if ((error = entry_digest(digest, out, &old, i)) < 0)
 				goto done;
-			ais_context_expect(out->context, i, digest);
-		} else if (S_ISLNK(st->st_mode)) {
+			files++;
+		} else if (S_ISLNK(st->mode)) {
 			if ((error = ais_context_readlink(&link, out->context, i)) < 0 ||
 			    (error = ais_hash_sha256_hex(digest, ais_buf_cstr(&link),
 							 link.size)) < 0)
 				goto done;
 			ais_context_expect(out->context, i, digest);
-		} else {
-			snprintf(digest, sizeof(digest), "-");
 		}
-		if ((error = ais_buf_printf(&out->manifest, "%s %o\t%s", digest,
-					    (unsigned)st->st_mode, rel)) < 0 ||
-		    (error = ais_buf_putc(&out->manifest, '\0')) < 0)
-			goto done;
 		out->entries++;
 	}
-	if ((error = ais_hash_h12(out->hash, ais_buf_cstr(&out->manifest),
-				  out->manifest.size)) < 0)
+	if ((error = manifest_hash(out)) < 0)
 		goto done;
-	if (cache_dir && (fresh.dirty || old.n != fresh.n))
-		cache_save(cache_dir, old.file, &fresh);
+	/* Written again only when it would not answer the same next time. */
+	if (cache_dir && (out->hashed || old.hits != old.n || old.hits != files))
+		cache_save(cache_dir, old.file, out);
 done:
 	ais_dockerfile_inputs_dispose(&df);
 	cache_dispose(&old);
-	cache_dispose(&fresh);
 	ais_buf_dispose(&path);
 	ais_buf_dispose(&text);
 	ais_buf_dispose(&link);
@@ -337,8 +414,18 @@ done:
 void ais_inputs_dispose(ais_inputs *in)
 {
 	ais_context_free(in->context);
-	ais_buf_dispose(&in->manifest);
 	memset(in, 0, sizeof(*in));
+}
+
+static int manifest_put_buf(void *p, const char *rec, size_t len)
+{
+	return ais_buf_put(p, rec, len);
+}
+
+int ais_inputs_manifest(ais_buf *out, const ais_inputs *in)
+{
+	ais_buf_clear(out);
+	return manifest_each(in, manifest_put_buf, out);
 }
 
 /* The records of a manifest, sorted by path. */

@@ -26,7 +26,6 @@ typedef struct ais_context ais_context;
 typedef struct {
 	char hash[AIS_H12_LEN + 1]; /* H12 of the manifest */
 	char dockerfile_hash[AIS_H12_LEN + 1]; /* H12 of the Dockerfile text read */
-	ais_buf manifest;           /* records "<digest> <mode>\t<path>\0" */
 	size_t entries;
 	size_t hashed;              /* files read (not answered by the cache) */
 	bool whole_context;         /* the inputs were not statically known */
@@ -36,7 +35,7 @@ typedef struct {
 	ais_context *context;
 } ais_inputs;
 
-#define AIS_INPUTS_INIT { "", "", AIS_BUF_INIT, 0, 0, false, NULL }
+#define AIS_INPUTS_INIT { "", "", 0, 0, false, NULL }
 
 /* Compute the inputs of the Dockerfile at `dockerfile` (context-relative)
  * in context `root`.  `cache_dir` holds the stat cache (NULL: no cache). */
@@ -44,6 +43,12 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 		       const char *dockerfile, const char *cache_dir);
 
 void ais_inputs_dispose(ais_inputs *in);
+
+/* The manifest `hash` is the H12 of, into `out` (replacing what it held):
+ * records "<digest> <mode>\t<path>\0" in walk order, one per entry read,
+ * the digest "-" for a directory.  Made from the walk when asked for, not
+ * held. */
+int ais_inputs_manifest(ais_buf *out, const ais_inputs *in);
 
 /* Append to `out` the paths whose record differs between two manifests
  * (changed, added or removed), at most `max` of them, ", "-separated and

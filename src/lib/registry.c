@@ -163,13 +163,14 @@ static int tier_key(ais_buf *tag, const ais_chain *chain, const chain_tier *tier
 	const char *name = tier == &chain->ext ? "ext" : "base";
 	char key[AIS_REGISTRY_KEY_LEN + 1];
 	ais_inputs in = AIS_INPUTS_INIT;
-	ais_buf path = AIS_BUF_INIT;
+	ais_buf path = AIS_BUF_INIT, manifest = AIS_BUF_INIT;
 	int error;
 
 	if ((error = ais_inputs_compute(&in, context_dir, dockerfile,
 					chain->opts.cache_dir)) < 0 ||
+	    (error = ais_inputs_manifest(&manifest, &in)) < 0 ||
 	    (error = ais_buf_printf(&path, "%s/%s", context_dir, dockerfile)) < 0 ||
-	    (error = ais_registry_key(key, name, path.ptr, &in.manifest,
+	    (error = ais_registry_key(key, name, path.ptr, &manifest,
 				      parent_id)) < 0)
 		goto done;
 	ais_buf_clear(tag);
@@ -177,6 +178,7 @@ static int tier_key(ais_buf *tag, const ais_chain *chain, const chain_tier *tier
 done:
 	ais_inputs_dispose(&in);
 	ais_buf_dispose(&path);
+	ais_buf_dispose(&manifest);
 	return error;
 }
 

@@ -60,3 +60,32 @@ TEST(buf_quote_path)
 	check_quoted("q\"uote\\back", "\"q\\\"uote\\\\back\"");
 	check_quoted("\a\b\v\f\x7f\x01", "\"\\a\\b\\v\\f\\177\\001\"");
 }
+
+TEST(array_grow_doubles_and_refuses_overflow)
+{
+	size_t alloc = 0, count, seen = 0;
+	int *a = NULL, *p;
+
+	for (count = 0; count < 1000; count++) {
+		p = ais_array_grow(a, &alloc, count, sizeof(*a), 8);
+		CHECK(p != NULL);
+		a = p;
+		CHECK(alloc > count);
+		if (alloc != seen) {
+			CHECK(alloc == 8 || alloc == seen * 2);
+			seen = alloc;
+		}
+		a[count] = (int)count;
+	}
+	CHECK_INT(alloc, 1024);
+	for (count = 0; count < 1000; count++)
+		CHECK_INT(a[count], (int)count);
+	/* Room left: the same array, untouched. */
+	CHECK(ais_array_grow(a, &alloc, 1000, sizeof(*a), 8) == a);
+	CHECK_INT(alloc, 1024);
+	/* A size that cannot be allocated: NULL, the array kept. */
+	CHECK(ais_array_grow(a, &alloc, 1024, (size_t)-1 / 1024, 8) == NULL);
+	CHECK_INT(alloc, 1024);
+	CHECK_INT(a[999], 999);
+	free(a);
+}

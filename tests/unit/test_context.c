@@ -351,6 +351,30 @@ TEST(context_directory_swapped_for_a_link_is_not_followed)
 	ais_context_free(ctx);
 }
 
+/* An empty directory swapped for another between the walk and the upload:
+ * nothing below it is opened, so only its own entry can tell. */
+TEST(context_directory_entry_swapped_fails_the_upload)
+{
+	ais_context *ctx = NULL;
+	char root[1024], from[1100], to[1100], buf[65536];
+	ssize_t n;
+
+	dir("");
+	dir("empty");
+	put("Dockerfile", "FROM x\nCOPY . /app\n");
+	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
+	CHECK_INT(ais_context_open(&ctx, root, "Dockerfile", 0), 0);
+	snprintf(from, sizeof(from), "%s/empty", root);
+	snprintf(to, sizeof(to), "%s/empty.old", root);
+	CHECK_INT(rename(from, to), 0);
+	CHECK_INT(mkdir(from, 0755), 0);
+	while ((n = ais_context_read(buf, sizeof(buf), ctx)) > 0)
+		;
+	CHECK(n < 0);
+	CHECK(n < 0 && strstr(ais_error_last()->message, "empty") != NULL);
+	ais_context_free(ctx);
+}
+
 TEST(context_reports_a_file_sent_other_than_hashed)
 {
 	ais_context *ctx = NULL;

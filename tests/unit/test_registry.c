@@ -20,11 +20,14 @@ static void ext_key(char key[AIS_REGISTRY_KEY_LEN + 1], const char *dir,
 {
 	char root[1024], df[1100];
 	ais_inputs in = AIS_INPUTS_INIT;
+	ais_buf manifest = AIS_BUF_INIT;
 
 	snprintf(root, sizeof(root), "%s/%s", test_tmpdir(), dir);
 	snprintf(df, sizeof(df), "%s/.aishell/Dockerfile", root);
 	CHECK_INT(ais_inputs_compute(&in, root, ".aishell/Dockerfile", NULL), 0);
-	CHECK_INT(ais_registry_key(key, "ext", df, &in.manifest, parent_id), 0);
+	CHECK_INT(ais_inputs_manifest(&manifest, &in), 0);
+	CHECK_INT(ais_registry_key(key, "ext", df, &manifest, parent_id), 0);
+	ais_buf_dispose(&manifest);
 	ais_inputs_dispose(&in);
 }
 
