@@ -170,7 +170,28 @@ void ais_chain_free(ais_chain *chain)
 	tier_dispose(&chain->ext);
 	ais_inputs_dispose(&chain->run_base);
 	ais_inputs_dispose(&chain->run_ext);
+	/* the copies chain_own() made */
+	free((char *)chain->opts.repo);
+	free((char *)chain->opts.project_dir);
+	free((char *)chain->opts.home);
+	free((char *)chain->opts.lock_dir);
+	free((char *)chain->opts.cache_dir);
+	free((char *)chain->opts.state_dir);
 	free(chain);
+}
+
+/* The chain keeps its own copy of each option string. */
+static int chain_own(const char **dst, const char *src)
+{
+	char *copy;
+
+	*dst = NULL;
+	if (!src)
+		return 0;
+	copy = strdup(src);
+	AIS_CHECK_ALLOC(copy);
+	*dst = copy;
+	return 0;
 }
 
 static int chain_init(ais_chain *chain, const ais_chain_opts *opts)
@@ -180,6 +201,16 @@ static int chain_init(ais_chain *chain, const ais_chain_opts *opts)
 	int found, error;
 
 	chain->opts = *opts;
+	chain->opts.repo = chain->opts.project_dir = chain->opts.home = NULL;
+	chain->opts.lock_dir = chain->opts.cache_dir = chain->opts.state_dir = NULL;
+	if ((error = chain_own(&chain->opts.repo, opts->repo)) < 0 ||
+	    (error = chain_own(&chain->opts.project_dir, opts->project_dir)) < 0 ||
+	    (error = chain_own(&chain->opts.home, opts->home)) < 0 ||
+	    (error = chain_own(&chain->opts.lock_dir, opts->lock_dir)) < 0 ||
+	    (error = chain_own(&chain->opts.cache_dir, opts->cache_dir)) < 0 ||
+	    (error = chain_own(&chain->opts.state_dir, opts->state_dir)) < 0)
+		return error;
+	opts = &chain->opts;
 	tier_init(&chain->foundation);
 	tier_init(&chain->base);
 	tier_init(&chain->ext);

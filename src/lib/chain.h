@@ -103,7 +103,7 @@ typedef struct {
 } ais_chain_opts;
 
 /* Resolve tags, paths and Dockerfile hashes (no engine contact).  The
- * strings of `opts` must outlive the chain.  AIS_EINVALID when both
+ * chain keeps copies of the strings of `opts`.  AIS_EINVALID when both
  * .aishell and .sandbox exist or a Dockerfile is not a regular file. */
 int ais_chain_new(ais_chain **out, const ais_chain_opts *opts);
 void ais_chain_free(ais_chain *chain);
