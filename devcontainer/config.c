@@ -38,7 +38,7 @@ static int node_error(const loader *l, const yaml_node_t *n, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG, "%s:%zu:%zu: %s",
+	return ais_error_set(AIS_EINVALID, "%s:%zu:%zu: %s",
 			     l->path, n->start_mark.line + 1,
 			     n->start_mark.column + 1, msg);
 }
@@ -137,7 +137,7 @@ static int list_add(ais_config_list *list, char *value, ais_config_origin o)
 	items = realloc(list->items, (list->count + 1) * sizeof(*items));
 	if (!items) {
 		free(value);
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	list->items = items;
 	list->items[list->count].value = value;
@@ -344,7 +344,7 @@ static int env_set(ais_config *cfg, const char *name, char *value,
 	return 0;
 oom:
 	free(value);
-	return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	return ais_error_set(AIS_ENOMEM, "out of memory");
 }
 
 static int check_env_name(const loader *l, const yaml_node_t *n, const char *name)
@@ -370,7 +370,7 @@ static int load_env_entry(const loader *l, const yaml_node_t *k,
 	if (listed && (eq = strchr(name, '=')) != NULL) {
 		*eq = '\0';
 		if (!(value = strdup(eq + 1))) {
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			error = ais_error_set(AIS_ENOMEM, "out of memory");
 			goto done;
 		}
 	}
@@ -750,17 +750,17 @@ static int load_file(ais_config **out, const char *path, bool is_global,
 	}
 	if (!(f = fdopen(fd, "rb"))) {
 		close(fd);
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg || !(cfg->files[0] = strdup(path))) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	if ((error = ais_yaml_ready()) < 0)
 		goto done;
 	if (!yaml_parser_initialize(&parser)) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	parser_ok = true;
@@ -778,7 +778,7 @@ static int load_file(ais_config **out, const char *path, bool is_global,
 		goto yaml_error;
 	if (yaml_document_get_root_node(&extra)) {
 		yaml_document_delete(&extra);
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "%s: holds more than one YAML document", path);
 		goto done;
 	}
@@ -796,14 +796,14 @@ static int load_file(ais_config **out, const char *path, bool is_global,
 
 yaml_error:
 	if (parser.error == YAML_MEMORY_ERROR) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 	} else if (parser.error == YAML_READER_ERROR) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "%s: invalid YAML: %s at byte %zu", path,
 				      parser.problem ? parser.problem : "read error",
 				      parser.problem_offset);
 	} else if (byte_at(f, parser.problem_mark.index) == '\t') {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "%s:%zu:%zu: invalid YAML: a tab; YAML indents with spaces only",
 				      path, parser.problem_mark.line + 1,
 				      parser.problem_mark.column + 1);
@@ -814,7 +814,7 @@ yaml_error:
 			snprintf(ctx, sizeof(ctx), " %s that starts at line %zu, column %zu",
 				 parser.context, parser.context_mark.line + 1,
 				 parser.context_mark.column + 1);
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "%s:%zu:%zu: invalid YAML: %s%s", path,
 				      parser.problem_mark.line + 1,
 				      parser.problem_mark.column + 1,
@@ -915,7 +915,7 @@ int ais_config_load(ais_config **out, const char *global_path,
 	if (!p) {
 		p = calloc(1, sizeof(*p));
 		if (!p) {
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			error = ais_error_set(AIS_ENOMEM, "out of memory");
 			goto done;
 		}
 	}

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define OOM() ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory")
+#define OOM() ais_error_set(AIS_ENOMEM, "out of memory")
 
 int ais_devcontainer_self_path(ais_buf *out)
 {

@@ -27,7 +27,7 @@ static int syntax_error(const char *name, const char *text, size_t offset,
 	int line, col;
 
 	position(text, offset, &line, &col);
-	return ais_error_set(AIS_EINVALID, AIS_ERROR_JSON, "%s:%d:%d: %s",
+	return ais_error_set(AIS_EINVALID, "%s:%d:%d: %s",
 			     name, line, col, what);
 }
 

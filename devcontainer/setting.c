@@ -12,8 +12,8 @@
 static int yaml_fail(const yaml_parser_t *p, const char *path)
 {
 	if (p->error == YAML_MEMORY_ERROR)
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
-	return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_ENOMEM, "out of memory");
+	return ais_error_set(AIS_EINVALID,
 			     "%s:%zu:%zu: invalid YAML: %s", path,
 			     p->problem_mark.line + 1, p->problem_mark.column + 1,
 			     p->problem ? p->problem : "syntax error");
@@ -28,7 +28,7 @@ static int take_value(char **out, const yaml_event_t *ev, const char *path,
 	free(*out);
 	*out = NULL;
 	if (ev->type != YAML_SCALAR_EVENT)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "%s:%zu:%zu: '%s' must be a string", path,
 				     ev->start_mark.line + 1,
 				     ev->start_mark.column + 1, key);
@@ -64,7 +64,7 @@ int ais_setting_read(char **out, const char *path, const char *key)
 	}
 	if (!yaml_parser_initialize(&parser)) {
 		ais_buf_dispose(&text);
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text.ptr,
 				     text.size);

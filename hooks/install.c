@@ -34,7 +34,7 @@ int ais_hooks_mode_parse(ais_hooks_mode *out, const char *s)
 			return 0;
 		}
 	}
-	return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+	return ais_error_set(AIS_EINVALID,
 			     "unknown hooks mode '%s' (use warn, build, background or off)",
 			     s ? s : "");
 }
@@ -64,7 +64,7 @@ int ais_hooks_render(ais_buf *out, const char *bin)
 	int error;
 
 	if (!at)
-		return ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_ERROR,
 				     "shim template has no '%s' placeholder",
 				     BIN_PLACEHOLDER);
 	if ((error = ais_buf_put(out, t, (size_t)(at - t))) < 0 ||
@@ -98,11 +98,11 @@ int ais_hooks_parse_recorded(ais_buf *out, const char *text)
 
 	ais_buf_clear(out);
 	if (!p)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "no aishell_bin line in the shim");
 	for (p += strlen(key); !error; p++) {
 		if (*p == '\0' || *p == '\n')
-			return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+			return ais_error_set(AIS_EINVALID,
 					     "unterminated aishell_bin line in the shim");
 		if (*p != '\'') {
 			error = ais_buf_putc(out, *p);
@@ -221,7 +221,7 @@ int ais_hooks_install(const char *dir, const char *bin, ais_event_cb on_event,
 					       bin)) < 0)
 			goto done;
 		if (st[i].kind == AIS_HOOK_FOREIGN && st[i].chained) {
-			error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+			error = ais_error_set(AIS_EINVALID,
 					      "cannot move the existing hook '%s/%s' aside: '%s%s' already exists; move one of them away first",
 					      dir, ais_hooks_names[i],
 					      ais_hooks_names[i],

@@ -54,7 +54,7 @@ int ais_hooks_resolve_dir(ais_buf *out, const char *hooks_path,
 			rest = hooks_path + strlen(hooks_path);
 		if (rest == hooks_path + 1) {
 			if (!home || !*home)
-				return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				return ais_error_set(AIS_EINVALID,
 						     "cannot expand '%s': no home directory",
 						     hooks_path);
 			error = ais_buf_puts(out, home);
@@ -66,7 +66,7 @@ int ais_hooks_resolve_dir(ais_buf *out, const char *hooks_path,
 				 (int)(rest - hooks_path - 1), hooks_path + 1);
 			pw = getpwnam(user);
 			if (!pw)
-				return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+				return ais_error_set(AIS_EINVALID,
 						     "cannot expand '%s': no user '%s'",
 						     hooks_path, user);
 			error = ais_buf_puts(out, pw->pw_dir);
@@ -141,7 +141,7 @@ int ais_hooks_repo_open(ais_hooks_repo **out, const char *start,
 	AIS_CHECK_ALLOC(r);
 	rc = git_repository_open_ext(&r->git, start, 0, NULL);
 	if (rc == GIT_ENOTFOUND) {
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "not in a git repository: '%s'", start);
 		goto done;
 	}
@@ -298,7 +298,7 @@ int ais_hooks_repo_resolve(ais_buf *out, ais_hooks_repo *repo, const char *spec)
 
 	ais_buf_clear(out);
 	if (git_revparse_single(&obj, r->git, spec) < 0) {
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "no such revision: '%s'", spec);
 		goto done;
 	}

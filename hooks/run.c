@@ -40,7 +40,7 @@ int ais_hook_args_parse(ais_hook_args *out, const char *name, int argc,
 		out->type = AIS_HOOK_POST_CHECKOUT;
 		if (argc < 3 || !is_oid(argv[0]) || !is_oid(argv[1]) ||
 		    (strcmp(argv[2], "0") && strcmp(argv[2], "1")))
-			return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+			return ais_error_set(AIS_EINVALID,
 					     "post-checkout wants OLD NEW FLAG (two commit ids and 0 or 1)");
 		if (!all_zero(argv[0]))
 			snprintf(out->old, sizeof(out->old), "%s", argv[0]);
@@ -51,7 +51,7 @@ int ais_hook_args_parse(ais_hook_args *out, const char *name, int argc,
 	if (!strcmp(name, "post-merge")) {
 		out->type = AIS_HOOK_POST_MERGE;
 		if (argc >= 1 && strcmp(argv[0], "0") && strcmp(argv[0], "1"))
-			return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+			return ais_error_set(AIS_EINVALID,
 					     "post-merge wants 0 or 1 (squash), not '%s'",
 					     argv[0]);
 		out->flag = argc >= 1 && argv[0][0] == '1';
@@ -60,12 +60,12 @@ int ais_hook_args_parse(ais_hook_args *out, const char *name, int argc,
 	if (!strcmp(name, "post-rewrite")) {
 		out->type = AIS_HOOK_POST_REWRITE;
 		if (argc < 1 || (strcmp(argv[0], "amend") && strcmp(argv[0], "rebase")))
-			return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+			return ais_error_set(AIS_EINVALID,
 					     "post-rewrite wants 'amend' or 'rebase'");
 		snprintf(out->command, sizeof(out->command), "%s", argv[0]);
 		return 0;
 	}
-	return ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
+	return ais_error_set(AIS_ENOTFOUND,
 			     "unknown hook '%s' (post-checkout, post-merge or post-rewrite)",
 			     name);
 }
@@ -96,7 +96,7 @@ int ais_hooks_find_gitdir(ais_buf *out, const char *workdir)
 	if ((error = ais_buf_printf(&path, "%s/.git", workdir)) < 0)
 		goto done;
 	if (stat(path.ptr, &st) < 0) {
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_OS,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "no .git in '%s'", workdir);
 		goto done;
 	}
@@ -108,7 +108,7 @@ int ais_hooks_find_gitdir(ais_buf *out, const char *workdir)
 	if ((fd = ais_fs_open_regular(path.ptr, 0, NULL)) < 0 ||
 	    ais_fs_read_fd(&text, fd, 4096) < 0 ||
 	    strncmp(ais_buf_cstr(&text), "gitdir: ", 8) != 0) {
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_OS,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "'%s' is not a gitdir file", path.ptr);
 		goto done;
 	}
@@ -160,7 +160,7 @@ static int bg_path(char *dst, size_t len, const char *dir, const char *key,
 	int n = snprintf(dst, len, "%s/%s%s", dir, key, suffix);
 
 	if (n < 0 || (size_t)n >= len)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "state directory path too long: '%s'", dir);
 	return 0;
 }

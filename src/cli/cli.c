@@ -388,13 +388,13 @@ static int context_common(cli_context *ctx, bool *usage)
 	ctx->repo = cli_env("AISHELL_IMAGE_REPO") ? cli_env("AISHELL_IMAGE_REPO") : "aishell";
 	if (!cli_valid_repo(ctx->repo)) {
 		*usage = true;
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "AISHELL_IMAGE_REPO '%s' is not a valid image repository name (lowercase letters, digits, '.', '_', '-', '/')",
 				     ctx->repo);
 	}
 	home = cli_home();
 	if (!home)
-		return ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_ERROR,
 				     "cannot find the home directory: HOME is not set");
 	snprintf(ctx->home, sizeof(ctx->home), "%s", home);
 	cli_state_dir(ctx->state_dir, sizeof(ctx->state_dir), home);
@@ -421,7 +421,7 @@ static int env_seconds(long *out, const char *name, bool *usage)
 	n = strtol(v, &end, 10);
 	if (errno || *end || n < 0 || n > 86400 * 7) {
 		*usage = true;
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "%s is '%s'; use a whole number of seconds (0 for none)",
 				     name, v);
 	}
@@ -563,7 +563,7 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 		builder = AIS_BUILDER_LEGACY;
 	} else if (b && strcmp(b, "auto") != 0) {
 		*usage = true;
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "AISHELL_BUILDER is '%s'; use buildkit, legacy or auto", b);
 	}
 	if ((error = context_project(ctx, dir, force, builder, usage)) < 0)

@@ -71,7 +71,7 @@ static int check_default_output(const char *project_dir, const char *path)
 	int error = 0;
 
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "'%s' is a symbolic link; not writing through it (name the file with -o to write there)",
 				      path);
 		goto done;
@@ -82,7 +82,7 @@ static int check_default_output(const char *project_dir, const char *path)
 	if (!real && lstat(dir.ptr, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
 		goto done; /* created inside the project */
 	if (!real || strncmp(real, project_dir, n) != 0 || real[n] != '/')
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "'%s' leads outside the project%s%s; not writing there (name the file with -o to write there)",
 				      dir.ptr, real ? " to " : "", real ? real : "");
 done:

@@ -15,7 +15,7 @@ int ais_buf_grow(ais_buf *buf, size_t extra)
 	char *p;
 
 	if (extra > (size_t)-1 - buf->size - 1)
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	want = buf->size + extra + 1;
 	if (want <= buf->alloc)
 		return 0;
@@ -43,11 +43,11 @@ void *ais_array_grow(void *array, size_t *alloc, size_t count, size_t size,
 	while (n <= count)
 		n = n > (size_t)-1 / 2 ? (size_t)-1 : n * 2;
 	if (size && n > (size_t)-1 / size) {
-		ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		ais_error_set(AIS_ENOMEM, "out of memory");
 		return NULL;
 	}
 	if (!(p = realloc(array, n * size))) {
-		ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		ais_error_set(AIS_ENOMEM, "out of memory");
 		return NULL;
 	}
 	*alloc = n;
@@ -92,7 +92,7 @@ int ais_buf_vprintf(ais_buf *buf, const char *fmt, va_list ap)
 	va_end(copy);
 	if (n < 0) {
 		buf->ptr[buf->size] = '\0';
-		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "bad format");
+		return ais_error_set(AIS_ERROR, "bad format");
 	}
 	if ((size_t)n >= room) {
 		if ((error = ais_buf_grow(buf, (size_t)n)) < 0) {

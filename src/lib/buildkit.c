@@ -23,16 +23,16 @@ typedef struct {
 	ais_buf partial; /* an output line not yet ended */
 } bk_vertex;
 
-struct ais_bk {
+struct ais_buildkit {
 	bk_vertex *v;
 	size_t n, alloc;
 	long failed;     /* index of the failed vertex, -1 */
 	long last;       /* index of the last started vertex, -1 */
 };
 
-int ais_bk_new(ais_bk **out)
+int ais_buildkit_new(ais_buildkit **out)
 {
-	ais_bk *bk;
+	ais_buildkit *bk;
 	int error;
 
 	*out = NULL;
@@ -45,7 +45,7 @@ int ais_bk_new(ais_bk **out)
 	return 0;
 }
 
-void ais_bk_free(ais_bk *bk)
+void ais_buildkit_free(ais_buildkit *bk)
 {
 	size_t i;
 
@@ -61,7 +61,7 @@ void ais_bk_free(ais_bk *bk)
 	free(bk);
 }
 
-static bk_vertex *bk_vertex_get(ais_bk *bk, const char *digest)
+static bk_vertex *bk_vertex_get(ais_buildkit *bk, const char *digest)
 {
 	bk_vertex *p;
 	size_t i;
@@ -86,7 +86,7 @@ static int bk_base64(ais_buf *out, const char *text)
 	int n;
 
 	if (len == 0 || len % 4 != 0)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_JSON,
+		return ais_error_set(AIS_EINVALID,
 				     "BuildKit trace is not base64");
 	if (text[len - 1] == '=')
 		pad++;
@@ -97,7 +97,7 @@ static int bk_base64(ais_buf *out, const char *text)
 	n = EVP_DecodeBlock((unsigned char *)out->ptr, (const unsigned char *)text,
 			    (int)len);
 	if (n < 0 || (size_t)n < pad)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_JSON,
+		return ais_error_set(AIS_EINVALID,
 				     "BuildKit trace is not base64");
 	out->size = (size_t)n - pad;
 	out->ptr[out->size] = '\0';
@@ -105,7 +105,7 @@ static int bk_base64(ais_buf *out, const char *text)
 }
 
 static void bk_log(bk_vertex *v, const uint8_t *msg, size_t len,
-		   const ais_bk_callbacks *cb)
+		   const ais_buildkit_callbacks *cb)
 {
 	size_t i, start = 0;
 
@@ -128,7 +128,7 @@ static void bk_log(bk_vertex *v, const uint8_t *msg, size_t len,
 	ais_buf_put(&v->partial, msg + start, len - start);
 }
 
-int ais_bk_feed(ais_bk *bk, const char *base64, const ais_bk_callbacks *cb)
+int ais_buildkit_feed(ais_buildkit *bk, const char *base64, const ais_buildkit_callbacks *cb)
 {
 	Aishell__Buildkit__StatusResponse *resp = NULL;
 	ais_buf raw = AIS_BUF_INIT;
@@ -140,7 +140,7 @@ int ais_bk_feed(ais_bk *bk, const char *base64, const ais_bk_callbacks *cb)
 	resp = aishell__buildkit__status_response__unpack(
 		NULL, raw.size, (const uint8_t *)ais_buf_cstr(&raw));
 	if (!resp) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_JSON,
+		error = ais_error_set(AIS_EINVALID,
 				      "BuildKit trace is not a StatusResponse");
 		goto done;
 	}
@@ -149,7 +149,7 @@ int ais_bk_feed(ais_bk *bk, const char *base64, const ais_bk_callbacks *cb)
 		bk_vertex *v = bk_vertex_get(bk, pv->digest ? pv->digest : "");
 
 		if (!v) {
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			error = ais_error_set(AIS_ENOMEM, "out of memory");
 			goto done;
 		}
 		if (pv->name && pv->name[0] && !v->name)
@@ -175,7 +175,7 @@ int ais_bk_feed(ais_bk *bk, const char *base64, const ais_bk_callbacks *cb)
 		bk_vertex *v = bk_vertex_get(bk, pl->vertex ? pl->vertex : "");
 
 		if (!v) {
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			error = ais_error_set(AIS_ENOMEM, "out of memory");
 			goto done;
 		}
 		bk_log(v, pl->msg.data, pl->msg.len, cb);
@@ -187,21 +187,21 @@ done:
 	return error;
 }
 
-static const bk_vertex *bk_failed(const ais_bk *bk)
+static const bk_vertex *bk_failed(const ais_buildkit *bk)
 {
 	long i = bk->failed >= 0 ? bk->failed : bk->last;
 
 	return i >= 0 ? &bk->v[i] : NULL;
 }
 
-const char *ais_bk_failed_step(const ais_bk *bk)
+const char *ais_buildkit_failed_step(const ais_buildkit *bk)
 {
 	const bk_vertex *v = bk_failed(bk);
 
 	return v ? v->name : NULL;
 }
 
-int ais_bk_failed_tail(ais_buf *out, const ais_bk *bk, int lines)
+int ais_buildkit_failed_tail(ais_buf *out, const ais_buildkit *bk, int lines)
 {
 	const bk_vertex *v = bk_failed(bk);
 	const char *log, *start;

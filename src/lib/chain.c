@@ -66,7 +66,7 @@ static int chain_dockerfile(const char *path)
 		return ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", path);
 	}
 	if (!S_ISREG(st.st_mode))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "'%s' is not a regular file", path);
 	return 1;
 }
@@ -235,7 +235,7 @@ static int chain_init(ais_chain *chain, const ais_chain_opts *opts)
 	snprintf(path, sizeof(path), "%s/.sandbox", opts->project_dir);
 	has_sandbox = is_dir(path);
 	if (has_aishell && has_sandbox)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "found both .aishell/ and .sandbox/ in '%s': keep only one",
 				     opts->project_dir);
 	if (has_aishell || has_sandbox) {
@@ -317,7 +317,7 @@ int ais_chain_dockerfile(ais_buf *out, const ais_chain *chain,
 	if (name == AIS_TIER_EXT && chain->has_ext)
 		return ais_buf_printf(out, "%s/%s", chain->opts.project_dir,
 				      chain->ext_dockerfile);
-	return ais_error_set(AIS_ENOTFOUND, AIS_ERROR_CONFIG,
+	return ais_error_set(AIS_ENOTFOUND,
 			     "the %s image is not built from a Dockerfile",
 			     name == AIS_TIER_EXT ? "ext" : name == AIS_TIER_BASE
 							   ? "base" : "foundation");
@@ -529,7 +529,7 @@ typedef struct {
 static int manifest_path(ais_buf *out, const ais_chain *chain, const char *id)
 {
 	if (!ais_docker_id_valid(id))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_DOCKER,
+		return ais_error_set(AIS_EINVALID,
 				     "not an image id: '%.80s'", id);
 	return ais_buf_printf(out, "%s/inputs/%s", chain->opts.state_dir, id + 7);
 }
@@ -722,7 +722,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		parent = NULL;
 		/* Never record an empty id (the original does, and rebuilds forever). */
 		if (strncmp(parent_id, "sha256:", 7) != 0) {
-			error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+			error = ais_error_set(AIS_ERROR,
 					      "cannot read the id of '%s'",
 					      plan->parent_tag);
 			goto done;
@@ -790,7 +790,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		ais_error_clear();
 	}
 	if (attempt == CHAIN_BUILD_ATTEMPTS) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_BUILD,
+		error = ais_error_set(AIS_ERROR,
 				      "%s kept changing while %s was built",
 				      plan->parent_tag, plan->tier->tag);
 		goto done;
@@ -876,7 +876,7 @@ static int chain_ensure_base(ais_chain *chain, ais_docker *d,
 		goto done;
 	judge_foundation(chain, foundation);
 	if (!foundation) {
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "no image '%s': run the original aishell's 'aishell setup', or build or tag any image as '%s'",
 				      chain->foundation.tag, chain->foundation.tag);
 		goto done;

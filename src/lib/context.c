@@ -80,7 +80,7 @@ static int la_ready(void)
 {
 	pthread_once(&la_once, la_load);
 	if (la_error[0])
-		return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+		return ais_error_set(AIS_ERROR,
 				     "cannot load libarchive: %s", la_error);
 	return 0;
 }
@@ -267,7 +267,7 @@ static int ctx_list(char ***out, size_t *count, int fd, const char *rel)
 		qsort(names, n, sizeof(*names), name_cmp);
 	goto done;
 oom:
-	error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	error = ais_error_set(AIS_ENOMEM, "out of memory");
 done:
 	closedir(dir);
 	if (error < 0) {
@@ -295,7 +295,7 @@ static int ctx_open_dir(int fd, const char *name, const struct stat *st,
 	if (st && (fstat(sub, &now) < 0 || now.st_dev != st->st_dev ||
 		   now.st_ino != st->st_ino)) {
 		close(sub);
-		return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+		return ais_error_set(AIS_ERROR,
 				     "'%s' changed while the build context was read", rel);
 	}
 	return sub;
@@ -658,7 +658,7 @@ int ais_context_open_inputs(ais_context **out, const char *root,
 	ctx->chunk = malloc(CONTEXT_CHUNK);
 	ctx->md = EVP_MD_CTX_new();
 	if (!ctx->root || !ctx->chunk || !ctx->dockerfile || !ctx->md) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	ctx->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -758,7 +758,7 @@ static bool ctx_same(const ctx_entry *e, const struct stat *st)
 
 static int ctx_changed(const ais_context *ctx, const ctx_entry *e)
 {
-	return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+	return ais_error_set(AIS_ERROR,
 			     "'%s/%s' changed while the build context was read",
 			     ctx->root, ctx_rel(ctx, e));
 }
@@ -878,7 +878,7 @@ static void ctx_check_digest(ais_context *ctx, const ctx_entry *e,
 
 static int ctx_archive_error(ais_context *ctx, const char *what)
 {
-	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "%s: %s", what,
+	return ais_error_set(AIS_ERROR, "%s: %s", what,
 			     la.archive_error_string(ctx->ar));
 }
 
@@ -928,7 +928,7 @@ static int ctx_start_entry(ais_context *ctx)
 	}
 	entry = la.archive_entry_new();
 	if (!entry) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	la.archive_entry_copy_stat(entry, &st);
@@ -1014,7 +1014,7 @@ static int ctx_start_archive(ais_context *ctx)
 	    la.archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
 	    la.archive_write_open2(ctx->ar, ctx, NULL, ctx_write_cb, NULL, NULL) !=
 		    ARCHIVE_OK)
-		return ais_error_set(AIS_ERROR, AIS_ERROR_OS,
+		return ais_error_set(AIS_ERROR,
 				     "cannot start the context archive: %s",
 				     ctx->ar ? la.archive_error_string(ctx->ar)
 					     : "out of memory");

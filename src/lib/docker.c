@@ -145,7 +145,7 @@ static int ssh_args(ais_docker *d, const ais_endpoint *ep)
 	return 0;
 oom:
 	ais_buf_dispose(&opt);
-	return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	return ais_error_set(AIS_ENOMEM, "out of memory");
 }
 
 /* Keep what ssh wrote on stderr (its last SSH_STDERR_MAX bytes); true at
@@ -316,7 +316,7 @@ static int ssh_listen(ais_docker *d)
 	if (!(d->ssh_dir = strdup(dir)) ||
 	    !(d->ep.unix_path = strdup(addr.sun_path))) {
 		rmdir(dir);
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
@@ -548,7 +548,7 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 	const char *why;
 
 	if (rc == CURLE_ABORTED_BY_CALLBACK && docker_cancelled(d))
-		return ais_error_set(AIS_EINTERRUPTED, AIS_ERROR_HTTP,
+		return ais_error_set(AIS_EINTERRUPTED,
 				     "interrupted");
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		last_timeout = AIS_DOCKER_TIMEOUT_REQUEST;
@@ -557,7 +557,7 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 		int error = 0;
 
 		if (ssh_failure(&ssh, d))
-			error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+			error = ais_error_set(AIS_EUNAVAILABLE,
 					      "cannot reach the Docker engine at %s (%s): %s",
 					      d->ep.host, d->ep.source, ais_buf_cstr(&ssh));
 		ais_buf_dispose(&ssh);
@@ -575,16 +575,16 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 		why = curl_easy_strerror(rc);
 	if (first && (rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_UNSUPPORTED_PROTOCOL ||
 		      rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR))
-		return ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+		return ais_error_set(AIS_EUNAVAILABLE,
 				     "%s (%s) does not answer like a Docker engine: %s",
 				     d->ep.host, d->ep.source, why);
 	if (first || rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 	    rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_SSL_CONNECT_ERROR ||
 	    rc == CURLE_PEER_FAILED_VERIFICATION)
-		return ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+		return ais_error_set(AIS_EUNAVAILABLE,
 				     "cannot reach the Docker engine at %s (%s): %s",
 				     d->ep.host, d->ep.source, why);
-	return ais_error_set(AIS_ERROR, AIS_ERROR_HTTP,
+	return ais_error_set(AIS_ERROR,
 			     "request to the Docker engine at %s failed: %s",
 			     d->ep.host, why);
 }
@@ -680,7 +680,7 @@ static int docker_ping(ais_docker *d)
 	if ((error = docker_perform(d, true, &status)) < 0)
 		goto done;
 	if (status != 200) {
-		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+		error = ais_error_set(AIS_EUNAVAILABLE,
 				      "%s (%s) does not answer like a Docker engine: HTTP %ld on /_ping",
 				      d->ep.host, d->ep.source, status);
 		goto done;
@@ -688,7 +688,7 @@ static int docker_ping(ais_docker *d)
 	if (!d->version[0] || version_cmp(d->version, AIS_DOCKER_API_MAX) > 0)
 		snprintf(d->version, sizeof(d->version), "%s", AIS_DOCKER_API_MAX);
 	if (version_cmp(d->version, AIS_DOCKER_API_MIN) < 0)
-		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+		error = ais_error_set(AIS_EUNAVAILABLE,
 				      "the Docker engine at %s speaks API %s; aishell needs %s or later",
 				      d->ep.host, d->version, AIS_DOCKER_API_MIN);
 done:
@@ -719,7 +719,7 @@ int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 	    (!d->ep.source && !(d->ep.source = strdup("default"))) ||
 	    !d->curl || !d->ep.host || !d->ep.base_url) {
 		ais_docker_free(d);
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	if (ep->ssh_host &&
 	    ((error = ssh_args(d, ep)) < 0 || (error = ssh_listen(d)) < 0)) {
@@ -804,7 +804,7 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 			headers = curl_slist_append(NULL,
 						    "Content-Type: application/json");
 			if (!headers) {
-				error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
+				error = ais_error_set(AIS_ENOMEM,
 						      "out of memory");
 				goto done;
 			}
@@ -835,19 +835,19 @@ int ais_docker_image_inspect(ais_image **out, ais_docker *d, const char *ref)
 					NULL)) < 0)
 		goto done;
 	if (status == 404) {
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "no such image '%s'", ref);
 		goto done;
 	}
 	if (status != 200) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ERROR,
 				      "inspecting '%s' failed: HTTP %ld: %s", ref,
 				      status, ais_docker_error_message(&msg, &body));
 		goto done;
 	}
 	if ((error = ais_image_from_json(&img, ais_buf_cstr(&body), body.size)) < 0) {
 		if (error != AIS_EINVALID) /* an invalid id says so already */
-			error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
+			error = ais_error_set(AIS_ERROR,
 					      "the engine's description of '%s' is not valid image JSON",
 					      ref);
 		goto done;
@@ -880,11 +880,11 @@ int ais_image_from_json(ais_image **out, const char *json, size_t len)
 	id = cJSON_GetObjectItemCaseSensitive(img->root, "Id");
 	if (!img->root || !cJSON_IsString(id)) {
 		ais_image_free(img);
-		return ais_error_set(AIS_ERROR, AIS_ERROR_JSON, "not image JSON");
+		return ais_error_set(AIS_ERROR, "not image JSON");
 	}
 	if (!ais_docker_id_valid(id->valuestring)) {
 		ais_image_free(img);
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_DOCKER,
+		return ais_error_set(AIS_EINVALID,
 				     "the engine gave an image an invalid id (not sha256: and 64 hex digits)");
 	}
 	img->id = id->valuestring;
@@ -953,11 +953,11 @@ int ais_docker_image_tag(ais_docker *d, const char *src, const char *repo,
 					NULL)) < 0)
 		goto done;
 	if (status == 404)
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "cannot tag '%s' as '%s:%s': no such image",
 				      src, repo, tag);
 	else if (status != 201 && status != 200)
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ERROR,
 				      "cannot tag '%s' as '%s:%s': HTTP %ld: %s",
 				      src, repo, tag, status,
 				      ais_docker_error_message(&msg, &body));
@@ -979,10 +979,10 @@ int ais_docker_image_remove(ais_docker *d, const char *ref)
 					NULL)) < 0)
 		goto done;
 	if (status == 404)
-		error = ais_error_set(AIS_ENOTFOUND, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ENOTFOUND,
 				      "no such image '%s'", ref);
 	else if (status != 200)
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ERROR,
 				      "cannot remove '%s': HTTP %ld: %s", ref,
 				      status, ais_docker_error_message(&msg, &body));
 done:
@@ -1019,7 +1019,7 @@ typedef struct {
 	ais_buf tail_lines[AIS_BUILD_TAIL_LINES];
 	int tail_next, tail_count;
 	bool failed;
-	ais_bk *bk;          /* BuildKit progress, once a trace arrives */
+	ais_buildkit *bk;          /* BuildKit progress, once a trace arrives */
 	int read_error;      /* error from the context reader */
 	unsigned long long sent, sent_reported;
 	long status;
@@ -1112,14 +1112,14 @@ static void bk_line_cb(const char *line, void *p)
 
 static void build_trace(build_state *st, const char *base64)
 {
-	ais_bk_callbacks cb = { bk_step_cb, bk_line_cb, st };
+	ais_buildkit_callbacks cb = { bk_step_cb, bk_line_cb, st };
 
 	/* A trace we cannot decode costs progress detail, never the build. */
-	if (!st->bk && ais_bk_new(&st->bk) < 0) {
+	if (!st->bk && ais_buildkit_new(&st->bk) < 0) {
 		ais_error_clear();
 		return;
 	}
-	if (ais_bk_feed(st->bk, base64, &cb) < 0)
+	if (ais_buildkit_feed(st->bk, base64, &cb) < 0)
 		ais_error_clear();
 }
 
@@ -1246,13 +1246,13 @@ static int build_url(ais_buf *url, ais_docker *d, const ais_build_opts *opts)
 	AIS_CHECK_ALLOC(labels);
 	for (kv = opts->labels; kv && kv[0] && kv[1]; kv += 2) {
 		if (!cJSON_AddStringToObject(labels, kv[0], kv[1])) {
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			error = ais_error_set(AIS_ENOMEM, "out of memory");
 			goto done;
 		}
 	}
 	json = cJSON_PrintUnformatted(labels);
 	if (!json) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	if ((error = ais_buf_printf(url, "%s/v%s/build?forcerm=1&rm=1&dockerfile=",
@@ -1284,12 +1284,12 @@ static int build_finish(build_state *st)
 	if (st->line.size)
 		build_output_line(st, ais_buf_cstr(&st->line));
 	if (st->bk) {
-		const char *name = ais_bk_failed_step(st->bk);
+		const char *name = ais_buildkit_failed_step(st->bk);
 
 		ais_buf_sets(&st->step, name ? name : "");
 		st->tail_count = 0;
 		if (st->failed)
-			ais_bk_failed_tail(&res->tail, st->bk, AIS_BUILD_TAIL_LINES);
+			ais_buildkit_failed_tail(&res->tail, st->bk, AIS_BUILD_TAIL_LINES);
 		if (st->failed && !res->exit_code) {
 			const char *code = strstr(ais_buf_cstr(&st->error), "exit code: ");
 
@@ -1307,19 +1307,19 @@ static int build_finish(build_state *st)
 		ais_buf_sets(&res->failed_step, ais_buf_cstr(&st->step));
 		ais_buf_clear(&res->image_id);
 		if (st->step.size)
-			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+			error = ais_error_set(AIS_EBUILD,
 					      "%s: %s", ais_buf_cstr(&st->step),
 					      ais_buf_cstr(&st->error));
 		else
-			error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD, "%s",
+			error = ais_error_set(AIS_EBUILD, "%s",
 					      ais_buf_cstr(&st->error));
 		return error;
 	}
 	if (!res->image_id.size)
-		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+		error = ais_error_set(AIS_EBUILD,
 				      "the build stream ended without an image id");
 	else if (!ais_docker_id_valid(res->image_id.ptr))
-		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+		error = ais_error_set(AIS_EBUILD,
 				      "the build stream ended with an invalid image id (not sha256: and 64 hex digits)");
 	if (error < 0)
 		ais_buf_clear(&res->image_id);
@@ -1334,7 +1334,7 @@ static void build_state_dispose(build_state *st)
 	ais_buf_dispose(&st->line);
 	ais_buf_dispose(&st->step);
 	ais_buf_dispose(&st->error);
-	ais_bk_free(st->bk);
+	ais_buildkit_free(st->bk);
 	for (i = 0; i < AIS_BUILD_TAIL_LINES; i++)
 		ais_buf_dispose(&st->tail_lines[i]);
 }
@@ -1377,7 +1377,7 @@ static int build_headers(struct curl_slist **out)
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		if (!(next = curl_slist_append(list, lines[i]))) {
 			curl_slist_free_all(list);
-			return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			return ais_error_set(AIS_ENOMEM, "out of memory");
 		}
 		list = next;
 	}
@@ -1397,7 +1397,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	/* podman's API ignores version=2 and builds with buildah: the image
 	 * would be labelled with a builder that did not build it */
 	if (opts->buildkit && d->libpod)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_BUILD,
+		return ais_error_set(AIS_EINVALID,
 				     "the engine at %s is podman, which builds with buildah, not BuildKit; set AISHELL_BUILDER to legacy or auto",
 				     d->ep.host);
 	memset(&st, 0, sizeof(st));
@@ -1422,7 +1422,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT && !docker_cancelled(d)) {
 		last_timeout = AIS_DOCKER_TIMEOUT_BUILD;
-		error = ais_error_set(AIS_EUNAVAILABLE, AIS_ERROR_HTTP,
+		error = ais_error_set(AIS_EUNAVAILABLE,
 				      "the build sent nothing for %ld s; the Docker engine at %s may be stuck",
 				      d->timeouts.build_idle, d->ep.host);
 		goto done;
@@ -1430,7 +1430,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	if (rc != CURLE_OK) {
 		error = docker_transport_error(d, rc, false);
 		if (error == AIS_ERROR)
-			error = ais_error_set(AIS_ERROR, AIS_ERROR_HTTP,
+			error = ais_error_set(AIS_ERROR,
 					      "the connection to the Docker engine at %s broke during the build: %s",
 					      d->ep.host, d->errbuf[0] ? d->errbuf
 								 : curl_easy_strerror(rc));
@@ -1438,7 +1438,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	}
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &st.status);
 	if (st.status != 200) {
-		error = ais_error_set(AIS_EBUILD, AIS_ERROR_BUILD,
+		error = ais_error_set(AIS_EBUILD,
 				      "the engine refused the build: HTTP %ld: %s",
 				      st.status, ais_docker_error_message(&msg, &st.in));
 		goto done;
@@ -1591,7 +1591,7 @@ static int docker_transfer(ais_docker *d, bool push, const char *repo,
 	docker_prepare(d, url.ptr, d->timeouts.build_idle);
 	headers = curl_slist_append(headers, header.ptr);
 	if (!headers) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
@@ -1604,8 +1604,8 @@ static int docker_transfer(ais_docker *d, bool push, const char *repo,
 		goto done;
 	if (status != 200) {
 		error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
-				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
-				      ref.ptr, ais_docker_error_message(&msg, &st.in));
+				      "%s %s failed: %s", what, ref.ptr,
+				      ais_docker_error_message(&msg, &st.in));
 		goto done;
 	}
 	transfer_feed(&st, true);
@@ -1614,8 +1614,7 @@ static int docker_transfer(ais_docker *d, bool push, const char *repo,
 
 		error = ais_error_set(strstr(m, "manifest unknown") ? AIS_ENOTFOUND
 								     : AIS_ERROR,
-				      AIS_ERROR_DOCKER, "%s %s failed: %s", what,
-				      ref.ptr, m);
+				      "%s %s failed: %s", what, ref.ptr, m);
 		goto done;
 	}
 	transfer_event(&st, AIS_EVENT_TRANSFER_DONE, push ? "pushed" : "pulled",

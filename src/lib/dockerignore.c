@@ -595,7 +595,7 @@ void ais_dockerignore_free(ais_dockerignore *di)
 
 static int di_bad_pattern(int lineno, const char *p, size_t n, const char *why)
 {
-	return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+	return ais_error_set(AIS_EINVALID,
 			     "line %d: invalid pattern '%.*s%s': %s", lineno,
 			     (int)(n > DI_MAX_REPORTED ? DI_MAX_REPORTED : n), p,
 			     n > DI_MAX_REPORTED ? "..." : "", why);
@@ -618,7 +618,7 @@ static int di_add(ais_dockerignore *di, const char *s, size_t n, int lineno)
 	len = di_clean(text, s, n);
 	if (text[0] == '!') {
 		if (len == 1) {
-			error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+			error = ais_error_set(AIS_EINVALID,
 					      "line %d: illegal exclusion pattern \"!\"",
 					      lineno);
 			goto done;
@@ -673,7 +673,7 @@ static int di_line(ais_dockerignore *di, const char *s, size_t n, int lineno)
 	if (n == 0)
 		return 0;
 	if (memchr(s, '\0', n))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "line %d: pattern contains a NUL byte",
 				     lineno);
 	invert = s[0] == '!';
@@ -750,7 +750,7 @@ int ais_dockerignore_load(ais_dockerignore **out, const char *path)
 		const ais_error *last = ais_error_last();
 
 		snprintf(msg, sizeof(msg), "%s", last->message);
-		ais_error_set(error, last->klass, "%s: %s", path, msg);
+		ais_error_set(error, "%s: %s", path, msg);
 	}
 done:
 	ais_buf_dispose(&content);

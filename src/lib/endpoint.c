@@ -50,7 +50,7 @@ static bool is_alnum(char c)
 
 static int oom(void)
 {
-	return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+	return ais_error_set(AIS_ENOMEM, "out of memory");
 }
 
 static int dup_into(char **dst, const char *src)
@@ -130,13 +130,13 @@ static int read_json_object(cJSON **out, const char *path, bool allow_empty)
 		if (end && end >= text.ptr && end <= text.ptr + text.size)
 			for (p = text.ptr; p < end; p++)
 				line += *p == '\n';
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_JSON,
+		error = ais_error_set(AIS_EINVALID,
 				      "cannot parse '%s': invalid JSON near line %u",
 				      path, line);
 		goto done;
 	}
 	if (!cJSON_IsObject(root)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_JSON,
+		error = ais_error_set(AIS_EINVALID,
 				      "cannot parse '%s': expected a JSON object",
 				      path);
 		goto done;
@@ -154,7 +154,7 @@ done:
 static int invalid_host(const char *given, const char *origin,
 			const char *why)
 {
-	return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+	return ais_error_set(AIS_EINVALID,
 			     "invalid Docker host '%s': %s (from %s)", given,
 			     why, origin);
 }
@@ -352,7 +352,7 @@ static int parse_host(host_parts *p, const char *given, const char *origin)
 	} else if (strcmp(scheme, "ssh") == 0) {
 		error = parse_ssh(p, rest, given, origin);
 	} else {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "unsupported Docker host '%s': aishell "
 				      "speaks unix://, tcp:// and ssh:// only "
 				      "(from %s)", given, origin);
@@ -502,7 +502,7 @@ static int read_current_context(char **out, const char *config_dir)
 	if (!item || cJSON_IsNull(item))
 		goto done;
 	if (!cJSON_IsString(item)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "cannot parse '%s': currentContext is "
 				      "not a string", path.ptr);
 		goto done;
@@ -527,7 +527,7 @@ static int from_context(ais_endpoint *ep, const char *name,
 	int error;
 
 	if (!config_dir) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "context '%s' not found: neither "
 				      "DOCKER_CONFIG nor HOME is set", name);
 		goto done;
@@ -540,7 +540,7 @@ static int from_context(ais_endpoint *ep, const char *name,
 
 	if ((error = read_json_object(&root, path.ptr, false)) < 0) {
 		if (error == AIS_ENOTFOUND)
-			error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+			error = ais_error_set(AIS_EINVALID,
 					      "context '%s' not found: no '%s'",
 					      name, path.ptr);
 		goto done;
@@ -548,14 +548,14 @@ static int from_context(ais_endpoint *ep, const char *name,
 	docker = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(root, "Endpoints"), "docker");
 	if (!cJSON_IsObject(docker)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "context '%s' has no docker endpoint in '%s'",
 				      name, path.ptr);
 		goto done;
 	}
 	item = cJSON_GetObjectItemCaseSensitive(docker, "Host");
 	if (item && !cJSON_IsNull(item) && !cJSON_IsString(item)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "cannot parse '%s': Host is not a string",
 				      path.ptr);
 		goto done;
@@ -565,7 +565,7 @@ static int from_context(ais_endpoint *ep, const char *name,
 		host = item->valuestring;
 	item = cJSON_GetObjectItemCaseSensitive(docker, "SkipTLSVerify");
 	if (item && !cJSON_IsNull(item) && !cJSON_IsBool(item)) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "cannot parse '%s': SkipTLSVerify is not "
 				      "a boolean", path.ptr);
 		goto done;
@@ -675,7 +675,7 @@ int ais_endpoint_copy(ais_endpoint *out, const ais_endpoint *src)
 			while (++i < EP_STRINGS)
 				*s[i] = NULL;
 			ais_endpoint_dispose(out);
-			return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
+			return ais_error_set(AIS_ENOMEM,
 					     "out of memory");
 		}
 	}

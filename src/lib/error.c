@@ -6,23 +6,21 @@
 
 static _Thread_local ais_error last_error;
 
-static void error_vset(int code, ais_error_class klass, const char *fmt,
-		       va_list ap) __attribute__((format(printf, 3, 0)));
+static void error_vset(int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
-static void error_vset(int code, ais_error_class klass, const char *fmt,
-		       va_list ap)
+static void error_vset(int code, const char *fmt, va_list ap)
 {
 	last_error.code = code;
-	last_error.klass = klass;
 	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
 }
 
-int ais_error_set(int code, ais_error_class klass, const char *fmt, ...)
+int ais_error_set(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	error_vset(code, klass, fmt, ap);
+	error_vset(code, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -33,7 +31,7 @@ int ais_error_set_os(int code, int errno_value, const char *fmt, ...)
 	size_t len;
 
 	va_start(ap, fmt);
-	error_vset(code, AIS_ERROR_OS, fmt, ap);
+	error_vset(code, fmt, ap);
 	va_end(ap);
 	len = strlen(last_error.message);
 	snprintf(last_error.message + len, sizeof(last_error.message) - len,

@@ -4,7 +4,8 @@
  * Fallible functions return 0 on success or a negative AIS_E* code.  The
  * one-line message describing the failure is set once, where the failure
  * is detected, with ais_error_set(); callers propagate the code untouched
- * and the CLI prints ais_error_last()->message.
+ * and the CLI prints ais_error_last()->message.  The code is all a caller
+ * decides by (the CLI: AIS_EUNAVAILABLE exits 3, AIS_EINTERRUPTED 128+sig).
  */
 #ifndef AIS_ERROR_H
 #define AIS_ERROR_H
@@ -22,25 +23,14 @@ typedef enum {
 	AIS_EINTERRUPTED = -7  /* cancelled by a signal */
 } ais_error_code;
 
-typedef enum {
-	AIS_ERROR_NONE = 0,
-	AIS_ERROR_OS,
-	AIS_ERROR_HTTP,
-	AIS_ERROR_DOCKER,
-	AIS_ERROR_JSON,
-	AIS_ERROR_CONFIG,
-	AIS_ERROR_BUILD
-} ais_error_class;
-
 typedef struct {
 	int code;
-	ais_error_class klass;
 	char message[1024];
 } ais_error;
 
 /* Record `code` and a printf-style message; returns `code` for chaining. */
-int ais_error_set(int code, ais_error_class klass, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int ais_error_set(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Like ais_error_set, with ": strerror(errno_value)" appended. */
 int ais_error_set_os(int code, int errno_value, const char *fmt, ...)
@@ -54,8 +44,7 @@ void ais_error_clear(void);
 #define AIS_CHECK_ALLOC(p)                                                  \
 	do {                                                                \
 		if ((p) == NULL)                                            \
-			return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,      \
-					     "out of memory");              \
+			return ais_error_set(AIS_ENOMEM, "out of memory");  \
 	} while (0)
 
 #endif

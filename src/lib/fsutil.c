@@ -33,7 +33,7 @@ static int open_failed(int err, const char *path, unsigned flags)
 	if (err == ENOENT || err == ENOTDIR)
 		return ais_error_set_os(AIS_ENOTFOUND, err, "cannot open '%s'", path);
 	if (err == ELOOP && (flags & AIS_FS_NOFOLLOW))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "'%s' is a symbolic link; refusing to follow it",
 				     path);
 	return ais_error_set_os(AIS_ERROR, err, "cannot open '%s'", path);
@@ -56,7 +56,7 @@ static int check_regular(int fd, const char *path, struct stat *st)
 	}
 	if (!S_ISREG(st->st_mode)) {
 		close(fd);
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "'%s' is not a regular file", path);
 	}
 	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
@@ -120,7 +120,7 @@ int ais_fs_read_fd(ais_buf *out, int fd, size_t max)
 			return (int)n;
 		total += (size_t)n;
 		if (max && total > max)
-			return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+			return ais_error_set(AIS_EINVALID,
 					     "'%s' is too large (more than %zu bytes)",
 					     fd_name(name, sizeof(name), fd), max);
 		if ((error = ais_buf_put(out, chunk, (size_t)n)) < 0)
@@ -188,7 +188,7 @@ static int resolve_link(ais_buf *out, const char *path)
 			goto done;
 	}
 	if (hops == 40)
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		error = ais_error_set(AIS_EINVALID,
 				      "too many symbolic links at '%s'", path);
 done:
 	ais_buf_dispose(&target);
@@ -214,7 +214,7 @@ int ais_fs_write_atomic(const char *path, const void *data, size_t len,
 	mode = mode & 07777 & ~current_umask();
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 		if (!(flags & AIS_FS_FOLLOW_LINK)) {
-			error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+			error = ais_error_set(AIS_EINVALID,
 					      "'%s' is a symbolic link; refusing to write through it",
 					      path);
 			goto done;
@@ -225,7 +225,7 @@ int ais_fs_write_atomic(const char *path, const void *data, size_t len,
 	}
 	if (lstat(target, &st) == 0) {
 		if (!S_ISREG(st.st_mode)) {
-			error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+			error = ais_error_set(AIS_EINVALID,
 					      "'%s' is not a regular file", target);
 			goto done;
 		}
@@ -305,7 +305,7 @@ int ais_fs_mkdirs(const char *dir, mode_t mode)
 	int error = 0;
 
 	if (!*dir)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "cannot create a directory with an empty name");
 	if ((error = ais_buf_puts(&path, dir)) < 0)
 		return error;
@@ -326,7 +326,7 @@ int ais_fs_mkdirs(const char *dir, mode_t mode)
 			break;
 	}
 	if (error == 0 && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		error = ais_error_set(AIS_EINVALID,
 				      "'%s' is not a directory", dir);
 	ais_buf_dispose(&path);
 	return error;
@@ -342,18 +342,18 @@ int ais_fs_private_dir(const char *dir)
 	if (lstat(dir, &st) < 0)
 		return ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s'", dir);
 	if (S_ISLNK(st.st_mode))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "'%s' is a symbolic link; replace it with a directory of your own",
 				     dir);
 	if (!S_ISDIR(st.st_mode))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "'%s' is not a directory", dir);
 	if (st.st_uid != geteuid())
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "'%s' belongs to another user (uid %lu); remove it or use a directory of your own",
 				     dir, (unsigned long)st.st_uid);
 	if (st.st_mode & 022)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_OS,
+		return ais_error_set(AIS_EINVALID,
 				     "'%s' is writable by other users (mode %04o); run chmod go-w on it",
 				     dir, (unsigned)(st.st_mode & 07777));
 	return 0;
@@ -408,7 +408,7 @@ int ais_fs_which(ais_buf *out, const char *name, const struct stat *same)
 		error = ais_buf_sets(out, cand.ptr);
 		goto done;
 	}
-	ais_error_set(AIS_ENOTFOUND, AIS_ERROR_OS, "'%s' is not on PATH", name);
+	ais_error_set(AIS_ENOTFOUND, "'%s' is not on PATH", name);
 done:
 	ais_buf_dispose(&cand);
 	return error;

@@ -21,7 +21,7 @@ void ais_hex_encode(char *out, const unsigned char *data, size_t len)
 
 static int sha256_failed(void)
 {
-	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed (OpenSSL)");
+	return ais_error_set(AIS_ERROR, "SHA-256 failed (OpenSSL)");
 }
 
 int ais_hash_sha256_hex(char out[AIS_SHA256_HEX_LEN + 1], const void *data,

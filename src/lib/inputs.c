@@ -321,12 +321,12 @@ static int manifest_hash(ais_inputs *in)
 
 	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(md);
-		return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed");
+		return ais_error_set(AIS_ERROR, "SHA-256 failed");
 	}
 	error = manifest_each(in, manifest_put_md, md);
 	if (error == AIS_ERROR || (error == 0 && (!EVP_DigestFinal_ex(md, sum, &len) ||
 						 len != MD_LEN)))
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_OS, "SHA-256 failed");
+		error = ais_error_set(AIS_ERROR, "SHA-256 failed");
 	EVP_MD_CTX_free(md);
 	if (error < 0)
 		return error;
@@ -365,7 +365,7 @@ int ais_inputs_compute(ais_inputs *out, const char *root,
 		ais_buf_clear(&path);
 		if ((error = ais_buf_printf(&path, "%s/inputs-%s", cache_dir, h)) < 0 ||
 		    !(old.file = strdup(path.ptr))) {
-			error = error < 0 ? error : ais_error_set(AIS_ENOMEM, AIS_ERROR_OS,
+			error = error < 0 ? error : ais_error_set(AIS_ENOMEM,
 								  "out of memory");
 			goto done;
 		}

@@ -55,7 +55,7 @@ int ais_lazy_ready(ais_lazy *lib)
 {
 	if (ais_lazy_load(lib))
 		return 0;
-	return ais_error_set(AIS_ERROR, AIS_ERROR_OS, "cannot load %s: %s",
+	return ais_error_set(AIS_ERROR, "cannot load %s: %s",
 			     lib->name, lib->error);
 }
 

@@ -120,6 +120,6 @@ int ais_git_error(int code, const char *what)
 {
 	const git_error *e = git_error_last();
 
-	return ais_error_set(code, AIS_ERROR_OS, "%s: %s", what,
+	return ais_error_set(code, "%s: %s", what,
 			     e && e->message ? e->message : "libgit2 error");
 }

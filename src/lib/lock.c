@@ -55,7 +55,7 @@ int ais_lock_acquire(ais_lock *lock, const char *dir, const char *tag,
 		}
 		waited = 1;
 		if (cancel && *cancel) {
-			error = ais_error_set(AIS_EINTERRUPTED, AIS_ERROR_OS,
+			error = ais_error_set(AIS_EINTERRUPTED,
 					      "interrupted");
 			goto done;
 		}

@@ -58,13 +58,13 @@ static int list_images(cJSON **out, ais_docker *d, ...)
 	text = filters ? cJSON_PrintUnformatted(filters) : NULL;
 	cJSON_Delete(filters);
 	if (!text)
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	if ((error = ais_buf_puts(&path, "/images/json?filters=")) < 0 ||
 	    (error = ais_docker_urlencode(&path, d, text)) < 0 ||
 	    (error = ais_docker_request(&status, &body, d, "GET", path.ptr, NULL)) < 0)
 		goto done;
 	if (status != 200) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ERROR,
 				      "listing images failed: HTTP %ld", status);
 		goto done;
 	}
@@ -72,7 +72,7 @@ static int list_images(cJSON **out, ais_docker *d, ...)
 	if (!cJSON_IsArray(*out)) {
 		cJSON_Delete(*out);
 		*out = NULL;
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
+		error = ais_error_set(AIS_ERROR,
 				      "the engine's image list is not a JSON array");
 	}
 done:

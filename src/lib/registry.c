@@ -78,7 +78,7 @@ int ais_registry_new(ais_registry **out, const ais_registry_opts *opts)
 
 	*out = NULL;
 	if (!ais_registry_valid(opts->ref))
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "registry '%s' (from %s) is not a valid repository: use host[:port]/path, path in lowercase, no tag",
 				     opts->ref, opts->source);
 	if (opts->docker_config)
@@ -99,7 +99,7 @@ int ais_registry_new(ais_registry **out, const ais_registry_opts *opts)
 	ais_buf_dispose(&dir);
 	if (!r || !r->ref || !r->source || !r->docker_config || !r->host) {
 		ais_registry_free(r);
-		return ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	*out = r;
 	return 0;
@@ -297,7 +297,7 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 	pid_t pid;
 
 	if (!*helper || strchr(helper, '/'))
-		return ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_ERROR,
 				     "credential helper name '%s' is not valid", helper);
 	if ((error = ais_buf_printf(&prog, "docker-credential-%s", helper)) < 0)
 		return error;
@@ -305,7 +305,7 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 	 * child exits. */
 	if ((error = ais_fs_which(&exe, prog.ptr, NULL)) < 0) {
 		if (error == AIS_ENOTFOUND)
-			error = ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+			error = ais_error_set(AIS_ERROR,
 					      "credential helper %s not found on PATH",
 					      prog.ptr);
 		goto done;
@@ -350,7 +350,7 @@ static int run_helper(ais_buf *out, const char *helper, const char *server)
 		ais_buf_sets(&err, ais_buf_cstr(out));
 	while (err.size && isspace((unsigned char)err.ptr[err.size - 1]))
 		err.ptr[--err.size] = '\0';
-	error = ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+	error = ais_error_set(AIS_ERROR,
 			      "credential helper %s failed%s%s",
 			      prog.ptr, err.size ? ": " : "", ais_buf_cstr(&err));
 done:
@@ -391,7 +391,7 @@ static int from_helper(cJSON *creds, ais_registry *r, const char *helper)
 	user = json_str(root, "Username");
 	secret = json_str(root, "Secret");
 	if (!secret) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_ERROR,
 				      "credential helper docker-credential-%s gave no secret for %s",
 				      helper, server);
 		goto done;
@@ -452,7 +452,7 @@ int ais_registry_auth(ais_buf *out, ais_registry *r)
 	}
 	config = cJSON_ParseWithLength(ais_buf_cstr(&text), text.size);
 	if (!config) {
-		error = ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		error = ais_error_set(AIS_EINVALID,
 				      "%s is not valid JSON", path.ptr);
 		goto done;
 	}
@@ -480,7 +480,7 @@ encode:
 		cJSON_AddStringToObject(creds, "serveraddress", r->host);
 	json = cJSON_PrintUnformatted(creds);
 	if (!json) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	error = base64url(out, json, strlen(json));
@@ -712,7 +712,7 @@ int ais_registry_push(ais_chain *chain, ais_docker *d, bool foundation)
 	int error;
 
 	if (!r)
-		return ais_error_set(AIS_EINVALID, AIS_ERROR_CONFIG,
+		return ais_error_set(AIS_EINVALID,
 				     "no registry is set: set AISHELL_REGISTRY or 'registry:' in config.yaml");
 	if ((error = ais_registry_auth(&auth, r)) < 0)
 		goto done;
@@ -732,7 +732,7 @@ int ais_registry_push(ais_chain *chain, ais_docker *d, bool foundation)
 done:
 	if (error < 0 && error != AIS_EINTERRUPTED) {
 		ais_buf_sets(&msg, ais_error_last()->message);
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_DOCKER,
+		error = ais_error_set(AIS_ERROR,
 				      "cannot push to the registry %s (from %s): %s",
 				      r->ref, r->source, ais_buf_cstr(&msg));
 	}

@@ -16,8 +16,7 @@ static int engine_error(long status, const ais_buf *body, const char *what)
 	ais_buf msg = AIS_BUF_INIT;
 	int error;
 
-	error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR,
-			      AIS_ERROR_DOCKER, "%s: %s (HTTP %ld)", what,
+	error = ais_error_set(status == 404 ? AIS_ENOTFOUND : AIS_ERROR, "%s: %s (HTTP %ld)", what,
 			      ais_docker_error_message(&msg, body), status);
 	ais_buf_dispose(&msg);
 	return error;
@@ -213,7 +212,7 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 	arr = fj ? cJSON_AddArrayToObject(fj, "label") : NULL;
 	if (!arr || !cJSON_AddItemToArray(arr, cJSON_CreateString(filter.ptr)) ||
 	    !(ftext = cJSON_PrintUnformatted(fj))) {
-		error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
 	}
 	if ((error = ais_buf_puts(&path, "/containers/json?all=1&filters=")) < 0 ||
@@ -226,7 +225,7 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 	}
 	list = cJSON_Parse(ais_buf_cstr(&body));
 	if (!cJSON_IsArray(list)) {
-		error = ais_error_set(AIS_ERROR, AIS_ERROR_JSON,
+		error = ais_error_set(AIS_ERROR,
 				      "the engine's container list is not a JSON array");
 		goto done;
 	}
@@ -253,7 +252,7 @@ int ais_wscontainer_list(ais_wscontainer **out, size_t *count, ais_docker *d,
 		grown = realloc(res, (n + 1) * sizeof(*res));
 		if (!grown) {
 			cJSON_Delete(meta);
-			error = ais_error_set(AIS_ENOMEM, AIS_ERROR_OS, "out of memory");
+			error = ais_error_set(AIS_ENOMEM, "out of memory");
 			goto done;
 		}
 		res = grown;

@@ -19,25 +19,25 @@ static void on_line(const char *line, void *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	ais_bk_callbacks cb = { on_step, on_line, NULL };
+	ais_buildkit_callbacks cb = { on_step, on_line, NULL };
 	ais_buf tail = AIS_BUF_INIT;
-	ais_bk *bk = NULL;
+	ais_buildkit *bk = NULL;
 	char *b64;
 
 	if (size > 65536)
 		return 0;
 	b64 = malloc(size * 2 + 8);
-	if (!b64 || ais_bk_new(&bk) < 0) {
+	if (!b64 || ais_buildkit_new(&bk) < 0) {
 		free(b64);
 		return 0;
 	}
 	EVP_EncodeBlock((unsigned char *)b64, data, (int)size);
-	ais_bk_feed(bk, b64, &cb);
-	ais_bk_feed(bk, b64, &cb);
-	ais_bk_failed_step(bk);
-	ais_bk_failed_tail(&tail, bk, 20);
+	ais_buildkit_feed(bk, b64, &cb);
+	ais_buildkit_feed(bk, b64, &cb);
+	ais_buildkit_failed_step(bk);
+	ais_buildkit_failed_tail(&tail, bk, 20);
 	ais_buf_dispose(&tail);
-	ais_bk_free(bk);
+	ais_buildkit_free(bk);
 	free(b64);
 	ais_error_clear();
 	return 0;

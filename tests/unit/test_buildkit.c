@@ -68,8 +68,8 @@ static void logline(bk_log *l, const char *digest, const char *msg)
 
 TEST(buildkit_trace_steps_logs_and_failure)
 {
-	ais_bk *bk = NULL;
-	ais_bk_callbacks cb = { on_step, on_line, NULL };
+	ais_buildkit *bk = NULL;
+	ais_buildkit_callbacks cb = { on_step, on_line, NULL };
 	bk_resp r;
 	bk_vtx v1, v2, v2err;
 	bk_vtx *vs[2];
@@ -82,7 +82,7 @@ TEST(buildkit_trace_steps_logs_and_failure)
 	steps_seen[0] = lines_seen[0] = '\0';
 	aishell__buildkit__timestamp__init(&ts);
 	ts.seconds = 1;
-	CHECK_INT(ais_bk_new(&bk), 0);
+	CHECK_INT(ais_buildkit_new(&bk), 0);
 
 	/* Message 1: two steps start, the first from cache; output arrives split. */
 	aishell__buildkit__status_response__init(&r);
@@ -99,7 +99,7 @@ TEST(buildkit_trace_steps_logs_and_failure)
 	r.n_logs = 2;
 	r.logs = ls;
 	b64 = encode(&r);
-	CHECK_INT(ais_bk_feed(bk, b64, &cb), 0);
+	CHECK_INT(ais_buildkit_feed(bk, b64, &cb), 0);
 	free(b64);
 	CHECK_STR(steps_seen, "1/2 [1/2] FROM base cached|2/2 [2/2] RUN make|");
 	CHECK_STR(lines_seen, "compiling|linking|");
@@ -115,46 +115,46 @@ TEST(buildkit_trace_steps_logs_and_failure)
 	r.n_logs = 1;
 	r.logs = ls;
 	b64 = encode(&r);
-	CHECK_INT(ais_bk_feed(bk, b64, &cb), 0);
+	CHECK_INT(ais_buildkit_feed(bk, b64, &cb), 0);
 	free(b64);
 	CHECK_STR(steps_seen, "1/2 [1/2] FROM base cached|2/2 [2/2] RUN make|");
-	CHECK_STR(ais_bk_failed_step(bk), "[2/2] RUN make");
-	CHECK_INT(ais_bk_failed_tail(&tail, bk, 2), 0);
+	CHECK_STR(ais_buildkit_failed_step(bk), "[2/2] RUN make");
+	CHECK_INT(ais_buildkit_failed_tail(&tail, bk, 2), 0);
 	CHECK_STR(ais_buf_cstr(&tail), "linking\nerror: undefined reference\n");
 	ais_buf_dispose(&tail);
-	ais_bk_free(bk);
+	ais_buildkit_free(bk);
 }
 
 /* Found by fuzz_buildkit: a log record with no bytes. */
 TEST(buildkit_trace_empty_log_message)
 {
-	ais_bk *bk = NULL;
+	ais_buildkit *bk = NULL;
 	bk_resp r;
 	bk_log l;
 	bk_log *ls[1] = { &l };
 	char *b64;
 
-	CHECK_INT(ais_bk_new(&bk), 0);
+	CHECK_INT(ais_buildkit_new(&bk), 0);
 	aishell__buildkit__status_response__init(&r);
 	aishell__buildkit__vertex_log__init(&l);
 	l.vertex = (char *)"sha256:a";
 	r.n_logs = 1;
 	r.logs = ls;
 	b64 = encode(&r);
-	CHECK_INT(ais_bk_feed(bk, b64, NULL), 0);
+	CHECK_INT(ais_buildkit_feed(bk, b64, NULL), 0);
 	free(b64);
-	ais_bk_free(bk);
+	ais_buildkit_free(bk);
 }
 
 TEST(buildkit_trace_rejects_garbage)
 {
-	ais_bk *bk = NULL;
+	ais_buildkit *bk = NULL;
 
-	CHECK_INT(ais_bk_new(&bk), 0);
-	CHECK_INT(ais_bk_feed(bk, "not base64!", NULL), AIS_EINVALID);
-	CHECK_INT(ais_bk_feed(bk, "", NULL), AIS_EINVALID);
+	CHECK_INT(ais_buildkit_new(&bk), 0);
+	CHECK_INT(ais_buildkit_feed(bk, "not base64!", NULL), AIS_EINVALID);
+	CHECK_INT(ais_buildkit_feed(bk, "", NULL), AIS_EINVALID);
 	/* Valid base64, not a protobuf message (a truncated field). */
-	CHECK_INT(ais_bk_feed(bk, "Cv8=", NULL), AIS_EINVALID);
-	CHECK(ais_bk_failed_step(bk) == NULL);
-	ais_bk_free(bk);
+	CHECK_INT(ais_buildkit_feed(bk, "Cv8=", NULL), AIS_EINVALID);
+	CHECK(ais_buildkit_failed_step(bk) == NULL);
+	ais_buildkit_free(bk);
 }

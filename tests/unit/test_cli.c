@@ -79,7 +79,7 @@ TEST(cli_error_text_is_the_library_message)
 {
 	ais_error_clear();
 	CHECK_STR(cli_error_text(), "unknown error");
-	ais_error_set(AIS_ERROR, AIS_ERROR_OS, "cannot do %s", "that");
+	ais_error_set(AIS_ERROR, "cannot do %s", "that");
 	CHECK_STR(cli_error_text(), "cannot do that");
 	ais_error_clear();
 }

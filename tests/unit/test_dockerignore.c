@@ -26,7 +26,6 @@ static void di_parse_fails(const char *text, const char *needle)
 	CHECK_INT(ais_dockerignore_parse(&di, text, strlen(text)), AIS_EINVALID);
 	CHECK(di == NULL);
 	CHECK_INT(ais_error_last()->code, AIS_EINVALID);
-	CHECK_INT(ais_error_last()->klass, AIS_ERROR_CONFIG);
 	if (!strstr(ais_error_last()->message, needle))
 		test_fail(__FILE__, __LINE__, "message \"%s\" lacks \"%s\"",
 			  ais_error_last()->message, needle);
