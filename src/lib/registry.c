@@ -713,7 +713,7 @@ int ais_registry_push(ais_chain *chain, ais_docker *d, bool foundation)
 
 	if (!r)
 		return ais_error_set(AIS_EINVALID,
-				     "no registry is set: set AISHELL_REGISTRY or 'registry:' in config.yaml");
+				     "no registry is set");
 	if ((error = ais_registry_auth(&auth, r)) < 0)
 		goto done;
 	if (foundation && chain->foundation.id[0] &&
