@@ -566,9 +566,16 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 		return ais_error_set(AIS_EINVALID,
 				     "AISHELL_BUILDER is '%s'; use buildkit, legacy or auto", b);
 	}
-	if ((error = context_project(ctx, dir, force, builder, usage)) < 0)
+	if ((error = context_project(ctx, dir, force, builder, usage)) < 0 ||
+	    (error = context_engine(ctx, usage)) < 0)
 		return error;
-	return context_engine(ctx, usage);
+	if (builder == AIS_BUILDER_BUILDKIT && ais_docker_is_podman(ctx->docker)) {
+		*usage = true;
+		return ais_error_set(AIS_EINVALID,
+				     "AISHELL_BUILDER is 'buildkit', but the engine at %s is podman, which builds with buildah, not BuildKit; use legacy or auto",
+				     ctx->endpoint.host);
+	}
+	return 0;
 }
 
 /* The exit code for a setup failure, printed unless `quiet`. */

@@ -750,6 +750,11 @@ const char *ais_docker_api_version(const ais_docker *d)
 	return d->version;
 }
 
+bool ais_docker_is_podman(const ais_docker *d)
+{
+	return d->libpod;
+}
+
 bool ais_docker_buildkit_supported(const ais_docker *d)
 {
 	if (d->builder_version)
@@ -1398,7 +1403,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	 * would be labelled with a builder that did not build it */
 	if (opts->buildkit && d->libpod)
 		return ais_error_set(AIS_EINVALID,
-				     "the engine at %s is podman, which builds with buildah, not BuildKit; set AISHELL_BUILDER to legacy or auto",
+				     "the engine at %s is podman, which builds with buildah, not BuildKit",
 				     d->ep.host);
 	memset(&st, 0, sizeof(st));
 	st.d = d;

@@ -71,6 +71,9 @@ const char *ais_docker_api_version(const ais_docker *d);
  * podman. */
 bool ais_docker_buildkit_supported(const ais_docker *d);
 
+/* Is the engine podman (its _ping sent Libpod-Api-Version)? */
+bool ais_docker_is_podman(const ais_docker *d);
+
 /* The endpoint description used in messages, e.g. "unix:///var/run/docker.sock". */
 const char *ais_docker_host(const ais_docker *d);
 

@@ -85,8 +85,9 @@ expect_eq "$(cat "$T/err")" "" "fresh after the checkout back"
 # BuildKit forced on podman: refused before building, the image untouched.
 git checkout -q two
 OLD=$(img_id "$EXT")
-expect_rc 1 env AISHELL_BUILDER=buildkit "$AISHELL" ensure
-expect_in "$T/err" "is podman, which builds with buildah, not BuildKit; set AISHELL_BUILDER to legacy or auto"
+expect_rc 2 env AISHELL_BUILDER=buildkit "$AISHELL" ensure
+expect_in "$T/err" "AISHELL_BUILDER is 'buildkit', but the engine at "
+expect_in "$T/err" " is podman, which builds with buildah, not BuildKit; use legacy or auto"
 expect_eq "$(img_id "$EXT")" "$OLD" "image after the refused build"
 expect_eq "$(label "$EXT" aishell.builder)" legacy "builder label after the refused build"
 
