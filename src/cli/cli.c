@@ -246,6 +246,14 @@ static void progress_draw(void)
 	cli.line_open = true;
 }
 
+void cli_on_config_event(const ais_event *ev, void *payload)
+{
+	if (ev->type == AIS_EVENT_WARN)
+		cli_warn("%s", ev->text);
+	else if (ev->type == AIS_EVENT_NOTE && payload != CLI_EVENTS_QUIET)
+		cli_note("note: %s", ev->text);
+}
+
 void cli_on_event(const ais_event *ev, void *payload)
 {
 	(void)payload;
@@ -254,7 +262,10 @@ void cli_on_event(const ais_event *ev, void *payload)
 		cli_note("%s", ev->text);
 		break;
 	case AIS_EVENT_WARN:
-		cli_warn("%s: %s", ev->tag ? ev->tag : "", ev->text);
+		if (ev->tag)
+			cli_warn("%s: %s", ev->tag, ev->text);
+		else
+			cli_warn("%s", ev->text);
 		break;
 	case AIS_EVENT_WAIT:
 		cli_note("%s: %s", ev->tag, ev->text);

@@ -136,6 +136,11 @@ void cli_scrub_git_env(void);
 /* Render library events on stderr according to cli. */
 void cli_on_event(const ais_event *ev, void *payload);
 
+/* Render the events of devcontainer/ (config.yaml's notes and warnings):
+ * warnings, and notes ("note: ...") unless `payload` is CLI_EVENTS_QUIET. */
+#define CLI_EVENTS_QUIET ((void *)1)
+void cli_on_config_event(const ais_event *ev, void *payload);
+
 /* Clear the live progress line, if any. */
 void cli_progress_end(void);
 

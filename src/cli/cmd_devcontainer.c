@@ -46,15 +46,6 @@ static const char devcontainer_usage[] =
 	"\n"
 	"Exit: 0 written or current, 1 failed, 2 usage, 4 out of date (--check).\n";
 
-static void on_event(const ais_event *ev, void *payload)
-{
-	(void)payload;
-	if (ev->type == AIS_EVENT_WARN)
-		cli_warn("%s", ev->text);
-	else if (ev->type == AIS_EVENT_NOTE)
-		cli_note("note: %s", ev->text);
-}
-
 /*
  * The default output must stay inside the project: a committed
  * .devcontainer/devcontainer.json (or .devcontainer) that is a symbolic
@@ -115,7 +106,7 @@ static int generate(const gen_opts *g)
 	rc = CLI_EXIT_FAILURE;
 	env.chain = ctx.chain;
 	env.output = g->output && strcmp(g->output, "-") != 0 ? g->output : NULL;
-	env.on_event = on_event;
+	env.on_event = cli_on_config_event;
 	env.always_render = true;
 	if (!env.output && !g->to_stdout) {
 		if ((error = ais_buf_printf(&backup, "%s/.devcontainer/devcontainer.json",

@@ -104,13 +104,6 @@ typedef enum {
 	DC_UP        /* --devcontainer (initializeCommand): the recorded choice */
 } dc_mode;
 
-static void dc_event(const ais_event *ev, void *payload)
-{
-	(void)payload;
-	if (ev->type == AIS_EVENT_WARN)
-		cli_warn("%s", ev->text);
-}
-
 /* The project's dev container state, after the chain was checked or
  * ensured: the generated devcontainer.json and the containers made from
  * it.  Returns an exit code; *stale is set when something is left
@@ -126,7 +119,9 @@ static int check_devcontainers(cli_context *ctx, dc_mode mode, bool *stale)
 
 	*stale = false;
 	env.chain = ctx->chain;
-	env.on_event = mode == DC_UP ? dc_event : NULL;
+	/* initializeCommand shows warnings only: generate gave the notes */
+	env.on_event = mode == DC_UP ? cli_on_config_event : NULL;
+	env.payload = CLI_EVENTS_QUIET;
 	error = ais_devcontainer_judge(&st, &env, ctx->docker);
 	if (error == AIS_EINVALID && mode != DC_UP) {
 		/* a bad config.yaml is generate's and up's to report */

@@ -72,15 +72,6 @@ static const char status_usage[] =
 	"\n"
 	"  -h, --help  show this help\n";
 
-static void on_event(const ais_event *ev, void *payload)
-{
-	(void)payload;
-	if (ev->type == AIS_EVENT_WARN)
-		cli_warn("%s", ev->text);
-	else
-		cli_note("%s", ev->text);
-}
-
 /* Parse the options of a subcommand that only takes -h. */
 static int no_options(int argc, char **argv, const char *usage)
 {
@@ -204,7 +195,7 @@ static int hooks_install(int argc, char **argv)
 	binary_to_record(bin, sizeof(bin), repo);
 	cli_note("hooks directory: %s", repo->hooks_dir);
 	if ((error = ais_hooks_install(repo->hooks_dir, bin[0] ? bin : NULL,
-				       on_event, NULL)) < 0) {
+				       cli_on_event, NULL)) < 0) {
 		rc = cli_fail(error);
 		goto done;
 	}
@@ -230,7 +221,7 @@ static int uninstall_dir(const char *dir)
 	int error;
 
 	cli_note("hooks directory: %s", dir);
-	if ((error = ais_hooks_uninstall(dir, on_event, NULL)) < 0)
+	if ((error = ais_hooks_uninstall(dir, cli_on_event, NULL)) < 0)
 		return cli_fail(error);
 	return 0;
 }
