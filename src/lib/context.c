@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +100,7 @@ typedef struct {
 	ais_context_stat st;  /* lstat() as the walk saw it */
 	unsigned flags;
 	bool expect;          /* `md` holds the digest it must be sent with */
-	unsigned char md[32];
+	unsigned char md[AIS_SHA256_LEN];
 } ctx_entry;
 
 struct ais_context {
@@ -123,7 +122,7 @@ struct ais_context {
 	int fd;              /* file whose data is being sent, or -1 */
 	size_t fd_entry;
 	long long remaining; /* bytes of that file still owed to the archive */
-	EVP_MD_CTX *md;      /* digest of the file being sent */
+	ais_sha256 *md;      /* digest of the file being sent */
 	bool mismatch;       /* an entry went out with another digest */
 	bool closed;
 	char *chunk;
@@ -656,7 +655,7 @@ int ais_context_open_inputs(ais_context **out, const char *root,
 	ctx->dockerfile = ctx->dockerfile_copy = strdup(dockerfile);
 	ctx->root = strdup(root);
 	ctx->chunk = malloc(CONTEXT_CHUNK);
-	ctx->md = EVP_MD_CTX_new();
+	ais_sha256_new(&ctx->md);
 	if (!ctx->root || !ctx->chunk || !ctx->dockerfile || !ctx->md) {
 		error = ais_error_set(AIS_ENOMEM, "out of memory");
 		goto done;
@@ -842,7 +841,7 @@ void ais_context_expect(ais_context *ctx, size_t i,
 }
 
 void ais_context_expect_md(ais_context *ctx, size_t i,
-			   const unsigned char md[AIS_SHA256_HEX_LEN / 2])
+			   const unsigned char md[AIS_SHA256_LEN])
 {
 	memcpy(ctx->e[i].md, md, sizeof(ctx->e[i].md));
 	ctx->e[i].expect = true;
@@ -861,18 +860,13 @@ bool ais_context_sent_as_expected(const ais_context *ctx)
 static void ctx_check_digest(ais_context *ctx, const ctx_entry *e,
 			     const void *data, size_t len)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[AIS_SHA256_LEN];
+	int error;
 
 	if (!e->expect)
 		return;
-	if (data) {
-		if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-			mdlen = 0;
-	} else if (!EVP_DigestFinal_ex(ctx->md, md, &mdlen)) {
-		mdlen = 0;
-	}
-	if (mdlen != sizeof(e->md) || memcmp(md, e->md, sizeof(e->md)))
+	error = data ? ais_sha256_digest(md, data, len) : ais_sha256_final(md, ctx->md);
+	if (error < 0 || memcmp(md, e->md, sizeof(md)))
 		ctx->mismatch = true;
 }
 
@@ -913,7 +907,7 @@ static int ctx_start_entry(ais_context *ctx)
 		}
 		ctx->fd_entry = i;
 		ctx->remaining = st.st_size;
-		if (e->expect && !EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL))
+		if (e->expect && ais_sha256_init(ctx->md) < 0)
 			ctx->mismatch = true;
 	} else if (S_ISLNK(e->st.mode)) {
 		if ((error = ctx_readlink(&text, ctx, i, &st)) < 0)
@@ -982,7 +976,7 @@ static int ctx_continue_file(ais_context *ctx)
 		n = (ssize_t)want;
 		ctx->mismatch = true;
 	}
-	if (e->expect && n && !EVP_DigestUpdate(ctx->md, ctx->chunk, (size_t)n))
+	if (e->expect && n && ais_sha256_update(ctx->md, ctx->chunk, (size_t)n) < 0)
 		ctx->mismatch = true;
 	if (n && la.archive_write_data(ctx->ar, ctx->chunk, (size_t)n) < 0)
 		return ctx_archive_error(ctx, "cannot archive the build context");
@@ -1119,7 +1113,7 @@ void ais_context_free(ais_context *ctx)
 	free(ctx->root);
 	free(ctx->dockerfile_copy);
 	free(ctx->chunk);
-	EVP_MD_CTX_free(ctx->md);
+	ais_sha256_free(ctx->md);
 	ais_buf_dispose(&ctx->out);
 	ais_buf_dispose(&ctx->dir);
 	free(ctx);

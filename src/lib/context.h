@@ -98,7 +98,7 @@ void ais_context_expect(ais_context *ctx, size_t i,
 
 /* The same with the digest's 32 bytes. */
 void ais_context_expect_md(ais_context *ctx, size_t i,
-			   const unsigned char md[AIS_SHA256_HEX_LEN / 2]);
+			   const unsigned char md[AIS_SHA256_LEN]);
 
 /* The digest entry `i` is expected to go out with, or NULL. */
 const unsigned char *ais_context_expected_md(const ais_context *ctx, size_t i);

@@ -24,16 +24,67 @@ static int sha256_failed(void)
 	return ais_error_set(AIS_ERROR, "SHA-256 failed (OpenSSL)");
 }
 
+/* An ais_sha256 is an EVP_MD_CTX: the type only keeps OpenSSL's header out
+ * of hash.h. */
+#define EVP(h) ((EVP_MD_CTX *)(h))
+
+int ais_sha256_new(ais_sha256 **out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	*out = (ais_sha256 *)ctx;
+	AIS_CHECK_ALLOC(ctx);
+	return 0;
+}
+
+void ais_sha256_free(ais_sha256 *h)
+{
+	EVP_MD_CTX_free(EVP(h));
+}
+
+int ais_sha256_init(ais_sha256 *h)
+{
+	return EVP_DigestInit_ex(EVP(h), EVP_sha256(), NULL) ? 0 : sha256_failed();
+}
+
+int ais_sha256_update(ais_sha256 *h, const void *data, size_t len)
+{
+	return EVP_DigestUpdate(EVP(h), data, len) ? 0 : sha256_failed();
+}
+
+int ais_sha256_final(unsigned char md[AIS_SHA256_LEN], ais_sha256 *h)
+{
+	unsigned char full[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (!EVP_DigestFinal_ex(EVP(h), full, &len) || len != AIS_SHA256_LEN)
+		return sha256_failed();
+	memcpy(md, full, AIS_SHA256_LEN);
+	return 0;
+}
+
+int ais_sha256_digest(unsigned char md[AIS_SHA256_LEN], const void *data,
+		      size_t len)
+{
+	unsigned char full[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(data, len, full, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != AIS_SHA256_LEN)
+		return sha256_failed();
+	memcpy(md, full, AIS_SHA256_LEN);
+	return 0;
+}
+
 int ais_hash_sha256_hex(char out[AIS_SHA256_HEX_LEN + 1], const void *data,
 			size_t len)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[AIS_SHA256_LEN];
+	int error;
 
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen != AIS_SHA256_HEX_LEN / 2)
-		return sha256_failed();
-	ais_hex_encode(out, md, mdlen);
+	if ((error = ais_sha256_digest(md, data, len)) < 0)
+		return error;
+	ais_hex_encode(out, md, AIS_SHA256_LEN);
 	return 0;
 }
 
@@ -51,35 +102,25 @@ int ais_hash_h12(char out[AIS_H12_LEN + 1], const void *data, size_t len)
 
 int ais_hash_fd(char out[AIS_SHA256_HEX_LEN + 1], int fd)
 {
-	unsigned char md[EVP_MAX_MD_SIZE], chunk[65536];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
+	unsigned char md[AIS_SHA256_LEN], chunk[65536];
+	ais_sha256 *h = NULL;
 	ssize_t n;
-	int error = 0;
+	int error;
 
-	if (!(ctx = EVP_MD_CTX_new()) ||
-	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		error = sha256_failed();
+	if ((error = ais_sha256_new(&h)) < 0 || (error = ais_sha256_init(h)) < 0)
 		goto done;
-	}
 	while ((n = ais_fs_read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
 			error = (int)n;
 			goto done;
 		}
-		if (!EVP_DigestUpdate(ctx, chunk, (size_t)n)) {
-			error = sha256_failed();
+		if ((error = ais_sha256_update(h, chunk, (size_t)n)) < 0)
 			goto done;
-		}
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) ||
-	    mdlen != AIS_SHA256_HEX_LEN / 2) {
-		error = sha256_failed();
-		goto done;
-	}
-	ais_hex_encode(out, md, mdlen);
+	if ((error = ais_sha256_final(md, h)) == 0)
+		ais_hex_encode(out, md, AIS_SHA256_LEN);
 done:
-	EVP_MD_CTX_free(ctx);
+	ais_sha256_free(h);
 	return error;
 }
 

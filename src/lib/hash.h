@@ -10,8 +10,24 @@
 
 #include <stddef.h>
 
-#define AIS_SHA256_HEX_LEN 64
+#define AIS_SHA256_LEN 32
+#define AIS_SHA256_HEX_LEN (2 * AIS_SHA256_LEN)
 #define AIS_H12_LEN 12
+
+/* A SHA-256 fed piece by piece (OpenSSL's EVP digest).  Each function
+ * returns 0, or AIS_ERROR ("SHA-256 failed") / AIS_ENOMEM. */
+typedef struct ais_sha256 ais_sha256;
+
+int ais_sha256_new(ais_sha256 **out);
+void ais_sha256_free(ais_sha256 *h);
+/* Start a digest (again). */
+int ais_sha256_init(ais_sha256 *h);
+int ais_sha256_update(ais_sha256 *h, const void *data, size_t len);
+int ais_sha256_final(unsigned char md[AIS_SHA256_LEN], ais_sha256 *h);
+
+/* The raw digest of `len` bytes at `data`. */
+int ais_sha256_digest(unsigned char md[AIS_SHA256_LEN], const void *data,
+		      size_t len);
 
 /* Full 64-digit lowercase hex digest of `len` bytes at `data`. */
 int ais_hash_sha256_hex(char out[AIS_SHA256_HEX_LEN + 1], const void *data,

@@ -7,7 +7,6 @@
 #include "fsutil.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,10 +34,9 @@
  * fresh memory does to fill.  It is only ever replaced (written beside and
  * renamed), never truncated in place.
  */
-#define REC_MD 40                   /* offset of the digest */
-#define REC_LEN (REC_MD + MD_LEN)   /* offset of the path's length */
-#define REC_HEAD (REC_LEN + 4)      /* offset of the path */
-#define MD_LEN (AIS_SHA256_HEX_LEN / 2)
+#define REC_MD 40                         /* offset of the digest */
+#define REC_LEN (REC_MD + AIS_SHA256_LEN)   /* offset of the path's length */
+#define REC_HEAD (REC_LEN + 4)            /* offset of the path */
 
 typedef struct {
 	char *map;          /* the file, mapped (NULL: no usable cache) */
@@ -194,7 +192,7 @@ static void cache_save(const char *dir, const char *file, const ais_inputs *in)
 		    (error = rec_put_u64(&data, (unsigned long long)st->size)) < 0 ||
 		    (error = rec_put_u64(&data, (unsigned long long)st->mtime_ns)) < 0 ||
 		    (error = rec_put_u64(&data, (unsigned long long)st->ctime_ns)) < 0 ||
-		    (error = ais_buf_put(&data, md, MD_LEN)) < 0 ||
+		    (error = ais_buf_put(&data, md, AIS_SHA256_LEN)) < 0 ||
 		    (error = ais_buf_put(&data, &len, sizeof(len))) < 0 ||
 		    (error = ais_buf_put(&data, rel, len)) < 0)
 			goto done;
@@ -229,7 +227,7 @@ static int entry_digest(char hex[AIS_SHA256_HEX_LEN + 1], ais_inputs *out,
 	    (st->mtime_ns > st->ctime_ns ? st->mtime_ns : st->ctime_ns) < old->stamp_ns) {
 		const unsigned char *md = (const unsigned char *)rec + REC_MD;
 
-		ais_hex_encode(hex, md, MD_LEN);
+		ais_hex_encode(hex, md, AIS_SHA256_LEN);
 		ais_context_expect_md(out->context, i, md);
 		return 0;
 	}
@@ -293,7 +291,7 @@ static int manifest_each(const ais_inputs *in,
 		if (!ais_context_entry_is_input(in->context, i))
 			continue;
 		if (md && (S_ISREG(st->mode) || S_ISLNK(st->mode)))
-			ais_hex_encode(digest, md, MD_LEN);
+			ais_hex_encode(digest, md, AIS_SHA256_LEN);
 		else
 			snprintf(digest, sizeof(digest), "-");
 		ais_buf_clear(&rec);
@@ -307,33 +305,27 @@ static int manifest_each(const ais_inputs *in,
 
 static int manifest_put_md(void *p, const char *rec, size_t len)
 {
-	return EVP_DigestUpdate(p, rec, len) ? 0 : AIS_ERROR;
+	return ais_sha256_update(p, rec, len);
 }
 
 /* in->hash: the H12 of the manifest, hashed as it is made. */
 static int manifest_hash(ais_inputs *in)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char sum[EVP_MAX_MD_SIZE];
+	unsigned char md[AIS_SHA256_LEN];
 	char hex[AIS_SHA256_HEX_LEN + 1];
-	unsigned int len = 0;
+	ais_sha256 *h = NULL;
 	int error;
 
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
-		return ais_error_set(AIS_ERROR, "SHA-256 failed");
+	if ((error = ais_sha256_new(&h)) == 0 &&
+	    (error = ais_sha256_init(h)) == 0 &&
+	    (error = manifest_each(in, manifest_put_md, h)) == 0 &&
+	    (error = ais_sha256_final(md, h)) == 0) {
+		ais_hex_encode(hex, md, AIS_SHA256_LEN);
+		memcpy(in->hash, hex, AIS_H12_LEN);
+		in->hash[AIS_H12_LEN] = '\0';
 	}
-	error = manifest_each(in, manifest_put_md, md);
-	if (error == AIS_ERROR || (error == 0 && (!EVP_DigestFinal_ex(md, sum, &len) ||
-						 len != MD_LEN)))
-		error = ais_error_set(AIS_ERROR, "SHA-256 failed");
-	EVP_MD_CTX_free(md);
-	if (error < 0)
-		return error;
-	ais_hex_encode(hex, sum, MD_LEN);
-	memcpy(in->hash, hex, AIS_H12_LEN);
-	in->hash[AIS_H12_LEN] = '\0';
-	return 0;
+	ais_sha256_free(h);
+	return error;
 }
 
 int ais_inputs_compute(ais_inputs *out, const char *root,
