@@ -128,11 +128,6 @@ struct ais_context {
 	char *chunk;
 };
 
-static long long ns_of(const struct timespec *ts)
-{
-	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
-}
-
 static const char *ctx_rel(const ais_context *ctx, const ctx_entry *e)
 {
 	return ctx->paths.ptr + e->rel;
@@ -156,8 +151,8 @@ static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
 	e->st.dev = (unsigned long long)st->st_dev;
 	e->st.ino = (unsigned long long)st->st_ino;
 	e->st.size = (long long)st->st_size;
-	e->st.mtime_ns = ns_of(&st->st_mtim);
-	e->st.ctime_ns = ns_of(&st->st_ctim);
+	e->st.mtime_ns = ais_fs_time_ns(&st->st_mtim);
+	e->st.ctime_ns = ais_fs_time_ns(&st->st_ctim);
 	e->st.mode = (unsigned)st->st_mode;
 	e->flags = flags;
 	return 0;

@@ -413,3 +413,8 @@ done:
 	ais_buf_dispose(&cand);
 	return error;
 }
+
+long long ais_fs_time_ns(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}

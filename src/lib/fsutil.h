@@ -93,4 +93,7 @@ int ais_fs_self_exe(ais_buf *out);
  */
 int ais_fs_which(ais_buf *out, const char *name, const struct stat *same);
 
+/* A file time in nanoseconds since the epoch, as the stat caches keep it. */
+long long ais_fs_time_ns(const struct timespec *ts);
+
 #endif

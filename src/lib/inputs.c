@@ -73,11 +73,6 @@ static void cache_dispose(stat_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static long long ns_of(const struct timespec *ts)
-{
-	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
-}
-
 /* Does every record parse?  Counts them in c->n. */
 static bool cache_parse(stat_cache *c)
 {
@@ -110,7 +105,7 @@ static void cache_load(stat_cache *c)
 
 	if ((fd = ais_fs_open_regular(c->file, AIS_FS_NOFOLLOW, &st)) < 0)
 		goto done;
-	c->stamp_ns = ns_of(&st.st_mtim);
+	c->stamp_ns = ais_fs_time_ns(&st.st_mtim);
 	if (st.st_size < (off_t)(magic + trailer) || (unsigned long long)st.st_size > SIZE_MAX) {
 		close(fd);
 		goto done;
