@@ -161,14 +161,22 @@ static int tier_key(ais_buf *tag, const ais_chain *chain, const chain_tier *tier
 		    const char *parent_id)
 {
 	const char *name = tier == &chain->ext ? "ext" : "base";
+	/* The chain's walk of this run, when it has one not yet sent (a pull
+	 * before the build); else (a push after it) a walk of our own. */
+	const ais_inputs *walked = tier == &chain->ext ? &chain->run_ext
+						       : &chain->run_base;
 	char key[AIS_REGISTRY_KEY_LEN + 1];
 	ais_inputs in = AIS_INPUTS_INIT;
 	ais_buf path = AIS_BUF_INIT, manifest = AIS_BUF_INIT;
 	int error;
 
-	if ((error = ais_inputs_compute(&in, context_dir, dockerfile,
-					chain->opts.cache_dir)) < 0 ||
-	    (error = ais_inputs_manifest(&manifest, &in)) < 0 ||
+	if (!walked->context) {
+		if ((error = ais_inputs_compute(&in, context_dir, dockerfile,
+						chain->opts.cache_dir)) < 0)
+			goto done;
+		walked = &in;
+	}
+	if ((error = ais_inputs_manifest(&manifest, walked)) < 0 ||
 	    (error = ais_buf_printf(&path, "%s/%s", context_dir, dockerfile)) < 0 ||
 	    (error = ais_registry_key(key, name, path.ptr, &manifest,
 				      parent_id)) < 0)
