@@ -268,12 +268,13 @@ static int run_background(void)
 
 /* The mode, read only once something needs saying or doing, so the
  * common case never starts libgit2. */
-static ais_hooks_mode read_mode(ais_hooks_repo **repo, bool *opened)
+static ais_hooks_mode read_mode(ais_hooks_repo **repo)
 {
-	*opened = ais_hooks_git_init() == 0 &&
-		  ais_hooks_repo_open(repo, ".", cli_home()) == 0;
+	if (ais_hooks_git_init() < 0 ||
+	    ais_hooks_repo_open(repo, ".", cli_home()) < 0)
+		*repo = NULL;
 	ais_error_clear();
-	return *opened ? (*repo)->mode : AIS_HOOKS_MODE_WARN;
+	return *repo ? (*repo)->mode : AIS_HOOKS_MODE_WARN;
 }
 
 /* The dev container verdicts status gives, one per line (judged without
@@ -320,7 +321,7 @@ static int run_hook(hook_run *run, const char *prefix)
 	ais_hooks_mode mode;
 	cli_context ctx;
 	ais_buf dclines = AIS_BUF_INIT;
-	bool opened = false, git = false, dc_stale, bg_failed;
+	bool git = false, dc_stale, bg_failed;
 	char why[1024];
 	int error;
 
@@ -351,7 +352,7 @@ static int run_hook(hook_run *run, const char *prefix)
 	if (error < 0)
 		snprintf(why, sizeof(why), "%s", cli_error_text());
 	git = true;
-	mode = read_mode(&repo, &opened);
+	mode = read_mode(&repo);
 	if (mode == AIS_HOOKS_MODE_OFF)
 		goto done;
 	if (error < 0) {
@@ -377,7 +378,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		goto done;
 	if (bg_failed)
 		cli_warn("%s", ais_buf_cstr(&bgline));
-	if (opened)
+	if (repo)
 		find_range(run, repo);
 	cli_fix_command(&fix, &ctx, "ensure", run->name_project);
 
@@ -385,14 +386,14 @@ static int run_hook(hook_run *run, const char *prefix)
 	case AIS_HOOKS_MODE_WARN:
 	case AIS_HOOKS_MODE_OFF:
 		ais_buf_printf(&tail, "run '%s' to rebuild", ais_buf_cstr(&fix));
-		report(&ctx, run, opened ? repo : NULL, ais_buf_cstr(&tail));
+		report(&ctx, run, repo, ais_buf_cstr(&tail));
 		break;
 	case AIS_HOOKS_MODE_BUILD:
 		if (foundation_state(&ctx) == AIS_STATE_MISSING) {
 			report(&ctx, run, NULL, "nothing can be built");
 			break;
 		}
-		report(&ctx, run, opened ? repo : NULL,
+		report(&ctx, run, repo,
 		       "rebuilding (aishell.hooks.mode=build)");
 		ais_build_result_init(&failed);
 		error = ais_chain_ensure(ctx.chain, ctx.docker, &failed);
@@ -424,7 +425,7 @@ static int run_hook(hook_run *run, const char *prefix)
 		argv[0] = self.ptr;
 		ais_buf_printf(&tail, "rebuilding in the background (log: %s)",
 			       bg.log);
-		report(&ctx, run, opened ? repo : NULL, ais_buf_cstr(&tail));
+		report(&ctx, run, repo, ais_buf_cstr(&tail));
 		/* Let the worker print its own engine errors into its log. */
 		cli_context_close(&ctx);
 		if (ais_hooks_bg_request(&bg, argv) < 0)
@@ -436,8 +437,7 @@ static int run_hook(hook_run *run, const char *prefix)
 	}
 done:
 	cli_context_close(&ctx);
-	if (opened)
-		ais_hooks_repo_close(repo);
+	ais_hooks_repo_close(repo);
 	if (git)
 		ais_hooks_git_shutdown();
 	ais_buf_dispose(&gitdir);

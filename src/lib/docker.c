@@ -1024,7 +1024,7 @@ typedef struct {
 	ais_buf tail_lines[AIS_BUILD_TAIL_LINES];
 	int tail_next, tail_count;
 	bool failed;
-	ais_buildkit *bk;          /* BuildKit progress, once a trace arrives */
+	ais_buildkit *bk;    /* BuildKit progress, once a trace arrives */
 	int read_error;      /* error from the context reader */
 	unsigned long long sent, sent_reported;
 	long status;
