@@ -516,7 +516,7 @@ static void discover_project(char *out, size_t len, const char *cwd,
 /* Repository, directories, project directory and chain: all but the
  * engine. */
 static int context_project(cli_context *ctx, const char *dir, bool force,
-			   ais_builder builder, bool *usage)
+			   ais_builder builder, ais_transfer transfer, bool *usage)
 {
 	ais_chain_opts opts = { 0 };
 	char *real;
@@ -552,6 +552,7 @@ static int context_project(cli_context *ctx, const char *dir, bool force,
 	opts.cache_dir = ctx->cache_dir;
 	opts.force = force;
 	opts.builder = builder;
+	opts.transfer = transfer;
 	opts.on_event = cli_on_event;
 	opts.cancel = &cli_interrupted;
 	if ((error = ais_chain_new(&ctx->chain, &opts)) < 0)
@@ -563,7 +564,9 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 			bool *usage)
 {
 	ais_builder builder = AIS_BUILDER_AUTO;
+	ais_transfer transfer = AIS_TRANSFER_AUTO;
 	const char *b = cli_env("AISHELL_BUILDER");
+	const char *t = cli_env("AISHELL_CONTEXT_TRANSFER");
 	int error;
 
 	/* Zeroed before the first check: the caller closes it on failure. */
@@ -577,7 +580,16 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 		return ais_error_set(AIS_EINVALID,
 				     "AISHELL_BUILDER is '%s'; use buildkit, legacy or auto", b);
 	}
-	if ((error = context_project(ctx, dir, force, builder, usage)) < 0 ||
+	if (t && !strcmp(t, "session")) {
+		transfer = AIS_TRANSFER_SESSION;
+	} else if (t && !strcmp(t, "tar")) {
+		transfer = AIS_TRANSFER_TAR;
+	} else if (t && strcmp(t, "auto") != 0) {
+		*usage = true;
+		return ais_error_set(AIS_EINVALID,
+				     "AISHELL_CONTEXT_TRANSFER is '%s'; use session, tar or auto", t);
+	}
+	if ((error = context_project(ctx, dir, force, builder, transfer, usage)) < 0 ||
 	    (error = context_engine(ctx, usage)) < 0)
 		return error;
 	if (builder == AIS_BUILDER_BUILDKIT && ais_docker_is_podman(ctx->docker)) {
@@ -625,7 +637,8 @@ int cli_context_open(cli_context *ctx, const char *dir, unsigned flags)
 int cli_project_open(cli_context *ctx, const char *dir)
 {
 	bool usage = false;
-	int error = context_project(ctx, dir, false, AIS_BUILDER_AUTO, &usage);
+	int error = context_project(ctx, dir, false, AIS_BUILDER_AUTO,
+				    AIS_TRANSFER_AUTO, &usage);
 
 	if (error == 0)
 		note_project(ctx, dir);

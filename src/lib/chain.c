@@ -8,6 +8,7 @@
 #include "lock.h"
 #include "origin.h"
 #include "registry.h"
+#include "session.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -684,15 +685,68 @@ static void drop_replaced(ais_docker *d, const char *old_id, const char *new_id)
 
 /* Build, verify that the recorded parent id and Dockerfile hash still hold,
  * then move the tag.  Nothing is tagged unless all of that succeeded. */
+
+/* The BuildKit session the build fetches its context through, or NULL
+ * for a tar (see ais_transfer).  With AIS_TRANSFER_AUTO a session that
+ * cannot be opened falls back to the tar, with a note saying why. */
+static int chain_session(ais_chain *chain, ais_docker *d, const build_plan *plan,
+			 ais_session **out)
+{
+	ais_transfer how = chain->opts.transfer;
+	int error;
+
+	*out = NULL;
+	if (how == AIS_TRANSFER_TAR || (how == AIS_TRANSFER_AUTO && chain->opts.force))
+		return 0;
+	if ((error = ais_session_start(out, d, plan->in->context)) == 0)
+		return 0;
+	if (how == AIS_TRANSFER_SESSION)
+		return error;
+	chain_note(chain, AIS_EVENT_WARN, plan->tier->tag,
+		   "%s; sending the whole build context instead",
+		   ais_error_last()->message);
+	ais_error_clear();
+	return 0;
+}
+
+/* The build through `session` ended with `error`: report what the session
+ * sent, and its own failure in place of the engine's account of it. */
+static int chain_session_end(ais_chain *chain, const build_plan *plan,
+			     ais_session *session, int error)
+{
+	ais_session_counts n;
+	ais_buf msg = AIS_BUF_INIT;
+	int serr = ais_session_stop(session);
+
+	ais_session_get_counts(session, &n);
+	if (chain->opts.on_event &&
+	    ais_buf_printf(&msg, "[context] %zu entries offered, %zu file%s sent (%llu bytes) through a BuildKit session",
+			   n.offered, n.files, n.files == 1 ? "" : "s",
+			   n.bytes) == 0) {
+		ais_event ev = { .type = AIS_EVENT_BUILD_LINE, .tag = plan->tier->tag,
+				 .text = ais_buf_cstr(&msg) };
+
+		chain->opts.on_event(&ev, chain->opts.payload);
+	}
+	ais_buf_dispose(&msg);
+	if (serr < 0 && error < 0)
+		return ais_error_set(AIS_EBUILD, "the build context could not be sent: %s",
+				     ais_error_last()->message);
+	if (serr < 0)
+		ais_error_clear();
+	return error;
+}
+
 static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		       ais_build_result *failed)
 {
 	char parent_id[80], hash[AIS_H12_LEN + 1], inputs[AIS_H12_LEN + 1];
 	ais_image *parent = NULL;
+	ais_session *session = NULL;
 	ais_build_result res;
 	ais_buf tag_repo = AIS_BUF_INIT;
 	const char *colon;
-	bool pulled = false;
+	bool pulled = false, sent_ok;
 	int attempt, error = 0;
 
 	ais_build_result_init(&res);
@@ -762,8 +816,23 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 
 			chain->opts.on_event(&ev, chain->opts.payload);
 		}
+		if (buildkit && (error = chain_session(chain, d, plan, &session)) < 0)
+			goto done;
+		if (session) {
+			opts.session = ais_session_id(session);
+			opts.dockerfile = ais_session_dockerfile(session);
+			opts.read = NULL;
+		}
 		ais_build_result_dispose(&res);
 		error = ais_docker_build(&res, d, &opts);
+		if (session) {
+			error = chain_session_end(chain, plan, session, error);
+			sent_ok = ais_session_sent_as_expected(session);
+			ais_session_free(session);
+			session = NULL;
+		} else {
+			sent_ok = ais_context_sent_as_expected(plan->in->context);
+		}
 		if (error < 0) {
 			if (failed) {
 				ais_build_result_dispose(failed);
@@ -776,8 +845,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 		 * or a file it reads go out other than as it was hashed? */
 		if ((error = ais_docker_image_inspect(&parent, d, plan->parent_tag)) < 0)
 			goto done;
-		if (!strcmp(ais_image_id(parent), parent_id) &&
-		    ais_context_sent_as_expected(plan->in->context))
+		if (!strcmp(ais_image_id(parent), parent_id) && sent_ok)
 			break;
 		chain_note(chain, AIS_EVENT_WARN, plan->tier->tag,
 			   "%s changed during the build; building again",
@@ -820,6 +888,7 @@ static int chain_build(ais_chain *chain, ais_docker *d, const build_plan *plan,
 			chain->opts.on_event(&ev, chain->opts.payload);
 	}
 done:
+	ais_session_free(session);
 	ais_image_free(parent);
 	ais_build_result_dispose(&res);
 	ais_buf_dispose(&tag_repo);

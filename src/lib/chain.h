@@ -44,6 +44,13 @@ typedef enum {
 	AIS_BUILDER_BUILDKIT
 } ais_builder;
 
+/* How a BuildKit build gets its context. */
+typedef enum {
+	AIS_TRANSFER_AUTO,    /* a session, except with force: a tar */
+	AIS_TRANSFER_TAR,     /* a tar in the body of POST /build */
+	AIS_TRANSFER_SESSION  /* a session, or the build fails */
+} ais_transfer;
+
 typedef enum {
 	AIS_STATE_FRESH,
 	AIS_STATE_STALE,
@@ -96,6 +103,7 @@ typedef struct {
 	const char *state_dir;   /* input manifests of built images (NULL: none) */
 	bool force;              /* rebuild custom base and ext without cache */
 	ais_builder builder;     /* which builder to use */
+	ais_transfer transfer;   /* how BuildKit gets the context (see session.h) */
 	ais_registry *registry;  /* pull before building (NULL: none) */
 	ais_event_cb on_event;
 	void *payload;

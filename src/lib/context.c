@@ -4,6 +4,7 @@
 #include "dockerignore.h"
 #include "error.h"
 #include "fsutil.h"
+#include "path.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -133,6 +134,16 @@ static const char *ctx_rel(const ais_context *ctx, const ctx_entry *e)
 	return ctx->paths.ptr + e->rel;
 }
 
+static void ctx_stat_of(ais_context_stat *out, const struct stat *st)
+{
+	out->dev = (unsigned long long)st->st_dev;
+	out->ino = (unsigned long long)st->st_ino;
+	out->size = (long long)st->st_size;
+	out->mtime_ns = ais_fs_time_ns(&st->st_mtim);
+	out->ctime_ns = ais_fs_time_ns(&st->st_ctim);
+	out->mode = (unsigned)st->st_mode;
+}
+
 static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
 		   unsigned flags)
 {
@@ -148,12 +159,7 @@ static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
 	e = &ctx->e[ctx->count++];
 	memset(e, 0, sizeof(*e));
 	e->rel = off;
-	e->st.dev = (unsigned long long)st->st_dev;
-	e->st.ino = (unsigned long long)st->st_ino;
-	e->st.size = (long long)st->st_size;
-	e->st.mtime_ns = ais_fs_time_ns(&st->st_mtim);
-	e->st.ctime_ns = ais_fs_time_ns(&st->st_ctim);
-	e->st.mode = (unsigned)st->st_mode;
+	ctx_stat_of(&e->st, st);
 	e->flags = flags;
 	return 0;
 }
@@ -369,39 +375,6 @@ done:
 	return error;
 }
 
-/* Split a source into clean components: no "", "." or ".." (which stops at
- * the root, as the builders' path cleaning does). */
-static int ctx_components(ais_buf *out, size_t *count, const char *path)
-{
-	const char *p = path;
-	int error = 0;
-
-	ais_buf_clear(out);
-	*count = 0;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (*count) {
-				char *slash = strrchr(out->ptr, '/');
-
-				out->size = slash ? (size_t)(slash - out->ptr) : 0;
-				out->ptr[out->size] = '\0';
-				(*count)--;
-			}
-		} else if (n && !(n == 1 && *p == '.')) {
-			if ((*count && (error = ais_buf_putc(out, '/')) < 0) ||
-			    (error = ais_buf_put(out, p, n)) < 0)
-				return error;
-			(*count)++;
-		}
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return error;
-}
-
 /*
  * Resolve `path` inside the context the way the builders resolve a COPY
  * source: symbolic links followed, an absolute target taken from the
@@ -417,7 +390,7 @@ static int ctx_resolve(ais_context *ctx, ais_buf *out, const char *path)
 	size_t n;
 
 	ais_buf_clear(out);
-	if ((error = ctx_components(&todo, &n, path)) < 0)
+	if ((error = ais_path_clean(&todo, &n, path)) < 0)
 		goto done;
 	while (todo.size) {
 		size_t len = strcspn(todo.ptr, "/");
@@ -461,7 +434,7 @@ static int ctx_resolve(ais_context *ctx, ais_buf *out, const char *path)
 		    (todo.size && ((error = ais_buf_putc(&tmp, '/')) < 0 ||
 				   (error = ais_buf_put(&tmp, todo.ptr, todo.size)) < 0)))
 			goto done;
-		if ((error = ctx_components(&todo, &n, tmp.ptr)) < 0)
+		if ((error = ais_path_clean(&todo, &n, tmp.ptr)) < 0)
 			goto done;
 		ais_buf_clear(out);
 		ais_buf_clear(&cand);
@@ -523,7 +496,7 @@ static int ctx_take_source(ais_context *ctx, const char *source)
 	struct stat st;
 	int fd = -1, error;
 
-	if ((error = ctx_components(&comps, &n, source)) < 0)
+	if ((error = ais_path_clean(&comps, &n, source)) < 0)
 		goto done;
 	wild = strpbrk(ais_buf_cstr(&comps), "*?[");
 	if (!wild) {
@@ -1011,7 +984,7 @@ static int ctx_start_archive(ais_context *ctx)
 }
 
 /* Test-only pause point between the walk and the upload. */
-static void ctx_test_pause(void)
+void ais_context_test_pause(void)
 {
 	const char *fifo = getenv("AISHELL_TEST_PAUSE_FIFO");
 	char byte;
@@ -1031,7 +1004,7 @@ ssize_t ais_context_read(char *buf, size_t len, void *p)
 	int error;
 
 	if (!ctx->ar) {
-		ctx_test_pause();
+		ais_context_test_pause();
 		if ((error = ctx_start_archive(ctx)) < 0)
 			return error;
 	}
@@ -1089,6 +1062,66 @@ bool ais_context_entry_is_input(const ais_context *ctx, size_t i)
 {
 	return i < ctx->count && (ctx->e[i].flags & E_INPUT) &&
 	       strcmp(ctx_rel(ctx, &ctx->e[i]), ctx->dockerfile);
+}
+
+bool ais_context_entry_selected(const ais_context *ctx, size_t i)
+{
+	return i < ctx->count && (ctx->e[i].flags & E_INPUT);
+}
+
+bool ais_context_find(const ais_context *ctx, const char *rel, size_t *index)
+{
+	size_t lo = 0, hi = ctx->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = ais_context_path_cmp(ctx_rel(ctx, &ctx->e[mid]), rel);
+
+		if (c == 0) {
+			*index = mid;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+int ais_context_lstat(const ais_context *ctx, const char *rel,
+		      ais_context_stat *out)
+{
+	struct stat st;
+
+	if (fstatat(ctx->rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return ais_error_set_os(errno == ENOENT ? AIS_ENOTFOUND : AIS_ERROR, errno,
+					"cannot read '%s/%s'", ctx->root, rel);
+	ctx_stat_of(out, &st);
+	return 0;
+}
+
+int ais_context_readlink_path(ais_buf *out, const ais_context *ctx,
+			      const char *rel)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(ctx->rootfd, rel, target, sizeof(target) - 1);
+
+	if (n < 0)
+		return ais_error_set_os(errno == ENOENT || errno == EINVAL ? AIS_ENOTFOUND : AIS_ERROR,
+					errno, "cannot read link '%s/%s'", ctx->root, rel);
+	ais_buf_clear(out);
+	return ais_buf_put(out, target, (size_t)n);
+}
+
+const char *ais_context_root(const ais_context *ctx)
+{
+	return ctx->root;
+}
+
+const char *ais_context_dockerfile(const ais_context *ctx)
+{
+	return ctx->dockerfile;
 }
 
 void ais_context_free(ais_context *ctx)

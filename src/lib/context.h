@@ -55,10 +55,14 @@ void ais_context_set_flags(ais_context *ctx, unsigned flags);
 /* Fill up to `len` bytes of the tar stream: the number written, 0 at the
  * end, or a negative error code.  Matches ais_docker_read_cb.
  *
- * For tests only: when AISHELL_TEST_PAUSE_FIFO names a FIFO, the first
- * call reads one byte from it before anything is sent, so a test can
- * change the tree between the walk and the upload. */
+ * For tests only: the first call pauses (ais_context_test_pause()) before
+ * anything is sent. */
 ssize_t ais_context_read(char *buf, size_t len, void *context);
+
+/* For tests only: when AISHELL_TEST_PAUSE_FIFO names a FIFO, read one byte
+ * from it, so a test can change the tree between the walk and the upload.
+ * Called once per upload, before anything is sent. */
+void ais_context_test_pause(void);
 
 /* Archive (walk) order: a directory, what is below it, then its next
  * sibling; '/' sorts before every other byte. */
@@ -83,6 +87,28 @@ const ais_context_stat *ais_context_entry_stat(const ais_context *ctx, size_t i)
 /* Is entry `i` one the build reads (false for the Dockerfile and for a
  * .dockerignore sent only for the engine's sake)? */
 bool ais_context_entry_is_input(const ais_context *ctx, size_t i);
+
+/* Is entry `i` one the Dockerfile's sources select (the Dockerfile too,
+ * when they do)?  What a builder that fetches the context itself (a
+ * BuildKit session) is offered. */
+bool ais_context_entry_selected(const ais_context *ctx, size_t i);
+
+/* The index of the entry whose path is `rel`, if there is one. */
+bool ais_context_find(const ais_context *ctx, const char *rel, size_t *index);
+
+/* lstat() of `rel` below the context directory, now (for a directory that
+ * holds entries but is not one).  AIS_ENOTFOUND when it is gone. */
+int ais_context_lstat(const ais_context *ctx, const char *rel,
+		      ais_context_stat *out);
+
+/* The target of the link `rel` below the context directory, now.
+ * AIS_ENOTFOUND when it is gone or not a link. */
+int ais_context_readlink_path(ais_buf *out, const ais_context *ctx,
+			      const char *rel);
+
+/* The context directory and the Dockerfile's path in it, as opened. */
+const char *ais_context_root(const ais_context *ctx);
+const char *ais_context_dockerfile(const ais_context *ctx);
 
 /* Open regular file entry `i` for reading, checked to be the file the walk
  * recorded; returns the fd or a negative error code. */

@@ -702,8 +702,9 @@ int ais_docker_open(ais_docker **out, const ais_endpoint *ep)
 	return ais_docker_open_with(out, ep, NULL);
 }
 
-int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
-			 const ais_docker_timeouts *timeouts)
+/* A handle on `ep` that has not talked to the engine yet. */
+static int docker_new(ais_docker **out, const ais_endpoint *ep,
+		      const ais_docker_timeouts *timeouts)
 {
 	ais_docker_timeouts defaults = AIS_DOCKER_TIMEOUTS_INIT;
 	ais_docker *d;
@@ -726,6 +727,19 @@ int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 		ais_docker_free(d);
 		return error;
 	}
+	*out = d;
+	return 0;
+}
+
+int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
+			 const ais_docker_timeouts *timeouts)
+{
+	ais_docker *d;
+	int error;
+
+	*out = NULL;
+	if ((error = docker_new(&d, ep, timeouts)) < 0)
+		return error;
 	if ((error = docker_ping(d)) < 0) {
 		ais_docker_free(d);
 		return error;
@@ -1271,8 +1285,12 @@ static int build_url(ais_buf *url, ais_docker *d, const ais_build_opts *opts)
 		goto done;
 	if (opts->nocache && (error = ais_buf_puts(url, "&nocache=1")) < 0)
 		goto done;
-	if (opts->buildkit)
-		error = ais_buf_puts(url, "&version=2");
+	if (opts->buildkit && (error = ais_buf_puts(url, "&version=2")) < 0)
+		goto done;
+	if (opts->session &&
+	    ((error = ais_buf_puts(url, "&remote=client-session&session=")) < 0 ||
+	     (error = ais_docker_urlencode(url, d, opts->session)) < 0))
+		goto done;
 done:
 	cJSON_free(json);
 	cJSON_Delete(labels);
@@ -1369,17 +1387,18 @@ int ais_docker__parse_build_stream(ais_build_result *res, const char *data,
 }
 
 /* The build's request headers, all or none: curl_slist_append() returns
- * NULL on failure and leaves the list it was given to the caller. */
-static int build_headers(struct curl_slist **out)
+ * NULL on failure and leaves the list it was given to the caller.  A
+ * streamed context is chunked; a session's build has no body. */
+static int build_headers(struct curl_slist **out, bool chunked)
 {
 	static const char *const lines[] = {
-		"Content-Type: application/x-tar", "Transfer-Encoding: chunked",
-		"Expect:"
+		"Content-Type: application/x-tar", "Expect:",
+		"Transfer-Encoding: chunked"
 	};
 	struct curl_slist *list = NULL, *next;
 	size_t i;
 
-	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]) - !chunked; i++) {
 		if (!(next = curl_slist_append(list, lines[i]))) {
 			curl_slist_free_all(list);
 			return ais_error_set(AIS_ENOMEM, "out of memory");
@@ -1412,12 +1431,16 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	if ((error = build_url(&url, d, opts)) < 0)
 		goto done;
 	docker_prepare(d, url.ptr, d->timeouts.build_idle);
-	if ((error = build_headers(&headers)) < 0)
+	if ((error = build_headers(&headers, opts->read != NULL)) < 0)
 		goto done;
 	curl_easy_setopt(d->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(d->curl, CURLOPT_READFUNCTION, build_read_cb);
-	curl_easy_setopt(d->curl, CURLOPT_READDATA, &st);
+	if (opts->read) {
+		curl_easy_setopt(d->curl, CURLOPT_READFUNCTION, build_read_cb);
+		curl_easy_setopt(d->curl, CURLOPT_READDATA, &st);
+	} else {
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
+	}
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, build_write_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, &st);
 	rc = curl_easy_perform(d->curl);
@@ -1645,4 +1668,218 @@ int ais_docker_image_push(ais_docker *d, const char *repo, const char *tag,
 			  const ais_transfer_opts *opts)
 {
 	return docker_transfer(d, true, repo, tag, opts);
+}
+
+/* ---- upgraded connections -------------------------------------------- */
+
+struct ais_docker_conn {
+	ais_docker *d;  /* a handle of its own: the connection is its */
+	curl_socket_t fd;
+	ais_buf early;  /* bytes that came with the 101 answer, not yet read */
+	size_t early_off;
+};
+
+/* Wait until the connection can be written (`out`) or read; 0, or
+ * AIS_EUNAVAILABLE after the connect timeout. */
+static int conn_wait(ais_docker_conn *c, bool out)
+{
+	struct pollfd pfd = { c->fd, out ? POLLOUT : POLLIN, 0 };
+	long limit = c->d->timeouts.idle > 0 ? c->d->timeouts.idle * 1000 : -1;
+	int n;
+
+	while ((n = poll(&pfd, 1, (int)limit)) < 0 && errno == EINTR)
+		;
+	if (n > 0)
+		return 0;
+	return ais_error_set(AIS_EUNAVAILABLE,
+			     "the Docker engine at %s did not answer in time",
+			     c->d->ep.host);
+}
+
+static int conn_send_all(ais_docker_conn *c, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = ais_docker_conn_send(c, data, len);
+		int error;
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0 && (error = conn_wait(c, true)) < 0)
+			return error;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read the engine's answer up to its blank line into `head`; what follows
+ * it goes to c->early. */
+static int conn_read_head(ais_docker_conn *c, ais_buf *head)
+{
+	char chunk[4096];
+
+	for (;;) {
+		const char *end;
+		ssize_t n;
+		int error;
+
+		n = ais_docker_conn_recv(c, chunk, sizeof(chunk));
+		if (n == AIS_DOCKER_CONN_AGAIN) {
+			if ((error = conn_wait(c, false)) < 0)
+				return error;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return ais_error_set(AIS_ERROR,
+					     "the Docker engine at %s closed the connection before it answered",
+					     c->d->ep.host);
+		if ((error = ais_buf_put(head, chunk, (size_t)n)) < 0)
+			return error;
+		if ((end = strstr(ais_buf_cstr(head), "\r\n\r\n"))) {
+			size_t len = (size_t)(end + 4 - head->ptr);
+
+			if ((error = ais_buf_put(&c->early, head->ptr + len,
+						 head->size - len)) < 0)
+				return error;
+			head->size = len;
+			head->ptr[len] = '\0';
+			return 0;
+		}
+		if (head->size > 64 * 1024)
+			return ais_error_set(AIS_ERROR,
+					     "the Docker engine at %s sent an answer without an end",
+					     c->d->ep.host);
+	}
+}
+
+int ais_docker_upgrade(ais_docker_conn **out, ais_docker *d, const char *path,
+		       const char *proto, const char *const *headers)
+{
+	ais_docker_conn *c;
+	ais_endpoint ep = AIS_ENDPOINT_INIT;
+	ais_buf url = AIS_BUF_INIT, req = AIS_BUF_INIT, head = AIS_BUF_INIT;
+	const char *host, *const *h;
+	CURLcode rc;
+	long status;
+	int error;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	AIS_CHECK_ALLOC(c);
+	c->fd = CURL_SOCKET_BAD;
+	/* an ssh:// copy of ours names our listening socket: start afresh */
+	if ((error = ais_endpoint_copy(&ep, &d->ep)) < 0)
+		goto done;
+	if (ep.ssh_host) {
+		free(ep.unix_path);
+		ep.unix_path = NULL;
+	}
+	if ((error = docker_new(&c->d, &ep, &d->timeouts)) < 0)
+		goto done;
+	memcpy(c->d->version, d->version, sizeof(d->version));
+	c->d->cancel = d->cancel;
+	if ((error = ais_buf_printf(&url, "%s/_ping", d->ep.base_url)) < 0)
+		goto done;
+	docker_prepare(c->d, url.ptr, 0);
+	curl_easy_setopt(c->d->curl, CURLOPT_CONNECT_ONLY, 1L);
+	if ((rc = curl_easy_perform(c->d->curl)) != CURLE_OK) {
+		error = docker_transport_error(c->d, rc, false);
+		goto done;
+	}
+	if (curl_easy_getinfo(c->d->curl, CURLINFO_ACTIVESOCKET, &c->fd) != CURLE_OK ||
+	    c->fd == CURL_SOCKET_BAD) {
+		error = ais_error_set(AIS_ERROR, "cannot open a connection to the Docker engine at %s",
+				      d->ep.host);
+		goto done;
+	}
+	host = strstr(d->ep.base_url, "://");
+	host = host ? host + 3 : d->ep.base_url;
+	if ((error = ais_buf_printf(&req, "POST /v%s%s HTTP/1.1\r\nHost: %s\r\n"
+				    "Connection: Upgrade\r\nUpgrade: %s\r\n"
+				    "Content-Length: 0\r\n",
+				    d->version, path, host, proto)) < 0)
+		goto done;
+	for (h = headers; h && *h; h++)
+		if ((error = ais_buf_printf(&req, "%s\r\n", *h)) < 0)
+			goto done;
+	if ((error = ais_buf_puts(&req, "\r\n")) < 0 ||
+	    (error = conn_send_all(c, req.ptr, req.size)) < 0 ||
+	    (error = conn_read_head(c, &head)) < 0)
+		goto done;
+	if (sscanf(head.ptr, "HTTP/%*s %ld", &status) != 1)
+		status = 0;
+	if (status != 101) {
+		const char *eol = strstr(head.ptr, "\r\n");
+
+		error = ais_error_set(AIS_ERROR,
+				      "the Docker engine at %s refused %s: %.*s",
+				      d->ep.host, path,
+				      (int)(eol ? eol - head.ptr : 0), head.ptr);
+		goto done;
+	}
+	*out = c;
+	c = NULL;
+done:
+	ais_docker_conn_close(c);
+	ais_endpoint_dispose(&ep);
+	ais_buf_dispose(&url);
+	ais_buf_dispose(&req);
+	ais_buf_dispose(&head);
+	return error;
+}
+
+int ais_docker_conn_fd(const ais_docker_conn *c)
+{
+	return (int)c->fd;
+}
+
+bool ais_docker_conn_pending(const ais_docker_conn *c)
+{
+	return c->early_off < c->early.size;
+}
+
+ssize_t ais_docker_conn_send(ais_docker_conn *c, const void *buf, size_t len)
+{
+	size_t n = 0;
+	CURLcode rc = curl_easy_send(c->d->curl, buf, len, &n);
+
+	if (rc == CURLE_AGAIN)
+		return 0;
+	if (rc != CURLE_OK)
+		return ais_error_set(AIS_ERROR, "cannot write to the Docker engine at %s: %s",
+				     c->d->ep.host, curl_easy_strerror(rc));
+	return (ssize_t)n;
+}
+
+ssize_t ais_docker_conn_recv(ais_docker_conn *c, void *buf, size_t len)
+{
+	size_t n = 0;
+	CURLcode rc;
+
+	if (c->early_off < c->early.size) {
+		n = c->early.size - c->early_off;
+		if (n > len)
+			n = len;
+		memcpy(buf, c->early.ptr + c->early_off, n);
+		c->early_off += n;
+		return (ssize_t)n;
+	}
+	rc = curl_easy_recv(c->d->curl, buf, len, &n);
+	if (rc == CURLE_AGAIN)
+		return AIS_DOCKER_CONN_AGAIN;
+	if (rc != CURLE_OK)
+		return ais_error_set(AIS_ERROR, "cannot read from the Docker engine at %s: %s",
+				     c->d->ep.host, curl_easy_strerror(rc));
+	return (ssize_t)n;
+}
+
+void ais_docker_conn_close(ais_docker_conn *c)
+{
+	if (!c)
+		return;
+	ais_docker_free(c->d);
+	ais_buf_dispose(&c->early);
+	free(c);
 }

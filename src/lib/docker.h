@@ -132,8 +132,13 @@ typedef struct {
 	const char *tag;               /* NULL: do not tag (see ais_docker_image_tag) */
 	bool nocache;
 	bool buildkit;                 /* version=2: BuildKit instead of legacy */
-	ais_docker_read_cb read;       /* the context as a tar stream */
+	ais_docker_read_cb read;       /* the context as a tar stream; NULL with
+					* a session */
 	void *read_payload;
+	const char *session;           /* BuildKit only: the id of the session
+					* the engine fetches the context and the
+					* Dockerfile through (see session.h);
+					* the request then has no body */
 	ais_event_cb on_event;         /* may be NULL */
 	void *event_payload;
 	const char *event_tag;         /* the tag events are reported for */
@@ -204,5 +209,38 @@ int ais_docker_image_pull(ais_docker *d, const char *repo, const char *tag,
 /* POST /images/repo/push?tag=tag.  AIS_ERROR with the engine's message. */
 int ais_docker_image_push(ais_docker *d, const char *repo, const char *tag,
 			  const ais_transfer_opts *opts);
+
+/*
+ * Upgraded connections: POST `path` (below the version prefix) asking the
+ * engine to switch to protocol `proto` (Upgrade: proto), with the extra
+ * header lines `headers` ("Name: value", NULL-terminated).  When the
+ * engine answers 101, *out is the raw connection, on a handle and a
+ * connection of its own (another ssh for ssh://), usable from another
+ * thread than `d`'s.  AIS_ERROR with the engine's status line otherwise.
+ */
+typedef struct ais_docker_conn ais_docker_conn;
+
+int ais_docker_upgrade(ais_docker_conn **out, ais_docker *d, const char *path,
+		       const char *proto, const char *const *headers);
+
+/* What ais_docker_conn_recv() returns when nothing can be read now. */
+#define AIS_DOCKER_CONN_AGAIN (-1000)
+
+/* The socket, to poll() on. */
+int ais_docker_conn_fd(const ais_docker_conn *c);
+
+/* Are bytes that arrived with the engine's answer still unread (so that
+ * a caller must read before it polls)? */
+bool ais_docker_conn_pending(const ais_docker_conn *c);
+
+/* Bytes written (0: the socket is full, poll for POLLOUT), or a negative
+ * error code. */
+ssize_t ais_docker_conn_send(ais_docker_conn *c, const void *buf, size_t len);
+
+/* Bytes read, 0 at the end, AIS_DOCKER_CONN_AGAIN when nothing can be read
+ * now (poll for POLLIN), or a negative error code. */
+ssize_t ais_docker_conn_recv(ais_docker_conn *c, void *buf, size_t len);
+
+void ais_docker_conn_close(ais_docker_conn *c);
 
 #endif

@@ -71,6 +71,7 @@ const ais_lazy_info *ais_lazy_libraries(size_t *count)
 		{ "libyaml", AIS_YAML_VERSION, AIS_YAML_SONAME },
 		{ "libgit2", AIS_LIBGIT2_VERSION, AIS_LIBGIT2_SONAME },
 		{ "protobuf-c", AIS_PROTOBUF_C_VERSION, AIS_PROTOBUF_C_SONAME },
+		{ "nghttp2", AIS_NGHTTP2_VERSION, AIS_NGHTTP2_SONAME },
 	};
 
 	*count = sizeof(libs) / sizeof(libs[0]);

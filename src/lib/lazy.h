@@ -1,16 +1,18 @@
 /*
  * lazy.h - shared libraries opened with dlopen() on first use.
  *
- * libgit2, libyaml and protobuf-c are not linked: most runs (a no-op
- * `ensure`, `status`, a git hook with nothing stale, `--version`) never
- * call them, and loading them costs every run.  lazy_git2.c, lazy_yaml.c
- * and lazy_protobuf_c.c define the functions of each library that
+ * libgit2, libyaml, protobuf-c and nghttp2 are not linked: most runs (a
+ * no-op `ensure`, `status`, a git hook with nothing stale, `--version`)
+ * never call them, and loading them costs every run.  lazy_git2.c,
+ * lazy_yaml.c, lazy_protobuf_c.c and lazy_nghttp2.c define the functions
+ * of each library that
  * aishell calls, with the prototypes of its header; each one opens the
  * library by its soname on its first call and forwards to it.  When the
  * library cannot be loaded, the forwarders fail the way the library
  * reports failure (libgit2: -1 and git_error_last(); libyaml: 0;
- * protobuf-c: NULL), and callers that want the reason in one line ask
- * ais_yaml_ready() / ais_protobuf_c_ready() first.
+ * protobuf-c: NULL; nghttp2: NGHTTP2_ERR_FATAL or NULL), and callers that
+ * want the reason in one line ask ais_yaml_ready() /
+ * ais_protobuf_c_ready() / ais_nghttp2_ready() first.
  * (libarchive is loaded the same way by context.c.)
  */
 #ifndef AIS_LAZY_H
@@ -94,9 +96,11 @@ const char *ais_lazy_error(const ais_lazy *lib);
 	static ais_lazy lib = AIS_LAZY_INIT(name, soname, symbols);         \
 	LIST(AIS_LAZY_FORWARD, AIS_LAZY_FORWARD_VOID, AIS_LAZY_BY_HAND)
 
-/* 0 when libyaml / protobuf-c is loaded, else AIS_ERROR with the reason. */
+/* 0 when libyaml / protobuf-c / nghttp2 is loaded, else AIS_ERROR with
+ * the reason. */
 int ais_yaml_ready(void);
 int ais_protobuf_c_ready(void);
+int ais_nghttp2_ready(void);
 
 /* Record libgit2's last error as ours, "<what>: <its message>" (libgit2's
  * own when it could not be loaded); returns `code`. */
@@ -111,7 +115,7 @@ typedef struct {
 } ais_lazy_info;
 
 /* The libraries opened on first use (libarchive, libyaml, libgit2,
- * protobuf-c), without loading any of them. */
+ * protobuf-c, nghttp2), without loading any of them. */
 const ais_lazy_info *ais_lazy_libraries(size_t *count);
 
 #endif

@@ -5,8 +5,8 @@
  * usage: fake_engine SOCKET SCENARIO LOG
  *
  * It answers /_ping (API 1.41), inspects of "<repo>:foundation" and
- * "<repo>:base" (the same id: a fresh alias base) and 404 for anything
- * else, so that `aishell ensure` on a project with a Dockerfile goes on to
+ * "<repo>:base" (the same id: a fresh alias base), an empty container list
+ * and 404 for anything else, so that `aishell ensure` on a project with a Dockerfile goes on to
  * build.  SCENARIO decides what goes wrong:
  *   hang           accept the connection, never answer
  *   garbage        answer every request with bytes that are not HTTP
@@ -20,8 +20,13 @@
  *   bad-id         the build succeeds with the image id
  *                  "sha256:/../../../../tmp/X" (a path, not an id)
  *   bad-inspect-id image inspects answer with that id
- * Every request line goes to LOG ("METHOD PATH"), so tests can check that
- * no tag request was made.  Runs until killed.
+ *   session-hang   POST /session is never answered; the build (as a tar)
+ *                  then succeeds
+ * POST /session (a BuildKit session) is refused with 404, as by an engine
+ * without sessions: aishell then sends the context as a tar.  Each
+ * connection is served by a child process of its own, which dies with the
+ * server.  Every request line goes to LOG ("METHOD PATH"), so tests can
+ * check that no tag request was made.  Runs until killed.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -206,6 +212,11 @@ static void serve(int fd)
 		free(head);
 		if (!strcmp(path, "/_ping")) {
 			respond(fd, 200, "OK", "OK");
+		} else if (strstr(path, "/session")) {
+			if (!strcmp(scenario, "session-hang"))
+				for (;;)
+					pause();
+			respond(fd, 404, "Not Found", "{\"message\":\"page not found\"}");
 		} else if (strstr(path, "/images/") && strstr(path, "/json") &&
 			   (strstr(path, ":foundation/") || strstr(path, ":base/"))) {
 			if (!strcmp(scenario, "bad-json"))
@@ -226,9 +237,12 @@ static void serve(int fd)
 				for (;;)
 					pause();
 			}
-			if (!strcmp(scenario, "bad-id")) {
+			if (!strcmp(scenario, "bad-id") || !strcmp(scenario, "session-hang")) {
 				chunk(fd, "{\"stream\":\"Step 1/1 : FROM x\\n\"}\r\n");
-				chunk(fd, "{\"aux\":{\"ID\":\"" BAD_ID "\"}}\r\n");
+				if (!strcmp(scenario, "session-hang"))
+					chunk(fd, "{\"aux\":{\"ID\":\"" ID "\"}}\r\n");
+				else
+					chunk(fd, "{\"aux\":{\"ID\":\"" BAD_ID "\"}}\r\n");
 				chunk(fd, "{\"stream\":\"Successfully built 1111\\n\"}\r\n");
 				say(fd, "0\r\n\r\n");
 				return;
@@ -244,6 +258,8 @@ static void serve(int fd)
 			chunk(fd, "{\"stream\":\"Step 1/2 : FROM x\\n\"}\r\n");
 			say(fd, "400\r\n{\"stream\":\"Step 2/2 : RUN mak");
 			return;
+		} else if (strstr(path, "/containers/json")) {
+			respond(fd, 200, "OK", "[]");
 		} else if (strstr(path, "/tag")) {
 			say(fd, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
 		} else {
@@ -268,6 +284,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN); /* children are reaped by the kernel */
 	strcpy(addr.sun_path, argv[1]);
 	unlink(argv[1]);
 	srv = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -284,7 +301,19 @@ int main(int argc, char **argv)
 				continue;
 			return 1;
 		}
-		serve(fd);
+		switch (fork()) {
+		case 0:
+			close(srv);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(0);
+			serve(fd);
+			fflush(log_file);
+			_exit(0);
+		case -1:
+			perror("fake_engine: fork");
+			break;
+		}
 		close(fd);
 	}
 }

@@ -27,8 +27,11 @@ logs/*.log
 .aishell
 .dockerignore
 DI
-for builder in legacy buildkit; do
-export AISHELL_BUILDER=$builder
+# BuildKit gets the context through a session (as `docker build`), or as a
+# tar in the request (AISHELL_CONTEXT_TRANSFER=tar).
+for builder in legacy buildkit buildkit-tar; do
+export AISHELL_BUILDER=${builder%-tar} AISHELL_CONTEXT_TRANSFER=auto
+[ "$builder" != buildkit-tar ] || AISHELL_CONTEXT_TRANSFER=tar
 printf 'FROM %s:base\nCOPY . /ctx/\nLABEL b=%s\n' "$REPO" "$builder" >.aishell/Dockerfile
 expect_rc 0 ais ensure
 listing=$(docker_cli run --rm "$EXT" find /ctx | sort 2>/dev/null)
@@ -45,8 +48,9 @@ expect_not_in "$T/listing" "/ctx/.dockerignore"
 # The Dockerfile must be in the archive for the engine to read it.  The
 # legacy builder then drops it when ignored (the docker CLI leaves the same
 # empty .aishell directory); BuildKit through the raw API cannot, so there
-# an ignored Dockerfile stays visible to COPY (see README).
-if [ "$builder" = legacy ]; then
+# an ignored Dockerfile stays visible to COPY (see README).  A session
+# offers the Dockerfile apart from the context, as the docker CLI does.
+if [ "$builder" != buildkit-tar ]; then
 	expect_not_in "$T/listing" "/ctx/.aishell/Dockerfile"
 else
 	expect_in "$T/listing" "/ctx/.aishell/Dockerfile"

@@ -140,8 +140,10 @@ printf 'FROM %s:base\nCOPY note /note\nRUN cat /note > /ext\n' "$REPO" >"$P/.ais
 echo "from the local disk" >"$P/note"
 expect_rc 4 env DOCKER_HOST="$SSH_HOST" "$AISHELL" ensure --check
 expect_in "$T/err" "$EXT"
-expect_rc 0 env DOCKER_HOST="$SSH_HOST" "$AISHELL" ensure
-expect_eq "$(ssh_runs)" 2 "ssh connections for the two runs"
+expect_rc 0 env DOCKER_HOST="$SSH_HOST" "$AISHELL" ensure -v
+# the build's BuildKit session is a connection (an ssh) of its own
+expect_in "$T/err" "[context] 1 entries offered, 2 files sent"
+expect_eq "$(ssh_runs)" 3 "ssh connections for the two runs (and the build's session)"
 [ -n "$(img_id "$EXT")" ] || fail "$EXT was not built"
 expect_eq "$(cat "$HOME/.local/state/aishell/projects/$(h12 "$P")")" "$P" "project record"
 expect_eq "$(docker_cli run --rm "$EXT" cat /ext)" "from the local disk" "context content"
@@ -235,4 +237,5 @@ set -e
 expect_eq "$rc" 130 "exit status after SIGINT"
 grep -q "interrupted" "$T/bg.err" || { cat "$T/bg.err" >&2; fail "no 'interrupted' message"; }
 [ -z "$(img_id "$EXT")" ] || fail "the interrupted build was tagged"
-expect_eq "$(ssh_runs)" 1 "ssh connections of the interrupted run"
+# the build and its BuildKit session: two connections, both closed
+expect_eq "$(ssh_runs)" 2 "ssh connections of the interrupted run"

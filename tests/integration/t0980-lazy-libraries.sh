@@ -2,8 +2,9 @@
 # libarchive, libyaml, libgit2 and protobuf-c are opened when first needed:
 # the binary does not link them, and `--version`, a no-op `ensure`,
 # `ensure --check`, `status` and a hook run with nothing stale never load
-# them.  A build loads libarchive (and protobuf-c with BuildKit), installing
-# hooks loads libgit2, a config.yaml libyaml, and each then works.
+# them.  A legacy build loads libarchive, a BuildKit build protobuf-c (and
+# libarchive too when its context goes as a tar), installing hooks loads
+# libgit2, a config.yaml libyaml, and each then works.
 . "$(dirname "$0")/lib.sh"
 
 lazy='lib(archive|yaml-0|git2|protobuf-c)\.so'
@@ -39,11 +40,17 @@ git_setup
 make_foundation one
 new_git_project lazy
 cd "$P"
-# Building: the context goes through libarchive; a BuildKit trace through protobuf-c.
+# Building: a context sent as a tar goes through libarchive; a BuildKit
+# trace, and the packets of a BuildKit session, through protobuf-c (the
+# session's HTTP/2 is nghttp2's, which libcurl loads anyway).
 expect_loaded "libarchive " env AISHELL_BUILDER=legacy "$AISHELL" ensure -q
 ext_dockerfile two
 git commit -qam two
-expect_loaded "libarchive libprotobuf-c " env AISHELL_BUILDER=buildkit "$AISHELL" ensure -q
+expect_loaded "libprotobuf-c " env AISHELL_BUILDER=buildkit "$AISHELL" ensure -q
+expect_rc 0 ais ensure --check
+ext_dockerfile tar
+git commit -qam tar
+expect_loaded "libarchive libprotobuf-c " env AISHELL_BUILDER=buildkit AISHELL_CONTEXT_TRANSFER=tar "$AISHELL" ensure -q
 expect_rc 0 ais ensure --check
 
 # Nothing to do: none of them.
@@ -97,7 +104,11 @@ expect_in "$T/err" "cannot load libyaml: "
 ext_dockerfile three
 expect_rc 1 env AISHELL_BUILDER=legacy LD_LIBRARY_PATH="$T/broken" "$AISHELL" ensure -q
 expect_in "$T/err" "cannot load libarchive: "
-# protobuf-c alone broken: a BuildKit build succeeds, with less progress.
+# protobuf-c alone broken: a BuildKit build succeeds, with less progress,
+# sending its context as a tar since it cannot speak to a session (and it
+# says so).
 rm "$T/broken/"libarchive*
-expect_rc 0 env AISHELL_BUILDER=buildkit LD_LIBRARY_PATH="$T/broken" "$AISHELL" ensure -q
+expect_rc 0 env AISHELL_BUILDER=buildkit LD_LIBRARY_PATH="$T/broken" "$AISHELL" ensure
+expect_in "$T/err" "cannot load protobuf-c"
+expect_in "$T/err" "sending the whole build context instead"
 expect_rc 0 ais ensure --check

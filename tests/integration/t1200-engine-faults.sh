@@ -13,19 +13,25 @@ cd "$P"
 SOCK="$T/fake.sock"
 LOCK="$HOME/.local/state/aishell/locks/$EXT.lock"
 
-# fault SCENARIO EXIT TEXT [ENV...]: run `ensure` against the scenario.
-fault() {
-	scenario=$1 want=$2 text=$3
-	shift 3
+# start_fake SCENARIO: the fake engine on $SOCK, its pid in $fake.
+start_fake() {
 	rm -f "$SOCK" "$T/fake.log"
-	"$FAKE_ENGINE" "$SOCK" "$scenario" "$T/fake.log" &
+	"$FAKE_ENGINE" "$SOCK" "$1" "$T/fake.log" &
 	fake=$!
+	SERVER_PIDS=$fake # stopped on exit, even when a check fails
 	n=0
 	while [ ! -S "$SOCK" ]; do
 		n=$((n + 1))
 		[ $n -lt 100 ] || fail "fake engine did not start"
 		sleep 0.05
 	done
+}
+
+# fault SCENARIO EXIT TEXT [ENV...]: run `ensure` against the scenario.
+fault() {
+	scenario=$1 want=$2 text=$3
+	shift 3
+	start_fake "$scenario"
 	start=$(date +%s)
 	set +e
 	env DOCKER_HOST="unix://$SOCK" "$@" "$AISHELL" ensure >"$T/out" 2>"$T/err" &
@@ -62,10 +68,24 @@ fault hang 3 "no answer in time (see AISHELL_CONNECT_TIMEOUT and AISHELL_TIMEOUT
 fault garbage 3 "does not answer like a Docker engine"
 fault bad-json 1 "not valid image JSON"
 fault build-500 1 "the engine refused the build: HTTP 500: the engine fell over"
+# (this engine has no BuildKit sessions: the context went as a tar, and a warning said why)
+expect_in "$T/err" "refused /session: HTTP/1.1 404 Not Found; sending the whole build context instead"
 fault build-cut 1 "the connection to the Docker engine at unix://$SOCK broke during the build"
 fault build-garbage 1 "the build stream ended without an image id"
 fault build-reset 1 "broke during the build"
 fault build-hang 3 "the build sent nothing for 2 s; the Docker engine at unix://$SOCK may be stuck (see AISHELL_BUILD_TIMEOUT)" AISHELL_BUILD_TIMEOUT=2
+
+# An engine that takes POST /session and never answers: after AISHELL_TIMEOUT
+# the context goes as a tar instead, and the build succeeds.
+start_fake session-hang
+start=$(date +%s)
+expect_rc 0 env DOCKER_HOST="unix://$SOCK" AISHELL_TIMEOUT=2 "$AISHELL" ensure
+kill "$fake" 2>/dev/null || true
+wait "$fake" 2>/dev/null || true
+[ $(($(date +%s) - start)) -lt 20 ] || fail "session-hang: took too long"
+expect_in "$T/err" "did not answer in time; sending the whole build context instead"
+grep -q '^POST .*/build' "$T/fake.log" || fail "session-hang: no build"
+grep -q '/tag' "$T/fake.log" || fail "session-hang: the build was not tagged"
 
 # Engine-supplied ids are used as paths (the input manifests): only sha256: and 64 hex digits is an id.
 mkdir -p "$HOME/tmp"

@@ -27,7 +27,7 @@ expect_eq "$(dpkg-deb -f "$deb" Version)" "$VERSION" "package version"
 # with dlopen() (libarchive, libyaml, libgit2, protobuf-c).
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "$depends" >"$T/depends"
-for lib in libc6 libcurl4 libcjson1 libarchive13 libyaml-0-2 "$GIT2_PKG" libprotobuf-c1 libssl3; do
+for lib in libc6 libcurl4 libcjson1 libarchive13 libyaml-0-2 "$GIT2_PKG" libprotobuf-c1 libnghttp2-14 libssl3; do
 	expect_in "$T/depends" "$lib"
 done
 

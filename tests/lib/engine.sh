@@ -497,12 +497,12 @@ engine_ensure_packages() {
     done
     if command -v dpkg-query >/dev/null 2>&1; then
         if [ ! -x /bin/busybox ] || ! _ais_pkg_installed busybox-static; then missing="$missing busybox-static"; fi
-        for p in libc6-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev libprotobuf-c-dev libyaml-dev libgit2-dev; do
+        for p in libc6-dev libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev libprotobuf-c-dev libyaml-dev libgit2-dev libnghttp2-dev; do
             _ais_pkg_installed "$p" || missing="$missing $p"
         done
     else
         [ -x /bin/busybox ] || missing="$missing busybox"
-        for p in libcurl libcjson libarchive libcrypto libprotobuf-c yaml-0.1 libgit2; do
+        for p in libcurl libcjson libarchive libcrypto libprotobuf-c yaml-0.1 libgit2 libnghttp2; do
             pkg-config --exists "$p" 2>/dev/null || missing="$missing $p.pc"
         done
     fi
@@ -517,7 +517,7 @@ engine_ensure_packages() {
     # shellcheck disable=SC2086
     _ais_apt_install \
         docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
-        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev bsdutils util-linux clang valgrind git pre-commit dpkg-dev groff-base iproute2 hyperfine docker-registry apache2-utils openssl strace \
+        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev libnghttp2-dev bsdutils util-linux clang valgrind git pre-commit dpkg-dev groff-base iproute2 hyperfine docker-registry apache2-utils openssl strace \
         openssh-client openssh-server podman $node_pkgs
 }
 
@@ -530,7 +530,7 @@ engine_ensure_demo_packages() {
     missing=
     command -v dpkg-query >/dev/null 2>&1 || { engine_ensure_packages; return; }
     for p in docker.io busybox-static curl cmake pkg-config gcc libc6-dev libcurl4-openssl-dev libcjson-dev \
-        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev git iproute2; do
+        libarchive-dev libssl-dev libprotobuf-c-dev protobuf-c-compiler libyaml-dev libgit2-dev libnghttp2-dev git iproute2; do
         case $p in
             docker.io) command -v dockerd >/dev/null 2>&1 && continue ;;
             busybox-static) [ -x /bin/busybox ] && continue ;;
