@@ -986,12 +986,14 @@ static int ctx_start_archive(ais_context *ctx)
 /* Test-only pause point between the walk and the upload. */
 void ais_context_test_pause(void)
 {
+	static bool paused;
 	const char *fifo = getenv("AISHELL_TEST_PAUSE_FIFO");
 	char byte;
 	int fd;
 
-	if (!fifo || !*fifo || (fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0)
+	if (paused || !fifo || !*fifo || (fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
+	paused = true;
 	if (read(fd, &byte, 1) < 0)
 		byte = 0;
 	close(fd);

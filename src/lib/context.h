@@ -61,7 +61,8 @@ ssize_t ais_context_read(char *buf, size_t len, void *context);
 
 /* For tests only: when AISHELL_TEST_PAUSE_FIFO names a FIFO, read one byte
  * from it, so a test can change the tree between the walk and the upload.
- * Called once per upload, before anything is sent. */
+ * Called before anything is sent; only the first call of a process waits
+ * (a repeated build does not). */
 void ais_context_test_pause(void);
 
 /* Archive (walk) order: a directory, what is below it, then its next

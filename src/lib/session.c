@@ -125,7 +125,6 @@ struct ais_session {
 	bool running;
 	int wake[2];
 	bool blocked;           /* the last write would have blocked */
-	bool paused;            /* ais_context_test_pause() was called */
 	char *chunk;
 
 	/* results, read after the thread ended */
@@ -925,10 +924,8 @@ static int diffcopy_start(ais_session *s, call *c)
 
 	for (i = 0; i < H_COUNT && error == 0; i++)
 		error = header_values(&v[i], &store[i], &c->h[i]);
-	if (error == 0 && !s->paused && v[H_DIR] && !strcmp(v[H_DIR][0], "context")) {
-		s->paused = true;
+	if (error == 0 && v[H_DIR] && !strcmp(v[H_DIR][0], "context"))
 		ais_context_test_pause();
-	}
 	if (error == 0 && (error = ais_sha256_new(&c->md)) == 0)
 		error = list_make(&c->list, s->ctx, v[H_DIR] ? v[H_DIR][0] : "",
 				  v[H_INCLUDE], v[H_EXCLUDE], v[H_FOLLOW]);

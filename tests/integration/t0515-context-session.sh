@@ -77,6 +77,25 @@ expect_rc 0 env AISHELL_CONTEXT_TRANSFER=tar "$AISHELL" ensure -v
 if grep -q '\[context\]' "$T/err"; then fail "AISHELL_CONTEXT_TRANSFER=tar went through a session"; fi
 expect_eq "$(docker_cli run --rm "$EXT" cat /seen)" four "tar build's content"
 
+# A file rewritten after it was hashed, before the engine asked for it:
+# what went out is not what was hashed, so the build is done again, and the
+# image and its labels end up agreeing with the file.
+echo five >small.txt
+rm -f "$T/pause"
+mkfifo "$T/pause"
+AISHELL_TEST_PAUSE_FIFO="$T/pause" "$AISHELL" ensure -v >"$T/out" 2>"$T/err" &
+pid=$!
+exec 3>"$T/pause" # returns once aishell waits, its walk done
+echo 'six, longer' >small.txt
+printf x >&3
+exec 3>&-
+rc=0
+wait "$pid" || rc=$?
+expect_eq "$rc" 0 "build with a file rewritten during the transfer"
+expect_in "$T/err" "changed during the build; building again"
+expect_eq "$(docker_cli run --rm "$EXT" cat /seen)" "six, longer" "the file as it is now"
+expect_rc 0 ais ensure --check
+
 # Only what the Dockerfile reads is offered: one file and its directories.
 printf 'FROM %s:base\nCOPY src/deep/x.txt /x\n' "$REPO" >.aishell/Dockerfile
 expect_rc 0 ais ensure -v

@@ -70,6 +70,9 @@ fault bad-json 1 "not valid image JSON"
 fault build-500 1 "the engine refused the build: HTTP 500: the engine fell over"
 # (this engine has no BuildKit sessions: the context went as a tar, and a warning said why)
 expect_in "$T/err" "refused /session: HTTP/1.1 404 Not Found; sending the whole build context instead"
+# ... unless a session was asked for: then nothing is built.
+fault build-500 1 "the Docker engine at unix://$SOCK refused /session: HTTP/1.1 404 Not Found" AISHELL_CONTEXT_TRANSFER=session
+if grep -q '/build' "$T/fake.log"; then fail "a build started without the session asked for"; fi
 fault build-cut 1 "the connection to the Docker engine at unix://$SOCK broke during the build"
 fault build-garbage 1 "the build stream ended without an image id"
 fault build-reset 1 "broke during the build"
