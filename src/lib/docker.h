@@ -54,7 +54,8 @@ ais_docker_timeout ais_docker_last_timeout(void);
  *
  * For an ssh:// endpoint every connection is `ssh ... -- host docker system
  * dial-stdio` (ssh from PATH, in its own session); curl keeps one alive, so
- * a run starts one ssh, which ais_docker_free() waits for.  When ssh fails,
+ * a run starts one ssh (and an upgraded connection one more), which
+ * ais_docker_free() waits for.  When ssh fails,
  * its exit status and stderr are the reason (AIS_EUNAVAILABLE). */
 int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 			 const ais_docker_timeouts *timeouts);
