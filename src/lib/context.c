@@ -234,7 +234,9 @@ static int ctx_list(char ***out, size_t *count, int fd, const char *rel)
 
 	*out = NULL;
 	*count = 0;
-	if ((dfd = dup(fd)) < 0 || !(dir = fdopendir(dfd))) {
+	/* close-on-exec from the start: the engine may be connected to (an
+	 * ssh started) on another thread meanwhile */
+	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0 || !(dir = fdopendir(dfd))) {
 		error = ais_error_set_os(AIS_ERROR, errno, "cannot read directory '%s'",
 					 *rel ? rel : ".");
 		if (dfd >= 0)

@@ -7,7 +7,8 @@
  * later request uses versioned paths (/v1.41/...).  HTTP only, no policy.
  * libcurl is opened on first use (lazy.h): by the connection.
  *
- * An ais_docker is used by one thread at a time.
+ * An ais_docker is used by one thread at a time; the thread may change
+ * (chain.c connects and inspects on a second thread while it walks).
  */
 #ifndef AIS_DOCKER_H
 #define AIS_DOCKER_H
