@@ -90,6 +90,11 @@ static int la_ready(void)
 #define E_ALWAYS 2u     /* sent whatever .dockerignore says (the Dockerfile) */
 #define E_LEGACY_DI 4u  /* .dockerignore excluding itself: legacy builder only */
 
+/* A directory's entries are stat'ed this many at a time; from this many
+ * on, with a helper thread (fsutil.h: ais_fs_stat_names). */
+#define CTX_STAT_CHUNK 256
+#define CTX_STAT_HELPER_MIN 32
+
 /* Symbolic links followed while resolving one source (as the kernel). */
 #define CTX_MAX_LINKS 40
 
@@ -124,6 +129,8 @@ struct ais_context {
 	long long remaining; /* bytes of that file still owed to the archive */
 	ais_sha256 *md;      /* digest of the file being sent */
 	bool mismatch;       /* an entry went out with another digest */
+	ais_fs_stat_helper *stat_helper; /* during the walk only */
+	bool stat_helper_tried;
 	bool closed;
 	char *chunk;
 };
@@ -313,23 +320,46 @@ static int ctx_walk(ais_context *ctx, const ctx_select *sel, int fd,
 {
 	ais_buf child = AIS_BUF_INIT;
 	char **names = NULL;
+	struct stat *stats = NULL;
+	int *errs = NULL;
 	size_t n = 0, i;
 	int error;
 
 	if ((error = ctx_list(&names, &n, fd, rel)) < 0)
 		return error;
+	if (n) {
+		size_t chunk = n < CTX_STAT_CHUNK ? n : CTX_STAT_CHUNK;
+
+		stats = malloc(chunk * sizeof(*stats));
+		errs = malloc(chunk * sizeof(*errs));
+		if (!stats || !errs) {
+			error = ais_error_set(AIS_ENOMEM, "out of memory");
+			goto done;
+		}
+		if (n >= CTX_STAT_HELPER_MIN && !ctx->stat_helper_tried) {
+			ctx->stat_helper_tried = true;
+			ctx->stat_helper = ais_fs_stat_helper_new();
+		}
+	}
 	for (i = 0; i < n; i++) {
 		bool ignored, take = all, descend;
 		struct stat st;
 		int sub;
 
+		/* The entries are stat'ed a chunk at a time, on two threads. */
+		if (i % CTX_STAT_CHUNK == 0)
+			ais_fs_stat_names(n >= CTX_STAT_HELPER_MIN ? ctx->stat_helper : NULL,
+					  fd, names + i,
+					  n - i < CTX_STAT_CHUNK ? n - i : CTX_STAT_CHUNK,
+					  stats, errs);
 		if ((error = ctx_join(&child, rel, names[i])) < 0)
 			goto done;
-		if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s/%s'",
-						 ctx->root, child.ptr);
+		if (errs[i % CTX_STAT_CHUNK]) {
+			error = ais_error_set_os(AIS_ERROR, errs[i % CTX_STAT_CHUNK],
+						 "cannot stat '%s/%s'", ctx->root, child.ptr);
 			goto done;
 		}
+		st = stats[i % CTX_STAT_CHUNK];
 		ignored = ctx_ignored(ctx, child.ptr);
 		if (!take && ais_dockerignore_excluded(sel->pattern, child.ptr)) {
 			take = true;
@@ -367,6 +397,8 @@ done:
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	free(stats);
+	free(errs);
 	ais_buf_dispose(&child);
 	return error;
 }
@@ -684,6 +716,8 @@ int ais_context_open_inputs(ais_context **out, const char *root,
 		error = ctx_walk(ctx, &all, ctx->rootfd, "", 0, true);
 	for (i = 0; !df->whole_context && error == 0 && i < df->count; i++)
 		error = ctx_take_source(ctx, df->sources[i]);
+	ais_fs_stat_helper_free(ctx->stat_helper);
+	ctx->stat_helper = NULL;
 	if (error < 0 || (error = ctx_take_extras(ctx)) < 0)
 		goto done;
 	ctx_sort(ctx);
@@ -1097,6 +1131,7 @@ void ais_context_free(ais_context *ctx)
 {
 	if (!ctx)
 		return;
+	ais_fs_stat_helper_free(ctx->stat_helper);
 	if (ctx->ar)
 		la.archive_write_free(ctx->ar);
 	if (ctx->fd >= 0)
