@@ -106,15 +106,14 @@ CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...)
 /* Whatever its type, the value is a pointer to where the answer goes. */
 CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 {
-	CURLcode rc;
+	void *answer;
 	va_list ap;
 
-	if (!curl_loaded())
-		return CURLE_FAILED_INIT;
 	va_start(ap, info);
-	rc = fn.curl_easy_getinfo(curl, info, va_arg(ap, void *));
+	answer = va_arg(ap, void *);
 	va_end(ap);
-	return rc;
+	return curl_loaded() ? fn.curl_easy_getinfo(curl, info, answer)
+			     : CURLE_FAILED_INIT;
 }
 
 const char *curl_easy_strerror(CURLcode code)
