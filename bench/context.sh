@@ -18,9 +18,29 @@
 #     aishell sending the whole context as a tar.
 # Prints the medians and the ratios.  Not a test: it never fails on numbers.
 #
-#   bench/context.sh [RUNS]     (default 5 runs each)
+#   bench/context.sh [--judge-only] [--baseline AISHELL] [RUNS]     (default 5 runs each)
+#
+# --judge-only runs step 4 alone (no bulk is written, nothing is built but
+# the two projects' images).  --baseline AISHELL adds another aishell binary
+# (say, one built from an older commit) to step 4, in the same hyperfine run
+# as the others, so that a change is measured before and after under the
+# same load.
 set -euo pipefail
 
+judge_only=
+baseline=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--judge-only) judge_only=1 ;;
+	--baseline)
+		baseline=$(realpath "${2:?--baseline needs an aishell binary}")
+		shift
+		;;
+	-*) echo "usage: bench/context.sh [--judge-only] [--baseline AISHELL] [RUNS]" >&2; exit 2 ;;
+	*) break ;;
+	esac
+	shift
+done
 runs=${1:-5}
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
@@ -49,9 +69,12 @@ ratio() {
 }
 
 P=$work/project
-mkdir -p "$P/.aishell" "$P/bulk"
+mkdir -p "$P/.aishell"
 P=$(cd "$P" && pwd -P)
 echo small >"$P/small.txt"
+
+if [ -z "$judge_only" ]; then
+mkdir -p "$P/bulk"
 for i in 1 2 3 4; do
 	head -c 104857600 /dev/urandom >"$P/bulk/part$i"
 done
@@ -89,6 +112,7 @@ for how in tar session; do
 		"$work/time.txt"
 done
 rm -rf "$P/bulk"
+fi
 
 # 4. Judging 10,000 unchanged files against git status.  The same set-up
 # with a one-file context is measured in the same run, so that what judging
@@ -118,11 +142,16 @@ sleep 1
 for p in "$P" "$S"; do
 	"$aishell" ensure -q --check -C "$p" # the stat cache settles
 done
-hyperfine -N --runs $((runs * 4)) --warmup 3 --export-csv "$work/check.csv" \
-	-n "aishell ensure --check (10000 files)" "$aishell ensure -q --check -C $P" \
+# The baseline's rows come last, so that the first four are the same
+# with and without it.
+set -- -n "aishell ensure --check (10000 files)" "$aishell ensure -q --check -C $P" \
 	-n "git status (10000 files)" "git -C $P status --porcelain" \
 	-n "aishell ensure --check (1 file)" "$aishell ensure -q --check -C $S" \
 	-n "git status (1 file)" "git -C $S status --porcelain"
+[ -z "$baseline" ] ||
+	set -- "$@" -n "baseline ensure --check (10000 files)" "$baseline ensure -q --check -C $P" \
+		-n "baseline ensure --check (1 file)" "$baseline ensure -q --check -C $S"
+hyperfine -N --runs $((runs * 4)) --warmup 3 --export-csv "$work/check.csv" "$@"
 awk -F, 'NR > 1 { m[NR - 1] = $(NF - 4) * 1000; c[NR - 1] = ($(NF - 3) + $(NF - 2)) * 1000 }
 	END {
 		printf "judging 10,000 unchanged files, whole command: aishell ensure --check %.1f ms, git status %.1f ms, ratio %.2fx (target <= 1.0)\n",
@@ -132,7 +161,11 @@ awk -F, 'NR > 1 { m[NR - 1] = $(NF - 4) * 1000; c[NR - 1] = ($(NF - 3) + $(NF - 
 			m[1] - m[3], (m[1] - m[3]) / m[2], m[2], (m[1] - m[3]) / (m[2] - m[4]), m[2] - m[4]
 		printf "  CPU time (user + system, means), which a loaded machine disturbs less: aishell %.1f ms (one file %.1f ms, the context alone %.1f ms), git status %.1f ms (one file %.1f ms)\n",
 			c[1], c[3], c[1] - c[3], c[2], c[4]
-	}' "$work/check.csv"
+		if (5 in m)
+			printf "  baseline (%s): ensure --check %.1f ms, ratio %.2fx to git status (one file %.1f ms); CPU %.1f ms (one file %.1f ms)\n",
+				base, m[5], m[5] / m[2], m[6], c[5], c[6]
+	}' base="$baseline" "$work/check.csv"
+[ -z "$judge_only" ] || exit 0
 
 # 5. A rebuild after a one-file edit of the 10,000-file `COPY . /app`
 # project: aishell through its BuildKit session (the engine asks only for

@@ -440,8 +440,8 @@ static int env_seconds(long *out, const char *name, bool *usage)
 	return 0;
 }
 
-/* Resolve the endpoint and connect. */
-static int context_engine(cli_context *ctx, bool *usage)
+/* Resolve the endpoint and connect (later: at the first request). */
+static int context_engine(cli_context *ctx, bool later, bool *usage)
 {
 	ais_endpoint_env ee = { 0 };
 	ais_docker_timeouts timeouts = AIS_DOCKER_TIMEOUTS_INIT;
@@ -457,9 +457,13 @@ static int context_engine(cli_context *ctx, bool *usage)
 	ee.docker_cert_path = cli_env("DOCKER_CERT_PATH");
 	ee.docker_config = cli_env("DOCKER_CONFIG");
 	ee.home = ctx->home;
-	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0 ||
-	    (error = ais_docker_open_with(&ctx->docker, &ctx->endpoint,
-					  &timeouts)) < 0)
+	if ((error = ais_endpoint_resolve(&ctx->endpoint, &ee)) < 0)
+		return error;
+	if (later)
+		error = ais_docker_new(&ctx->docker, &ctx->endpoint, &timeouts);
+	else
+		error = ais_docker_open_with(&ctx->docker, &ctx->endpoint, &timeouts);
+	if (error < 0)
 		return error;
 	ais_docker_set_cancel(ctx->docker, &cli_interrupted);
 	return 0;
@@ -560,7 +564,7 @@ static int context_project(cli_context *ctx, const char *dir, bool force,
 	return cli_registry_open(ctx, usage);
 }
 
-static int context_open(cli_context *ctx, const char *dir, bool force,
+static int context_open(cli_context *ctx, const char *dir, unsigned flags,
 			bool *usage)
 {
 	ais_builder builder = AIS_BUILDER_AUTO;
@@ -589,10 +593,16 @@ static int context_open(cli_context *ctx, const char *dir, bool force,
 		return ais_error_set(AIS_EINVALID,
 				     "AISHELL_CONTEXT_TRANSFER is '%s'; use session, tar or auto", t);
 	}
-	if ((error = context_project(ctx, dir, force, builder, transfer, usage)) < 0 ||
-	    (error = context_engine(ctx, usage)) < 0)
+	if ((error = context_project(ctx, dir, flags & CLI_OPEN_FORCE, builder,
+				     transfer, usage)) < 0 ||
+	    (error = context_engine(ctx, flags & CLI_OPEN_CONNECT_LATER, usage)) < 0)
 		return error;
-	if (builder == AIS_BUILDER_BUILDKIT && ais_docker_is_podman(ctx->docker)) {
+	if (builder != AIS_BUILDER_BUILDKIT)
+		return 0;
+	/* Which engine it is, the connection says. */
+	if ((error = ais_docker_connect(ctx->docker)) < 0)
+		return error;
+	if (ais_docker_is_podman(ctx->docker)) {
 		*usage = true;
 		return ais_error_set(AIS_EINVALID,
 				     "AISHELL_BUILDER is 'buildkit', but the engine at %s is podman, which builds with buildah, not BuildKit; use legacy or auto",
@@ -627,7 +637,7 @@ static void note_project(const cli_context *ctx, const char *dir)
 int cli_context_open(cli_context *ctx, const char *dir, unsigned flags)
 {
 	bool usage = false, quiet = flags & CLI_OPEN_QUIET;
-	int error = context_open(ctx, dir, flags & CLI_OPEN_FORCE, &usage);
+	int error = context_open(ctx, dir, flags, &usage);
 
 	if (error == 0 && !quiet)
 		note_project(ctx, dir);
@@ -651,7 +661,7 @@ int cli_engine_open(cli_context *ctx)
 	int error = context_common(ctx, &usage);
 
 	if (error == 0)
-		error = context_engine(ctx, &usage);
+		error = context_engine(ctx, false, &usage);
 	return context_report(error, usage, false);
 }
 

@@ -89,11 +89,16 @@ typedef struct {
 
 #define CLI_OPEN_FORCE 0x1u /* the chain rebuilds without cache */
 #define CLI_OPEN_QUIET 0x2u /* print nothing: the why is cli_error_text() */
+/* Do not connect yet: the command's next step is ais_chain_check() or
+ * ais_chain_ensure(), which connects on a second thread while it walks the
+ * build contexts and reports a failure to connect first, as the opening
+ * would have. */
+#define CLI_OPEN_CONNECT_LATER 0x4u
 
 /* Resolve the project (from `dir`, or the cwd), repository, home, lock
- * directory and engine endpoint, connect, and initialise the chain.
- * Returns an exit code (0 on success), having said why unless QUIET.
- * Close the context either way. */
+ * directory and engine endpoint, connect (unless CONNECT_LATER), and
+ * initialise the chain.  Returns an exit code (0 on success), having said
+ * why unless QUIET.  Close the context either way. */
 int cli_context_open(cli_context *ctx, const char *dir, unsigned flags);
 void cli_context_close(cli_context *ctx);
 

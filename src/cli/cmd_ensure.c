@@ -269,7 +269,9 @@ int cmd_ensure(int argc, char **argv)
 			  recreate ? "--recreate-on-change" : "--devcontainer");
 		return CLI_EXIT_USAGE;
 	}
-	if ((rc = cli_context_open(&ctx, dir, force ? CLI_OPEN_FORCE : 0)) != 0) {
+	/* Without --expect-image the chain connects, while it walks. */
+	if ((rc = cli_context_open(&ctx, dir, (force ? CLI_OPEN_FORCE : 0) |
+				   (expect ? 0 : CLI_OPEN_CONNECT_LATER))) != 0) {
 		cli_context_close(&ctx);
 		return rc;
 	}

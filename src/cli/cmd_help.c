@@ -3,7 +3,6 @@
 #include "lazy.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -100,15 +99,12 @@ int cmd_help(int argc, char **argv)
  * shows the version aishell was built with and the soname it will open. */
 int cmd_version(int argc, char **argv)
 {
-	curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
 	const ais_lazy_info *lazy;
 	size_t i, n;
 
 	(void)argc;
 	(void)argv;
 	printf("aishell %s\n", AIS_VERSION);
-	printf("libcurl %s (%s)\n", curl->version,
-	       curl->ssl_version ? curl->ssl_version : "no TLS");
 	printf("cJSON %s\n", cJSON_Version());
 	lazy = ais_lazy_libraries(&n);
 	for (i = 0; i < n; i++)

@@ -205,7 +205,7 @@ static int background_job(ais_buf *summary, int log_fd, void *payload)
 	fprintf(stderr, "aishell: background build for %s, started %s",
 		(const char *)payload, ctime(&now));
 	ais_build_result_init(&failed);
-	if ((rc = cli_context_open(&ctx, NULL, CLI_OPEN_QUIET)) != 0 ||
+	if ((rc = cli_context_open(&ctx, NULL, CLI_OPEN_QUIET | CLI_OPEN_CONNECT_LATER)) != 0 ||
 	    (error = ais_chain_ensure(ctx.chain, ctx.docker, &failed)) < 0) {
 		cli_progress_end();
 		if (rc == 0)
@@ -339,7 +339,8 @@ static int run_hook(hook_run *run, const char *prefix)
 		goto done;
 	run->name_project = must_name_project(run, prefix, ais_buf_cstr(&gitdir));
 
-	error = cli_context_open(&ctx, NULL, CLI_OPEN_QUIET) ? AIS_ERROR : 0;
+	error = cli_context_open(&ctx, NULL, CLI_OPEN_QUIET | CLI_OPEN_CONNECT_LATER)
+			? AIS_ERROR : 0;
 	if (error == 0)
 		error = ais_chain_check(ctx.chain, ctx.docker);
 	dc_stale = error == 0 && devcontainer_verdicts(&dclines, &ctx);

@@ -121,7 +121,7 @@ int cmd_status(int argc, char **argv)
 	}
 	if ((rc = cli_no_arguments("status", "status", argc, argv)) != 0)
 		return rc;
-	if ((rc = cli_context_open(&ctx, dir, 0)) != 0) {
+	if ((rc = cli_context_open(&ctx, dir, CLI_OPEN_CONNECT_LATER)) != 0) {
 		cli_context_close(&ctx);
 		return rc;
 	}

@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 	cli.color = cli.tty && !(getenv("NO_COLOR") && *getenv("NO_COLOR")) &&
 		    !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	install_signals();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* libcurl is loaded and initialised by the first command that talks
+	 * to the engine (lazy_curl.c); the clean-up does nothing without. */
 	rc = cli_dispatch(name, argc - 1, argv + 1);
 	if (rc < 0) {
 		cli_error("unknown command '%s' (see 'aishell help')", argv[1]);

@@ -11,6 +11,8 @@
 #include "session.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -624,32 +626,97 @@ static void judge_foundation(ais_chain *chain, const ais_image *foundation)
 			 "image not found");
 }
 
+/*
+ * What the judgement needs from the engine: the connection and the three
+ * images.  None of it depends on the walk of the build contexts, so it is
+ * fetched on a second thread while the first one walks.  The error state
+ * is per thread: the fetch keeps its error to be raised again by the
+ * thread that reports it.
+ */
+typedef struct {
+	ais_docker *d;
+	const char *base_tag, *foundation_tag, *ext_tag; /* ext_tag: NULL, none */
+	ais_image *base, *foundation, *ext;
+	int connect_error;  /* connecting failed: before anything else */
+	int error;          /* an inspect failed */
+	ais_error failure;  /* the message of either */
+} chain_fetch;
+
+static void *fetch_images(void *p)
+{
+	chain_fetch *f = p;
+
+	if ((f->connect_error = ais_docker_connect(f->d)) < 0 ||
+	    (f->error = inspect_optional(&f->base, f->d, f->base_tag)) < 0 ||
+	    (f->error = inspect_optional(&f->foundation, f->d, f->foundation_tag)) < 0 ||
+	    (f->ext_tag && (f->error = inspect_optional(&f->ext, f->d, f->ext_tag)) < 0))
+		f->failure = *ais_error_last();
+	return NULL;
+}
+
+/* Start fetch_images() on a thread that takes no signals (they stay the
+ * main thread's, as without it); false when no thread could be made. */
+static bool fetch_start(pthread_t *thread, chain_fetch *f)
+{
+	sigset_t all, old;
+	bool started;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	started = pthread_create(thread, NULL, fetch_images, f) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return started;
+}
+
+/* Walk (when `walk`) and fetch, the two at once when a thread can be had.
+ * The error reported is the one a run doing them in turn would meet
+ * first: connecting to the engine, then the walk, then an inspect. */
+static int chain_walk_and_fetch(ais_chain *chain, chain_fetch *f, bool walk)
+{
+	pthread_t thread;
+	bool threaded = walk && fetch_start(&thread, f);
+	int error = 0;
+
+	if (!threaded)
+		fetch_images(f);
+	if (walk && (threaded || f->connect_error == 0))
+		error = chain_hash_dockerfiles(chain);
+	if (threaded)
+		pthread_join(thread, NULL);
+	if (f->connect_error < 0)
+		return ais_error_set(f->connect_error, "%s", f->failure.message);
+	if (error < 0)
+		return error;
+	if (f->error < 0)
+		return ais_error_set(f->error, "%s", f->failure.message);
+	return 0;
+}
+
 static int chain_check(ais_chain *chain, ais_docker *d, bool walk)
 {
-	ais_image *foundation = NULL, *base = NULL, *ext = NULL;
+	chain_fetch f = { .d = d };
 	int error;
 
-	if ((walk && (error = chain_hash_dockerfiles(chain)) < 0) ||
-	    (error = inspect_optional(&base, d, chain->base.tag)) < 0 ||
-	    (error = inspect_optional(&foundation, d, chain->foundation.tag)) < 0 ||
-	    (chain->has_ext &&
-	     (error = inspect_optional(&ext, d, chain->ext.tag)) < 0))
+	f.base_tag = chain->base.tag;
+	f.foundation_tag = chain->foundation.tag;
+	f.ext_tag = chain->has_ext ? chain->ext.tag : NULL;
+	if ((error = chain_walk_and_fetch(chain, &f, walk)) < 0)
 		goto done;
-	judge_foundation(chain, foundation);
-	ais_chain_judge_base(chain, foundation, base);
+	judge_foundation(chain, f.foundation);
+	ais_chain_judge_base(chain, f.foundation, f.base);
 	if (!strcmp(chain->base.label, AIS_LABEL_BASE_INPUTS_HASH))
 		manifest_explain(&chain->base, chain, &chain->run_base,
 				 "~/.aishell/Dockerfile", false);
 	if (chain->has_ext) {
-		ais_chain_judge_ext(chain, base, chain->base.pub.state, ext);
+		ais_chain_judge_ext(chain, f.base, chain->base.pub.state, f.ext);
 		if (!strcmp(chain->ext.label, AIS_LABEL_EXTENSION_INPUTS_HASH))
 			manifest_explain(&chain->ext, chain, &chain->run_ext,
 					 chain->ext_dockerfile, true);
 	}
 done:
-	ais_image_free(foundation);
-	ais_image_free(base);
-	ais_image_free(ext);
+	ais_image_free(f.foundation);
+	ais_image_free(f.base);
+	ais_image_free(f.ext);
 	return error;
 }
 

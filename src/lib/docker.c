@@ -2,6 +2,7 @@
 
 #include "buildkit.h"
 #include "error.h"
+#include "lazy.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -37,6 +38,8 @@ struct ais_docker {
 	bool libpod;          /* podman's Docker-compatible API */
 	const volatile sig_atomic_t *cancel;
 	char errbuf[CURL_ERROR_SIZE];
+	int connected;        /* 0 not tried, 1 connected, < 0 its error */
+	char *connect_error;  /* the message of that error */
 
 	/* ssh://: the connection is the stdin and stdout of `ssh ... docker
 	 * system dial-stdio`, one ssh for each connection curl opens (curl
@@ -61,11 +64,18 @@ struct ais_image {
 	const cJSON *labels;
 };
 
-static __thread ais_docker_timeout last_timeout;
+/* Process-wide: the thread that reports a failure may not be the one
+ * whose request failed (see docker.h). */
+static ais_docker_timeout last_timeout;
+
+static void set_last_timeout(ais_docker_timeout t)
+{
+	__atomic_store_n(&last_timeout, t, __ATOMIC_RELAXED);
+}
 
 ais_docker_timeout ais_docker_last_timeout(void)
 {
-	return last_timeout;
+	return __atomic_load_n(&last_timeout, __ATOMIC_RELAXED);
 }
 
 /* Version strings "1.41" compare as major.minor numbers. */
@@ -513,7 +523,7 @@ static void docker_prepare(ais_docker *d, const char *url, long idle)
 	curl_easy_setopt(d->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
 	curl_easy_setopt(d->curl, CURLOPT_XFERINFODATA, d);
-	last_timeout = AIS_DOCKER_TIMEOUT_NONE;
+	set_last_timeout(AIS_DOCKER_TIMEOUT_NONE);
 	if (d->ep.unix_path)
 		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->ep.unix_path);
 	if (d->ssh_argv[0]) {
@@ -551,7 +561,7 @@ static int docker_transport_error(ais_docker *d, CURLcode rc, bool first)
 		return ais_error_set(AIS_EINTERRUPTED,
 				     "interrupted");
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		last_timeout = AIS_DOCKER_TIMEOUT_REQUEST;
+		set_last_timeout(AIS_DOCKER_TIMEOUT_REQUEST);
 	if (d->ssh_argv[0]) {
 		ais_buf ssh = AIS_BUF_INIT;
 		int error = 0;
@@ -702,9 +712,8 @@ int ais_docker_open(ais_docker **out, const ais_endpoint *ep)
 	return ais_docker_open_with(out, ep, NULL);
 }
 
-/* A handle on `ep` that has not talked to the engine yet. */
-static int docker_new(ais_docker **out, const ais_endpoint *ep,
-		      const ais_docker_timeouts *timeouts)
+int ais_docker_new(ais_docker **out, const ais_endpoint *ep,
+		   const ais_docker_timeouts *timeouts)
 {
 	ais_docker_timeouts defaults = AIS_DOCKER_TIMEOUTS_INIT;
 	ais_docker *d;
@@ -714,11 +723,10 @@ static int docker_new(ais_docker **out, const ais_endpoint *ep,
 	d = calloc(1, sizeof(*d));
 	AIS_CHECK_ALLOC(d);
 	d->timeouts = timeouts ? *timeouts : defaults;
-	d->curl = curl_easy_init();
 	d->ssh_sock = d->ssh_listen = d->ssh_errfd = d->ssh_status = -1;
 	if (ais_endpoint_copy(&d->ep, ep) < 0 ||
 	    (!d->ep.source && !(d->ep.source = strdup("default"))) ||
-	    !d->curl || !d->ep.host || !d->ep.base_url) {
+	    !d->ep.host || !d->ep.base_url) {
 		ais_docker_free(d);
 		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
@@ -731,16 +739,37 @@ static int docker_new(ais_docker **out, const ais_endpoint *ep,
 	return 0;
 }
 
+int ais_docker_connect(ais_docker *d)
+{
+	int error;
+
+	if (d->connected > 0)
+		return 0;
+	if (d->connected < 0)
+		return ais_error_set(d->connected, "%s",
+				     d->connect_error ? d->connect_error : "out of memory");
+	if ((error = ais_curl_ready()) == 0 && !(d->curl = curl_easy_init()))
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
+	if (error == 0)
+		error = docker_ping(d);
+	if (error < 0) {
+		d->connected = error;
+		d->connect_error = strdup(ais_error_last()->message);
+		return error;
+	}
+	d->connected = 1;
+	return 0;
+}
+
 int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 			 const ais_docker_timeouts *timeouts)
 {
 	ais_docker *d;
 	int error;
 
-	*out = NULL;
-	if ((error = docker_new(&d, ep, timeouts)) < 0)
+	if ((error = ais_docker_new(&d, ep, timeouts)) < 0)
 		return error;
-	if ((error = docker_ping(d)) < 0) {
+	if ((error = ais_docker_connect(d)) < 0) {
 		ais_docker_free(d);
 		return error;
 	}
@@ -756,6 +785,7 @@ void ais_docker_free(ais_docker *d)
 		curl_easy_cleanup(d->curl); /* closes the connection: ends ssh */
 	ssh_close(d);
 	ais_endpoint_dispose(&d->ep);
+	free(d->connect_error);
 	free(d);
 }
 
@@ -790,9 +820,12 @@ void ais_docker_set_cancel(ais_docker *d, const volatile sig_atomic_t *flag)
 
 int ais_docker_urlencode(ais_buf *out, ais_docker *d, const char *s)
 {
-	char *e = curl_easy_escape(d->curl, s, 0);
+	char *e;
 	int error;
 
+	if ((error = ais_docker_connect(d)) < 0)
+		return error;
+	e = curl_easy_escape(d->curl, s, 0);
 	AIS_CHECK_ALLOC(e);
 	error = ais_buf_puts(out, e);
 	curl_free(e);
@@ -809,7 +842,8 @@ int ais_docker_request(long *status, ais_buf *body, ais_docker *d,
 
 	*status = 0;
 	ais_buf_clear(body);
-	if ((error = ais_buf_printf(&url, "%s/v%s%s", d->ep.base_url, d->version,
+	if ((error = ais_docker_connect(d)) < 0 ||
+	    (error = ais_buf_printf(&url, "%s/v%s%s", d->ep.base_url, d->version,
 				    path)) < 0)
 		goto done;
 	docker_prepare(d, url.ptr, d->timeouts.idle);
@@ -1418,6 +1452,8 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 	CURLcode rc;
 	int error = 0;
 
+	if ((error = ais_docker_connect(d)) < 0)
+		return error;
 	/* podman's API ignores version=2 and builds with buildah: the image
 	 * would be labelled with a builder that did not build it */
 	if (opts->buildkit && d->libpod)
@@ -1449,7 +1485,7 @@ int ais_docker_build(ais_build_result *res, ais_docker *d,
 		goto done;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT && !docker_cancelled(d)) {
-		last_timeout = AIS_DOCKER_TIMEOUT_BUILD;
+		set_last_timeout(AIS_DOCKER_TIMEOUT_BUILD);
 		error = ais_error_set(AIS_EUNAVAILABLE,
 				      "the build sent nothing for %ld s; the Docker engine at %s may be stuck",
 				      d->timeouts.build_idle, d->ep.host);
@@ -1608,7 +1644,8 @@ static int docker_transfer(ais_docker *d, bool push, const char *repo,
 	memset(&st, 0, sizeof(st));
 	st.d = d;
 	st.opts = opts;
-	if ((error = ais_buf_printf(&url, "%s/v%s", d->ep.base_url,
+	if ((error = ais_docker_connect(d)) < 0 ||
+	    (error = ais_buf_printf(&url, "%s/v%s", d->ep.base_url,
 				    d->version)) < 0 ||
 	    (error = transfer_path(&url, d, push, repo, tag)) < 0 ||
 	    (error = ais_buf_printf(&ref, "%s:%s", repo, tag)) < 0 ||
@@ -1776,8 +1813,15 @@ int ais_docker_upgrade(ais_docker_conn **out, ais_docker *d, const char *path,
 		free(ep.unix_path);
 		ep.unix_path = NULL;
 	}
-	if ((error = docker_new(&c->d, &ep, &d->timeouts)) < 0)
+	/* `d` has pinged: its version and libcurl serve this handle too */
+	if ((error = ais_docker_connect(d)) < 0 ||
+	    (error = ais_docker_new(&c->d, &ep, &d->timeouts)) < 0)
 		goto done;
+	if (!(c->d->curl = curl_easy_init())) {
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
+		goto done;
+	}
+	c->d->connected = 1;
 	memcpy(c->d->version, d->version, sizeof(d->version));
 	c->d->cancel = d->cancel;
 	if ((error = ais_buf_printf(&url, "%s/_ping", d->ep.base_url)) < 0)

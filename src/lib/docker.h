@@ -5,6 +5,10 @@
  * keep-alive connection.  ais_docker_open() pings the engine and negotiates
  * the API version (the lower of the engine's and AIS_DOCKER_API_MAX); every
  * later request uses versioned paths (/v1.41/...).  HTTP only, no policy.
+ * libcurl is opened on first use (lazy.h): by the connection.
+ *
+ * An ais_docker is used by one thread at a time; the thread may change
+ * (chain.c connects and inspects on a second thread while it walks).
  */
 #ifndef AIS_DOCKER_H
 #define AIS_DOCKER_H
@@ -43,7 +47,7 @@ typedef enum {
 	AIS_DOCKER_TIMEOUT_BUILD    /* build_idle */
 } ais_docker_timeout;
 
-/* The limit that ended the last request made on this thread, so that a
+/* The limit that ended the last request made (on any thread), so that a
  * caller can say which setting to change; AIS_DOCKER_TIMEOUT_NONE when it
  * ended otherwise.  Each request resets it. */
 ais_docker_timeout ais_docker_last_timeout(void);
@@ -63,6 +67,17 @@ int ais_docker_open_with(ais_docker **out, const ais_endpoint *ep,
 /* ais_docker_open_with() with the default timeouts. */
 int ais_docker_open(ais_docker **out, const ais_endpoint *ep);
 void ais_docker_free(ais_docker *d);
+
+/* ais_docker_open_with() in two steps, so that the connection can be made
+ * later, or on another thread.  ais_docker_new() neither loads libcurl nor
+ * connects.  ais_docker_connect() loads libcurl ("cannot load libcurl:
+ * ..." when it cannot), connects and negotiates, once: later calls give
+ * its first result again, error message included.  Every request connects
+ * first, so a handle from ais_docker_new() may be used as it is; the three
+ * functions below that read the negotiation need a connection made. */
+int ais_docker_new(ais_docker **out, const ais_endpoint *ep,
+		   const ais_docker_timeouts *timeouts);
+int ais_docker_connect(ais_docker *d);
 
 /* The negotiated API version, e.g. "1.41". */
 const char *ais_docker_api_version(const ais_docker *d);

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,4 +420,134 @@ done:
 long long ais_fs_time_ns(const struct timespec *ts)
 {
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* ---- fstatat() on two threads ------------------------------------------ */
+
+#define STAT_TAKE 8 /* names taken at a time */
+
+typedef struct {
+	int dirfd;
+	char *const *names;
+	size_t n;
+	struct stat *st;
+	int *err;
+	size_t next; /* the next name not taken (atomic) */
+} stat_job;
+
+struct ais_fs_stat_helper {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	stat_job *job;  /* offered to the helper, not taken yet */
+	bool busy;      /* the helper took a job and is on it */
+	bool quit;
+};
+
+/* Take names until none is left.  `dirfd` is the caller's or, for the
+ * helper, a descriptor of its own on the same directory: two threads
+ * going through one open file would bounce its reference count between
+ * the cores at every call. */
+static void stat_job_run(stat_job *job, int dirfd)
+{
+	size_t i, end;
+
+	while ((i = __atomic_fetch_add(&job->next, STAT_TAKE, __ATOMIC_RELAXED)) < job->n) {
+		end = i + STAT_TAKE < job->n ? i + STAT_TAKE : job->n;
+		for (; i < end; i++)
+			job->err[i] = fstatat(dirfd, job->names[i], &job->st[i],
+					      AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+	}
+}
+
+static void *stat_helper_main(void *p)
+{
+	ais_fs_stat_helper *h = p;
+	stat_job *job;
+	int fd;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		while (!h->job && !h->quit)
+			pthread_cond_wait(&h->cond, &h->lock);
+		if (h->quit)
+			break;
+		job = h->job;
+		h->job = NULL;
+		h->busy = true;
+		pthread_mutex_unlock(&h->lock);
+		/* without a descriptor of its own, it leaves the job to the caller */
+		if ((fd = openat(job->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			stat_job_run(job, fd);
+			close(fd);
+		}
+		pthread_mutex_lock(&h->lock);
+		h->busy = false;
+		pthread_cond_broadcast(&h->cond);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+ais_fs_stat_helper *ais_fs_stat_helper_new(void)
+{
+	ais_fs_stat_helper *h = calloc(1, sizeof(*h));
+	sigset_t all, old;
+	int rc;
+
+	if (!h)
+		return NULL;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&h->thread, NULL, stat_helper_main, h);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&h->cond);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void ais_fs_stat_helper_free(ais_fs_stat_helper *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->quit = true;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->thread, NULL);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+void ais_fs_stat_names(ais_fs_stat_helper *h, int dirfd, char *const *names,
+		       size_t n, struct stat *st, int *err)
+{
+	stat_job job = { dirfd, names, n, st, err, 0 };
+
+	if (h && n > STAT_TAKE) {
+		pthread_mutex_lock(&h->lock);
+		h->job = &job;
+		pthread_cond_broadcast(&h->cond);
+		pthread_mutex_unlock(&h->lock);
+	} else {
+		h = NULL;
+	}
+	stat_job_run(&job, dirfd);
+	if (!h)
+		return;
+	/* Every name is taken: withdraw the offer if the helper never came,
+	 * else wait until it is done with what it took. */
+	pthread_mutex_lock(&h->lock);
+	if (h->job == &job)
+		h->job = NULL;
+	while (h->busy)
+		pthread_cond_wait(&h->cond, &h->lock);
+	pthread_mutex_unlock(&h->lock);
 }

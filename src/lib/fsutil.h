@@ -96,4 +96,20 @@ int ais_fs_which(ais_buf *out, const char *name, const struct stat *same);
 /* A file time in nanoseconds since the epoch, as the stat caches keep it. */
 long long ais_fs_time_ns(const struct timespec *ts);
 
+/*
+ * fstatat(dirfd, names[i], &st[i], AT_SYMLINK_NOFOLLOW) for each i < n,
+ * err[i] its errno (0 when it worked).  With a helper, both threads take
+ * the names a few at a time until none is left, so the helper's share is
+ * whatever it gets to: when it is not scheduled, the caller does all of
+ * them.  A walk of an unchanged tree is one fstatat() per entry, and the
+ * second core otherwise waits.  The helper blocks every signal.
+ */
+typedef struct ais_fs_stat_helper ais_fs_stat_helper;
+
+/* NULL (and no error state) when no thread can be made: stat alone. */
+ais_fs_stat_helper *ais_fs_stat_helper_new(void);
+void ais_fs_stat_helper_free(ais_fs_stat_helper *h);
+void ais_fs_stat_names(ais_fs_stat_helper *h, int dirfd, char *const *names,
+		       size_t n, struct stat *st, int *err);
+
 #endif

@@ -67,6 +67,7 @@ const char *ais_lazy_error(const ais_lazy *lib)
 const ais_lazy_info *ais_lazy_libraries(size_t *count)
 {
 	static const ais_lazy_info libs[] = {
+		{ "libcurl", AIS_CURL_VERSION, AIS_CURL_SONAME },
 		{ "libarchive", AIS_LIBARCHIVE_VERSION, AIS_LIBARCHIVE_SONAME },
 		{ "libyaml", AIS_YAML_VERSION, AIS_YAML_SONAME },
 		{ "libgit2", AIS_LIBGIT2_VERSION, AIS_LIBGIT2_SONAME },

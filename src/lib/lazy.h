@@ -1,18 +1,20 @@
 /*
  * lazy.h - shared libraries opened with dlopen() on first use.
  *
- * libgit2, libyaml, protobuf-c and nghttp2 are not linked: most runs (a
- * no-op `ensure`, `status`, a git hook with nothing stale, `--version`)
- * never call them, and loading them costs every run.  lazy_git2.c,
- * lazy_yaml.c, lazy_protobuf_c.c and lazy_nghttp2.c define the functions
- * of each library that
- * aishell calls, with the prototypes of its header; each one opens the
- * library by its soname on its first call and forwards to it.  When the
- * library cannot be loaded, the forwarders fail the way the library
- * reports failure (libgit2: -1 and git_error_last(); libyaml: 0;
- * protobuf-c: NULL; nghttp2: NGHTTP2_ERR_FATAL or NULL), and callers that
- * want the reason in one line ask ais_yaml_ready() /
- * ais_protobuf_c_ready() / ais_nghttp2_ready() first.
+ * libcurl, libgit2, libyaml, protobuf-c and nghttp2 are not linked: many
+ * runs never call them (`--version` and `hooks install` need no engine; a
+ * no-op `ensure`, `status` and a git hook with nothing stale need no
+ * libgit2, libyaml, protobuf-c or nghttp2), and loading them costs every
+ * run.  lazy_curl.c, lazy_git2.c, lazy_yaml.c, lazy_protobuf_c.c and
+ * lazy_nghttp2.c define the functions of each library that aishell calls,
+ * with the prototypes of its header; each one opens the library by its
+ * soname on its first call and forwards to it.  When the library cannot
+ * be loaded, the forwarders fail the way the library reports failure
+ * (libcurl: NULL handles and CURLE_FAILED_INIT; libgit2: -1 and
+ * git_error_last(); libyaml: 0; protobuf-c: NULL; nghttp2:
+ * NGHTTP2_ERR_FATAL or NULL), and callers that want the reason in one line
+ * ask ais_curl_ready() / ais_yaml_ready() / ais_protobuf_c_ready() /
+ * ais_nghttp2_ready() first.
  * (libarchive is loaded the same way by context.c.)
  */
 #ifndef AIS_LAZY_H
@@ -96,8 +98,9 @@ const char *ais_lazy_error(const ais_lazy *lib);
 	static ais_lazy lib = AIS_LAZY_INIT(name, soname, symbols);         \
 	LIST(AIS_LAZY_FORWARD, AIS_LAZY_FORWARD_VOID, AIS_LAZY_BY_HAND)
 
-/* 0 when libyaml / protobuf-c / nghttp2 is loaded, else AIS_ERROR with
- * the reason. */
+/* 0 when libcurl (loaded and curl_global_init() run) / libyaml /
+ * protobuf-c / nghttp2 is loaded, else AIS_ERROR with the reason. */
+int ais_curl_ready(void);
 int ais_yaml_ready(void);
 int ais_protobuf_c_ready(void);
 int ais_nghttp2_ready(void);
@@ -114,8 +117,8 @@ typedef struct {
 	const char *soname;
 } ais_lazy_info;
 
-/* The libraries opened on first use (libarchive, libyaml, libgit2,
- * protobuf-c, nghttp2), without loading any of them. */
+/* The libraries opened on first use (libcurl, libarchive, libyaml,
+ * libgit2, protobuf-c, nghttp2), without loading any of them. */
 const ais_lazy_info *ais_lazy_libraries(size_t *count);
 
 #endif

@@ -1,13 +1,14 @@
 #!/bin/sh
-# libarchive, libyaml, libgit2 and protobuf-c are opened when first needed:
-# the binary does not link them, and `--version`, a no-op `ensure`,
-# `ensure --check`, `status` and a hook run with nothing stale never load
-# them.  A legacy build loads libarchive, a BuildKit build protobuf-c (and
-# libarchive too when its context goes as a tar), installing hooks loads
+# libcurl, libarchive, libyaml, libgit2 and protobuf-c are opened when first
+# needed: the binary does not link them.  `--version` and `hooks install`
+# never load libcurl; a no-op `ensure`, `ensure --check`, `status` and a
+# hook run with nothing stale load libcurl and none of the others.  A legacy
+# build loads libarchive, a BuildKit build protobuf-c (and libarchive too
+# when its context goes as a tar), installing hooks loads
 # libgit2, a config.yaml libyaml, and each then works.
 . "$(dirname "$0")/lib.sh"
 
-lazy='lib(archive|yaml-0|git2|protobuf-c)\.so'
+lazy='lib(curl|archive|yaml-0|git2|protobuf-c)\.so'
 # loaded CMD...: the lazily opened libraries CMD loaded (LD_DEBUG=libs), one a
 # line, sorted; CMD's exit status in $T/loaded-rc.
 loaded() {
@@ -25,9 +26,9 @@ expect_loaded() {
 	expect_eq "$got" "$want" "libraries '$*' loaded"
 }
 
-# The detection itself: libcurl is linked and shows up.
+# The detection itself: libcJSON is linked and shows up.
 LD_DEBUG=libs "$AISHELL" --version >/dev/null 2>"$T/ld-debug"
-grep -q 'calling init: .*/libcurl\.so' "$T/ld-debug" || fail "LD_DEBUG=libs shows no libcurl; cannot check"
+grep -q 'calling init: .*/libcjson\.so' "$T/ld-debug" || fail "LD_DEBUG=libs shows no libcjson; cannot check"
 
 ldd "$AISHELL" >"$T/ldd"
 if grep -E "$lazy" "$T/ldd"; then fail "the binary links a library it should open when needed"; fi
@@ -43,31 +44,31 @@ cd "$P"
 # Building: a context sent as a tar goes through libarchive; a BuildKit
 # trace, and the packets of a BuildKit session, through protobuf-c (the
 # session's HTTP/2 is nghttp2's, which libcurl loads anyway).
-expect_loaded "libarchive " env AISHELL_BUILDER=legacy "$AISHELL" ensure -q
+expect_loaded "libarchive libcurl " env AISHELL_BUILDER=legacy "$AISHELL" ensure -q
 ext_dockerfile two
 git commit -qam two
-expect_loaded "libprotobuf-c " env AISHELL_BUILDER=buildkit "$AISHELL" ensure -q
+expect_loaded "libcurl libprotobuf-c " env AISHELL_BUILDER=buildkit "$AISHELL" ensure -q
 expect_rc 0 ais ensure --check
 ext_dockerfile tar
 git commit -qam tar
-expect_loaded "libarchive libprotobuf-c " env AISHELL_BUILDER=buildkit AISHELL_CONTEXT_TRANSFER=tar "$AISHELL" ensure -q
+expect_loaded "libarchive libcurl libprotobuf-c " env AISHELL_BUILDER=buildkit AISHELL_CONTEXT_TRANSFER=tar "$AISHELL" ensure -q
 expect_rc 0 ais ensure --check
 
-# Nothing to do: none of them.
-expect_loaded "" "$AISHELL" ensure
-expect_loaded "" "$AISHELL" ensure --check
-expect_loaded "" "$AISHELL" status
-expect_loaded "" "$AISHELL" status --json
+# Nothing to do: the engine's libcurl only.
+expect_loaded "libcurl " "$AISHELL" ensure
+expect_loaded "libcurl " "$AISHELL" ensure --check
+expect_loaded "libcurl " "$AISHELL" status
+expect_loaded "libcurl " "$AISHELL" status --json
 
-# Hooks: installing reads the repository with libgit2; a checkout with
-# nothing stale needs none of them.
+# Hooks: installing reads the repository with libgit2 and needs no engine;
+# a checkout with nothing stale needs the engine only.
 expect_loaded "libgit2 " "$AISHELL" hooks install
 git checkout -q -b other
 echo other >>README
 git commit -qam other
 old=$(git rev-parse main)
 new=$(git rev-parse other)
-expect_loaded "" "$AISHELL" hook post-checkout "$old" "$new" 1
+expect_loaded "libcurl " "$AISHELL" hook post-checkout "$old" "$new" 1
 expect_rc 0 ais hook post-checkout "$old" "$new" 1
 expect_eq "$(cat "$T/err")" "" "hook with nothing stale"
 
@@ -112,3 +113,22 @@ expect_rc 0 env AISHELL_BUILDER=buildkit LD_LIBRARY_PATH="$T/broken" "$AISHELL" 
 expect_in "$T/err" "cannot load protobuf-c"
 expect_in "$T/err" "sending the whole build context instead"
 expect_rc 0 ais ensure --check
+
+# libcurl unloadable: what needs no engine works; what needs it fails with
+# one line naming it, and a hook still lets git go on.
+rm -r "$T/broken"
+mkdir "$T/broken"
+so=$(ais --version | sed -n "s/^libcurl [^ ]* (\([^,]*\),.*/\1/p")
+[ -n "$so" ] || fail "--version names no soname for libcurl"
+echo "not a library" >"$T/broken/$so"
+expect_rc 0 broken --version
+expect_rc 0 broken hooks install
+for cmd in "ensure --check" ensure status; do
+	# shellcheck disable=SC2086
+	expect_rc 1 broken $cmd
+	expect_eq "$(wc -l <"$T/err")" 1 "one line from $cmd"
+	expect_in "$T/err" "cannot load libcurl: "
+	expect_in "$T/err" "$T/broken/libcurl"
+done
+expect_rc 0 broken hook post-checkout "$old" "$new" 1
+expect_in "$T/err" "cannot load libcurl: "

@@ -339,3 +339,57 @@ TEST(fs_which_skips_relative_entries)
 	free(old);
 	ais_buf_dispose(&b);
 }
+
+/* ais_fs_stat_names() gives what fstatat() gives, entry by entry, whether
+ * a helper takes a share or not; a name that is not there is its errno. */
+TEST(fs_stat_names_with_and_without_a_helper)
+{
+	enum { N = 300 };
+	static char name_store[N][16];
+	char *names[N], path[64], dir[8192];
+	static struct stat st[N];
+	static int err[N];
+	ais_fs_stat_helper *helper = ais_fs_stat_helper_new();
+	int dirfd, i, round;
+
+	CHECK(helper != NULL);
+	test_mkdir("many");
+	for (i = 0; i < N; i++) {
+		snprintf(name_store[i], sizeof(name_store[i]), "f%03d", i);
+		names[i] = name_store[i];
+		if (i == 123) /* not there */
+			continue;
+		memcpy(path, "many/", 5);
+		memcpy(path + 5, name_store[i], strlen(name_store[i]) + 1);
+		test_write(path, i % 2 ? "odd\n" : "");
+	}
+	snprintf(dir, sizeof(dir), "%s/many", test_tmpdir());
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dirfd >= 0);
+	/* several rounds: the helper takes each job, or never comes to it */
+	for (round = 0; round < 20; round++) {
+		ais_fs_stat_helper *h = round % 2 ? helper : NULL;
+
+		memset(st, 0, sizeof(st));
+		memset(err, -1, sizeof(err));
+		ais_fs_stat_names(h, dirfd, names, N, st, err);
+		for (i = 0; i < N; i++) {
+			struct stat want;
+
+			if (i == 123) {
+				CHECK_INT(err[i], ENOENT);
+				continue;
+			}
+			CHECK_INT(err[i], 0);
+			CHECK_INT(fstatat(dirfd, names[i], &want, AT_SYMLINK_NOFOLLOW), 0);
+			CHECK(st[i].st_ino == want.st_ino);
+			CHECK_INT((int)st[i].st_size, i % 2 ? 4 : 0);
+		}
+	}
+	/* fewer names than a take: the caller alone */
+	ais_fs_stat_names(helper, dirfd, names, 3, st, err);
+	CHECK_INT(err[0] | err[1] | err[2], 0);
+	close(dirfd);
+	ais_fs_stat_helper_free(helper);
+	ais_fs_stat_helper_free(NULL);
+}
