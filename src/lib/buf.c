@@ -122,6 +122,18 @@ int ais_buf_sets(ais_buf *buf, const char *s)
 	return ais_buf_puts(buf, s);
 }
 
+size_t ais_buf_take(const ais_buf *buf, size_t *off, void *out, size_t len)
+{
+	size_t n = *off < buf->size ? buf->size - *off : 0;
+
+	if (n > len)
+		n = len;
+	if (n)
+		memcpy(out, buf->ptr + *off, n);
+	*off += n;
+	return n;
+}
+
 void ais_buf_consume(ais_buf *buf, size_t n)
 {
 	if (n >= buf->size) {

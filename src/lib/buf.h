@@ -29,6 +29,11 @@ int ais_buf_vprintf(ais_buf *buf, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 int ais_buf_sets(ais_buf *buf, const char *s);
 
+/* Copy up to `len` bytes of `buf` from *off into `out`, moving *off past
+ * them: the number copied, 0 when *off is at the end.  For a buffer that
+ * is handed out in pieces. */
+size_t ais_buf_take(const ais_buf *buf, size_t *off, void *out, size_t len);
+
 /* Drop the first `n` bytes, keeping the rest. */
 void ais_buf_consume(ais_buf *buf, size_t n);
 void ais_buf_clear(ais_buf *buf);

@@ -1035,7 +1035,6 @@ void ais_context_test_pause(void)
 ssize_t ais_context_read(char *buf, size_t len, void *p)
 {
 	ais_context *ctx = p;
-	size_t avail;
 	int error;
 
 	if (!ctx->ar) {
@@ -1061,12 +1060,7 @@ ssize_t ais_context_read(char *buf, size_t len, void *p)
 		if (error < 0)
 			return error;
 	}
-	avail = ctx->out.size - ctx->out_off;
-	if (avail > len)
-		avail = len;
-	memcpy(buf, ctx->out.ptr + ctx->out_off, avail);
-	ctx->out_off += avail;
-	return (ssize_t)avail;
+	return (ssize_t)ais_buf_take(&ctx->out, &ctx->out_off, buf, len);
 }
 
 const char *ais_context_libarchive_version(void)

@@ -1902,14 +1902,8 @@ ssize_t ais_docker_conn_recv(ais_docker_conn *c, void *buf, size_t len)
 	size_t n = 0;
 	CURLcode rc;
 
-	if (c->early_off < c->early.size) {
-		n = c->early.size - c->early_off;
-		if (n > len)
-			n = len;
-		memcpy(buf, c->early.ptr + c->early_off, n);
-		c->early_off += n;
-		return (ssize_t)n;
-	}
+	if (c->early_off < c->early.size)
+		return (ssize_t)ais_buf_take(&c->early, &c->early_off, buf, len);
 	rc = curl_easy_recv(c->d->curl, buf, len, &n);
 	if (rc == CURLE_AGAIN)
 		return AIS_DOCKER_CONN_AGAIN;

@@ -861,7 +861,6 @@ static ssize_t diffcopy_read_cb(nghttp2_session *h2, int32_t id, uint8_t *buf,
 {
 	ais_session *s = p;
 	call *c = source->ptr;
-	size_t n;
 
 	(void)id;
 	while (c->out_off == c->out.size) {
@@ -880,12 +879,7 @@ static ssize_t diffcopy_read_cb(nghttp2_session *h2, int32_t id, uint8_t *buf,
 		else if (c->out.size == 0)
 			return NGHTTP2_ERR_DEFERRED;
 	}
-	n = c->out.size - c->out_off;
-	if (n > len)
-		n = len;
-	memcpy(buf, c->out.ptr + c->out_off, n);
-	c->out_off += n;
-	return (ssize_t)n;
+	return (ssize_t)ais_buf_take(&c->out, &c->out_off, buf, len);
 }
 
 static ssize_t buffer_read_cb(nghttp2_session *h2, int32_t id, uint8_t *buf,
@@ -893,13 +887,9 @@ static ssize_t buffer_read_cb(nghttp2_session *h2, int32_t id, uint8_t *buf,
 			      nghttp2_data_source *source, void *p)
 {
 	call *c = source->ptr;
-	size_t n = c->out.size - c->out_off;
+	size_t n = ais_buf_take(&c->out, &c->out_off, buf, len);
 
 	(void)p;
-	if (n > len)
-		n = len;
-	memcpy(buf, c->out.ptr + c->out_off, n);
-	c->out_off += n;
 	if (c->out_off == c->out.size) {
 		static const nghttp2_nv ok[] = { NV("grpc-status", "0") };
 

@@ -89,3 +89,20 @@ TEST(array_grow_doubles_and_refuses_overflow)
 	CHECK_INT(a[999], 999);
 	free(a);
 }
+
+TEST(buf_take_hands_out_pieces)
+{
+	ais_buf b = AIS_BUF_INIT;
+	char out[4];
+	size_t off = 0;
+
+	CHECK_INT(ais_buf_puts(&b, "abcdef"), 0);
+	CHECK_INT(ais_buf_take(&b, &off, out, 4), 4);
+	CHECK(!memcmp(out, "abcd", 4));
+	CHECK_INT(ais_buf_take(&b, &off, out, 4), 2);
+	CHECK(!memcmp(out, "ef", 2));
+	CHECK_INT(off, 6);
+	CHECK_INT(ais_buf_take(&b, &off, out, 4), 0);
+	CHECK_INT(off, 6);
+	ais_buf_dispose(&b);
+}
