@@ -494,6 +494,14 @@ static void session_fail(ais_session *s, const char *msg)
 		ais_buf_sets(&s->error, msg);
 }
 
+/* nghttp2 gave up with `rv`: the session's failure, unless it has one. */
+static void session_broke(ais_session *s, int rv)
+{
+	if (!s->error.size)
+		ais_buf_printf(&s->error, "the session with the engine broke: %s",
+			       nghttp2_strerror(rv));
+}
+
 /* Our side of the transfer failed: tell the engine (an ERR packet) and
  * remember why. */
 static void call_fail(ais_session *s, call *c, const char *msg)
@@ -1039,12 +1047,7 @@ static bool session_read(ais_session *s)
 		}
 		used = nghttp2_session_mem_recv(s->h2, buf, (size_t)n);
 		if (used < 0) {
-			ais_buf msg = AIS_BUF_INIT;
-
-			ais_buf_printf(&msg, "the session with the engine broke: %s",
-				       nghttp2_strerror((int)used));
-			session_fail(s, ais_buf_cstr(&msg));
-			ais_buf_dispose(&msg);
+			session_broke(s, (int)used);
 			return false;
 		}
 	}
@@ -1078,14 +1081,7 @@ static void *session_main(void *p)
 		}
 		s->blocked = false;
 		if ((rv = nghttp2_session_send(s->h2)) != 0) {
-			if (rv != NGHTTP2_ERR_CALLBACK_FAILURE || !s->error.size) {
-				ais_buf msg = AIS_BUF_INIT;
-
-				ais_buf_printf(&msg, "the session with the engine broke: %s",
-					       nghttp2_strerror(rv));
-				session_fail(s, ais_buf_cstr(&msg));
-				ais_buf_dispose(&msg);
-			}
+			session_broke(s, rv);
 			break;
 		}
 	}
