@@ -637,6 +637,7 @@ typedef struct {
 	ais_docker *d;
 	const char *base_tag, *foundation_tag, *ext_tag; /* ext_tag: NULL, none */
 	ais_image *base, *foundation, *ext;
+	bool walking;       /* the first thread walks meanwhile */
 	int connect_error;  /* connecting failed: before anything else */
 	int error;          /* an inspect failed */
 	ais_error failure;  /* the message of either */
@@ -646,6 +647,10 @@ static void *fetch_images(void *p)
 {
 	chain_fetch *f = p;
 
+	/* The walk's stat helper (fsutil.h) is made here, before libcurl is
+	 * loaded: once the load runs, making it would wait for the load. */
+	if (f->walking)
+		(void)ais_fs_stat_helper_shared();
 	if ((f->connect_error = ais_docker_connect(f->d)) < 0 ||
 	    (f->error = inspect_optional(&f->base, f->d, f->base_tag)) < 0 ||
 	    (f->error = inspect_optional(&f->foundation, f->d, f->foundation_tag)) < 0 ||
@@ -674,8 +679,11 @@ static bool fetch_start(pthread_t *thread, chain_fetch *f)
 static int chain_walk_and_fetch(ais_chain *chain, chain_fetch *f, bool walk)
 {
 	pthread_t thread;
-	bool threaded = walk && fetch_start(&thread, f);
+	bool threaded;
 	int error = 0;
+
+	f->walking = walk;
+	threaded = walk && fetch_start(&thread, f);
 
 	if (!threaded)
 		fetch_images(f);

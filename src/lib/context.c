@@ -90,11 +90,15 @@ static int la_ready(void)
 #define E_INPUT 1u      /* read by the build */
 #define E_ALWAYS 2u     /* sent whatever .dockerignore says (the Dockerfile) */
 #define E_LEGACY_DI 4u  /* .dockerignore excluding itself: legacy builder only */
+#define E_GONE 8u       /* listed, but gone when stat'ed: dropped by ctx_sort() */
 
-/* A directory's entries are stat'ed this many at a time; from this many
- * on, with a helper thread (fsutil.h: ais_fs_stat_names). */
-#define CTX_STAT_CHUNK 256
 #define CTX_DENTS 32768 /* bytes of directory entries read at a time */
+/* The walk takes entries on what their directory's listing says they are
+ * and stats them later, many at once (ctx_flush): at most this many, with
+ * at most this many walked directories held open for them.  From
+ * CTX_STAT_HELPER_MIN on, on two threads (fsutil.h: ais_fs_stat_each). */
+#define CTX_PENDING_MAX 2048
+#define CTX_OPEN_DIRS 128
 #define CTX_STAT_HELPER_MIN 32
 
 /* Symbolic links followed while resolving one source (as the kernel). */
@@ -109,6 +113,15 @@ typedef struct {
 	bool expect;          /* `md` holds the digest it must be sent with */
 	unsigned char md[AIS_SHA256_LEN];
 } ctx_entry;
+
+/* An entry whose lstat() the walk still owes. */
+typedef struct {
+	size_t entry;       /* its index in ctx->e */
+	size_t name;        /* offset of its last component in ctx->paths */
+	int dirfd;          /* the directory holding it, open until the flush */
+	int err;            /* errno of the fstatat(), 0 when it worked */
+	unsigned char type; /* what the listing said it is (DT_*) */
+} ctx_pending;
 
 struct ais_context {
 	char *root;
@@ -131,9 +144,12 @@ struct ais_context {
 	long long remaining; /* bytes of that file still owed to the archive */
 	ais_sha256 *md;      /* digest of the file being sent */
 	bool mismatch;       /* an entry went out with another digest */
-	ais_fs_stat_helper *stat_helper; /* during the walk only */
 	char *dents;                     /* getdents64() buffer, the walk's */
-	bool stat_helper_tried;
+	ctx_pending *pend;               /* entries to stat at the flush */
+	size_t npend, apend;
+	int done[CTX_OPEN_DIRS];         /* walked directories they are in */
+	size_t ndone;
+	unsigned long flushes;
 	bool closed;
 	char *chunk;
 };
@@ -168,7 +184,8 @@ static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
 	e = &ctx->e[ctx->count++];
 	memset(e, 0, sizeof(*e));
 	e->rel = off;
-	ctx_stat_of(&e->st, st);
+	if (st)
+		ctx_stat_of(&e->st, st);
 	e->flags = flags;
 	return 0;
 }
@@ -199,7 +216,8 @@ static int entry_cmp(const void *a, const void *b, void *paths)
 				    (const char *)paths + ((const ctx_entry *)b)->rel);
 }
 
-/* Sort into archive order and merge entries added more than once. */
+/* Sort into archive order, merge entries added more than once and drop
+ * those that were gone. */
 static void ctx_sort(ais_context *ctx)
 {
 	size_t i, n = 0;
@@ -211,6 +229,8 @@ static void ctx_sort(ais_context *ctx)
 			break;
 		}
 	for (i = 0; i < ctx->count; i++) {
+		if (ctx->e[i].flags & E_GONE)
+			continue;
 		if (n && !strcmp(ctx_rel(ctx, &ctx->e[n - 1]), ctx_rel(ctx, &ctx->e[i]))) {
 			ctx->e[n - 1].flags |= ctx->e[i].flags;
 			continue;
@@ -238,11 +258,11 @@ static int ctx_join(ais_buf *out, const char *dir, const char *name)
 	return ais_buf_puts(out, name);
 }
 
-/* The names in directory `fd`, sorted: (*out)[i] points into `names`.
- * Read with getdents64() on `fd` itself, from its start: no second
- * descriptor, no DIR, one allocation for all the names.  (The walk costs a
- * few system calls per directory and one per entry, and on a virtual
- * machine each one counts.) */
+/* The names in directory `fd`, sorted: (*out)[i] points into `names`,
+ * and the byte before it is the entry's d_type.  Read with getdents64() on
+ * `fd` itself, from its start: no second descriptor, no DIR, one
+ * allocation for all the names.  (The walk costs a few system calls per
+ * directory and one per entry, and on a virtual machine each one counts.) */
 static int ctx_list(ais_context *ctx, ais_buf *names, char ***out, size_t *count,
 		    int fd, const char *rel)
 {
@@ -261,11 +281,13 @@ static int ctx_list(ais_context *ctx, ais_buf *names, char ***out, size_t *count
 		size_t off;
 
 		for (off = 0; off < (size_t)got; off += ((struct dirent64 *)(ctx->dents + off))->d_reclen) {
-			const char *name = ((struct dirent64 *)(ctx->dents + off))->d_name;
+			const struct dirent64 *d = (const void *)(ctx->dents + off);
+			char type = (char)d->d_type;
 
-			if (!strcmp(name, ".") || !strcmp(name, ".."))
+			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 				continue;
-			if ((error = ais_buf_put(names, name, strlen(name) + 1)) < 0)
+			if ((error = ais_buf_putc(names, type)) < 0 ||
+			    (error = ais_buf_put(names, d->d_name, strlen(d->d_name) + 1)) < 0)
 				return error;
 			n++;
 		}
@@ -274,7 +296,7 @@ static int ctx_list(ais_context *ctx, ais_buf *names, char ***out, size_t *count
 		goto failed;
 	if (n && !(list = malloc(n * sizeof(*list))))
 		return ais_error_set(AIS_ENOMEM, "out of memory");
-	for (i = 0, p = names->ptr; i < n; i++, p += strlen(p) + 1)
+	for (i = 0, p = names->ptr + 1; i < n; i++, p += strlen(p) + 2)
 		list[i] = p;
 	if (n > 1)
 		qsort(list, n, sizeof(*list), name_cmp);
@@ -286,24 +308,106 @@ failed:
 				*rel ? rel : ".");
 }
 
-/* Open directory `name` below `fd` without following a link, and check it
- * is the directory `st` describes. */
+/* Open directory `name` below `fd` without following a link; `now` gets
+ * its fstat(), and with `st` it must be the directory `st` describes. */
 static int ctx_open_dir(int fd, const char *name, const struct stat *st,
-			const char *rel)
+			struct stat *now, const char *rel)
 {
-	struct stat now;
 	int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (sub < 0)
 		return ais_error_set_os(AIS_ERROR, errno, "cannot open directory '%s'",
 					rel);
-	if (st && (fstat(sub, &now) < 0 || now.st_dev != st->st_dev ||
-		   now.st_ino != st->st_ino)) {
+	if (fstat(sub, now) < 0 ||
+	    (st && (now->st_dev != st->st_dev || now->st_ino != st->st_ino))) {
 		close(sub);
 		return ais_error_set(AIS_ERROR,
 				     "'%s' changed while the build context was read", rel);
 	}
 	return sub;
+}
+
+static void ctx_stat_pending(void *arg, size_t i)
+{
+	ais_context *ctx = arg;
+	ctx_pending *p = &ctx->pend[i];
+	struct stat st;
+
+	if (fstatat(p->dirfd, ctx->paths.ptr + p->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		p->err = errno;
+	else
+		ctx_stat_of(&ctx->e[p->entry].st, &st);
+}
+
+/* Stat the entries taken since the last flush, on two threads when there
+ * are enough, and close the walked directories they were in.  An entry
+ * gone since its directory was listed is dropped, as if listed a moment
+ * later; one that is no longer what the listing said it is changed
+ * during the walk. */
+static int ctx_flush(ais_context *ctx)
+{
+	ais_fs_stat_helper *h = NULL;
+	size_t i;
+	int error = 0;
+
+	ais_context_test_pause("walk");
+	if (ctx->npend >= CTX_STAT_HELPER_MIN)
+		h = ais_fs_stat_helper_shared();
+	ais_fs_stat_each(h, ctx->npend, ctx_stat_pending, ctx);
+	for (i = 0; error == 0 && i < ctx->npend; i++) {
+		const ctx_pending *p = &ctx->pend[i];
+		ctx_entry *e = &ctx->e[p->entry];
+
+		if (p->err == ENOENT)
+			e->flags |= E_GONE;
+		else if (p->err)
+			error = ais_error_set_os(AIS_ERROR, p->err, "cannot stat '%s/%s'",
+						 ctx->root, ctx_rel(ctx, e));
+		else if (IFTODT(e->st.mode) != p->type)
+			error = ais_error_set(AIS_ERROR,
+					      "'%s/%s' changed while the build context was read",
+					      ctx->root, ctx_rel(ctx, e));
+	}
+	for (i = 0; i < ctx->ndone; i++)
+		close(ctx->done[i]);
+	ctx->npend = ctx->ndone = 0;
+	ctx->flushes++;
+	return error;
+}
+
+/* Take `rel`, whose last component, `namelen` bytes, is in directory
+ * `dirfd`, as its listing says it is: stat'ed at the next flush. */
+static int ctx_add_pending(ais_context *ctx, const char *rel, size_t namelen,
+			   int dirfd, unsigned char type)
+{
+	ctx_pending *p;
+	size_t len = strlen(rel);
+	int error;
+
+	if (!(p = ais_array_grow(ctx->pend, &ctx->apend, ctx->npend, sizeof(*p), 256)))
+		return ais_error_set(AIS_ENOMEM, "out of memory");
+	ctx->pend = p;
+	if ((error = ctx_add(ctx, rel, NULL, E_INPUT)) < 0)
+		return error;
+	p = &ctx->pend[ctx->npend++];
+	p->entry = ctx->count - 1;
+	p->name = ctx->e[ctx->count - 1].rel + len - namelen;
+	p->dirfd = dirfd;
+	p->err = 0;
+	p->type = type;
+	return ctx->npend < CTX_PENDING_MAX ? 0 : ctx_flush(ctx);
+}
+
+/* Directory `fd` is walked: closed now, or, while entries in it wait for
+ * the flush (`waiting`), then. */
+static int ctx_dir_done(ais_context *ctx, int fd, bool waiting)
+{
+	if (!waiting) {
+		close(fd);
+		return 0;
+	}
+	ctx->done[ctx->ndone++] = fd;
+	return ctx->ndone < CTX_OPEN_DIRS ? 0 : ctx_flush(ctx);
 }
 
 /* What to take from a directory being walked. */
@@ -316,90 +420,89 @@ typedef struct {
 static int ctx_take(ais_context *ctx, const char *path);
 
 /* Walk directory `fd` (context path `rel`, "" for the root), taking what
- * `sel` selects, or everything when `all`. */
-static int ctx_walk(ais_context *ctx, const ctx_select *sel, int fd,
+ * `sel` selects, or everything when `all`.  With `own`, `fd` is the walk's
+ * to close (ctx_dir_done). */
+static int ctx_walk(ais_context *ctx, const ctx_select *sel, int fd, bool own,
 		    const char *rel, size_t depth, bool all)
 {
 	ais_buf child = AIS_BUF_INIT, buf = AIS_BUF_INIT;
 	char **names = NULL;
-	struct stat *stats = NULL;
-	int *errs = NULL;
+	unsigned long flushes = 0;
+	bool waiting = false;
 	size_t n = 0, i;
 	int error;
 
 	if ((error = ctx_list(ctx, &buf, &names, &n, fd, rel)) < 0)
 		goto done;
-	if (n) {
-		size_t chunk = n < CTX_STAT_CHUNK ? n : CTX_STAT_CHUNK;
-
-		stats = malloc(chunk * sizeof(*stats));
-		errs = malloc(chunk * sizeof(*errs));
-		if (!stats || !errs) {
-			error = ais_error_set(AIS_ENOMEM, "out of memory");
-			goto done;
-		}
-		if (n >= CTX_STAT_HELPER_MIN && !ctx->stat_helper_tried) {
-			ctx->stat_helper_tried = true;
-			ctx->stat_helper = ais_fs_stat_helper_new();
-		}
-	}
 	for (i = 0; i < n; i++) {
-		bool ignored, take = all, descend;
-		struct stat st;
+		unsigned char type = (unsigned char)names[i][-1];
+		bool ignored, take = all, descend, have_st = false;
+		struct stat st, dir;
 		int sub;
 
-		/* The entries are stat'ed a chunk at a time, on two threads. */
-		if (i % CTX_STAT_CHUNK == 0)
-			ais_fs_stat_names(n >= CTX_STAT_HELPER_MIN ? ctx->stat_helper : NULL,
-					  fd, names + i,
-					  n - i < CTX_STAT_CHUNK ? n - i : CTX_STAT_CHUNK,
-					  stats, errs);
 		if ((error = ctx_join(&child, rel, names[i])) < 0)
 			goto done;
-		if (errs[i % CTX_STAT_CHUNK]) {
-			error = ais_error_set_os(AIS_ERROR, errs[i % CTX_STAT_CHUNK],
-						 "cannot stat '%s/%s'", ctx->root, child.ptr);
-			goto done;
+		/* A listing that does not tell (some file systems do not):
+		 * stat now. */
+		if (type == DT_UNKNOWN) {
+			if (fstatat(fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				error = ais_error_set_os(AIS_ERROR, errno, "cannot stat '%s/%s'",
+							 ctx->root, child.ptr);
+				goto done;
+			}
+			type = IFTODT(st.st_mode);
+			have_st = true;
 		}
-		st = stats[i % CTX_STAT_CHUNK];
 		ignored = ctx_ignored(ctx, child.ptr);
 		if (!take && ais_dockerignore_excluded(sel->pattern, child.ptr)) {
 			take = true;
 			/* A symbolic link a wildcard names is followed, as the
 			 * builders do; links inside what is copied are not. */
-			if (S_ISLNK(st.st_mode) && !ignored &&
+			if (type == DT_LNK && !ignored &&
 			    (error = ctx_take(ctx, child.ptr)) < 0)
 				goto done;
 		}
-		if (!S_ISDIR(st.st_mode)) {
+		if (type != DT_DIR) {
 			/* Sockets cannot be archived; the docker CLI skips them too. */
-			if (take && !ignored && !S_ISSOCK(st.st_mode) &&
-			    (error = ctx_add(ctx, child.ptr, &st, E_INPUT)) < 0)
+			if (!take || ignored || type == DT_SOCK)
+				continue;
+			if (have_st) {
+				error = ctx_add(ctx, child.ptr, &st, E_INPUT);
+			} else {
+				flushes = ctx->flushes;
+				waiting = true;
+				error = ctx_add_pending(ctx, child.ptr, strlen(names[i]), fd, type);
+			}
+			if (error < 0)
 				goto done;
 			continue;
 		}
 		if (ignored && ais_dockerignore_skip_dir(ctx->di, child.ptr))
 			continue;
-		if (take && !ignored &&
-		    (error = ctx_add(ctx, child.ptr, &st, E_INPUT)) < 0)
-			goto done;
 		descend = take || sel->deep || depth + 1 < sel->depth;
 		if (!descend)
 			continue;
-		if ((sub = ctx_open_dir(fd, names[i], &st, child.ptr)) < 0) {
+		if ((sub = ctx_open_dir(fd, names[i], have_st ? &st : NULL, &dir,
+					child.ptr)) < 0) {
 			error = sub;
 			goto done;
 		}
-		error = ctx_walk(ctx, sel, sub, child.ptr, depth + 1, take);
-		close(sub);
-		if (error < 0)
+		if (take && !ignored && (error = ctx_add(ctx, child.ptr, &dir, E_INPUT)) < 0) {
+			close(sub);
+			goto done;
+		}
+		if ((error = ctx_walk(ctx, sel, sub, true, child.ptr, depth + 1, take)) < 0)
 			goto done;
 	}
 done:
+	/* Entries in it still wait for their stat when there was no flush
+	 * since the last was taken.  After an error nothing is flushed. */
+	if (own && error < 0)
+		close(fd);
+	else if (own)
+		error = ctx_dir_done(ctx, fd, waiting && flushes == ctx->flushes);
 	free(names);
 	ais_buf_dispose(&buf);
-	free(stats);
-	free(errs);
 	ais_buf_dispose(&child);
 	return error;
 }
@@ -480,8 +583,8 @@ static int ctx_take(ais_context *ctx, const char *path)
 {
 	ctx_select all = { NULL, 0, false };
 	ais_buf rel = AIS_BUF_INIT;
-	struct stat st;
-	int fd = -1, error;
+	struct stat st, now;
+	int fd, error;
 
 	if ((error = ctx_resolve(ctx, &rel, path)) < 0) {
 		if (error == AIS_ENOTFOUND)
@@ -489,7 +592,7 @@ static int ctx_take(ais_context *ctx, const char *path)
 		goto done;
 	}
 	if (!rel.size) {
-		error = ctx_walk(ctx, &all, ctx->rootfd, "", 0, true);
+		error = ctx_walk(ctx, &all, ctx->rootfd, false, "", 0, true);
 		goto done;
 	}
 	if (fstatat(ctx->rootfd, rel.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -502,14 +605,12 @@ static int ctx_take(ais_context *ctx, const char *path)
 		goto done;
 	if (!S_ISDIR(st.st_mode))
 		goto done;
-	if ((fd = ctx_open_dir(ctx->rootfd, rel.ptr, &st, rel.ptr)) < 0) {
+	if ((fd = ctx_open_dir(ctx->rootfd, rel.ptr, &st, &now, rel.ptr)) < 0) {
 		error = fd;
 		goto done;
 	}
-	error = ctx_walk(ctx, &all, fd, rel.ptr, 0, true);
+	error = ctx_walk(ctx, &all, fd, true, rel.ptr, 0, true);
 done:
-	if (fd >= 0)
-		close(fd);
 	ais_buf_dispose(&rel);
 	return error;
 }
@@ -522,8 +623,8 @@ static int ctx_take_source(ais_context *ctx, const char *source)
 	ctx_select sel = { NULL, 0, false };
 	size_t n, lit;
 	const char *wild;
-	struct stat st;
-	int fd = -1, error;
+	struct stat st, now;
+	int fd, error;
 
 	if ((error = ais_path_clean(&comps, &n, source)) < 0)
 		goto done;
@@ -562,22 +663,20 @@ static int ctx_take_source(ais_context *ctx, const char *source)
 	for (sel.depth = 1, wild = pattern.ptr; *wild; wild++)
 		sel.depth += *wild == '/';
 	if (!dir.size) {
-		error = ctx_walk(ctx, &sel, ctx->rootfd, "", 0, false);
+		error = ctx_walk(ctx, &sel, ctx->rootfd, false, "", 0, false);
 		goto done;
 	}
 	if (fstatat(ctx->rootfd, dir.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISDIR(st.st_mode))
 		goto done;
-	if ((fd = ctx_open_dir(ctx->rootfd, dir.ptr, &st, dir.ptr)) < 0) {
+	if ((fd = ctx_open_dir(ctx->rootfd, dir.ptr, &st, &now, dir.ptr)) < 0) {
 		error = fd;
 		goto done;
 	}
 	for (n = 1, wild = dir.ptr; *wild; wild++)
 		n += *wild == '/';
-	error = ctx_walk(ctx, &sel, fd, dir.ptr, n, false);
+	error = ctx_walk(ctx, &sel, fd, true, dir.ptr, n, false);
 done:
-	if (fd >= 0)
-		close(fd);
 	ais_dockerignore_free(m);
 	ais_buf_dispose(&comps);
 	ais_buf_dispose(&pattern);
@@ -593,7 +692,7 @@ static int ctx_add_extra(ais_context *ctx, const char *rel, unsigned flags)
 	size_t i;
 
 	for (i = 0; i < ctx->count; i++)
-		if (!strcmp(ctx_rel(ctx, &ctx->e[i]), rel)) {
+		if (!(ctx->e[i].flags & E_GONE) && !strcmp(ctx_rel(ctx, &ctx->e[i]), rel)) {
 			ctx->e[i].flags |= flags;
 			return 0;
 		}
@@ -681,13 +780,16 @@ int ais_context_open_inputs(ais_context **out, const char *root,
 		goto done;
 	ctx->di = di;
 	if (df->whole_context)
-		error = ctx_walk(ctx, &all, ctx->rootfd, "", 0, true);
+		error = ctx_walk(ctx, &all, ctx->rootfd, false, "", 0, true);
 	for (i = 0; !df->whole_context && error == 0 && i < df->count; i++)
 		error = ctx_take_source(ctx, df->sources[i]);
-	ais_fs_stat_helper_free(ctx->stat_helper);
-	ctx->stat_helper = NULL;
+	if (error == 0)
+		error = ctx_flush(ctx);
 	free(ctx->dents);
 	ctx->dents = NULL;
+	free(ctx->pend);
+	ctx->pend = NULL;
+	ctx->npend = ctx->apend = 0;
 	if (error < 0 || (error = ctx_take_extras(ctx)) < 0)
 		goto done;
 	ctx_sort(ctx);
@@ -1016,15 +1118,18 @@ static int ctx_start_archive(ais_context *ctx)
 	return 0;
 }
 
-/* Test-only pause point between the walk and the upload. */
-void ais_context_test_pause(void)
+/* Test-only pause points. */
+void ais_context_test_pause(const char *at)
 {
 	static bool paused;
 	const char *fifo = getenv("AISHELL_TEST_PAUSE_FIFO");
+	const char *want = getenv("AISHELL_TEST_PAUSE_AT");
 	char byte;
 	int fd;
 
-	if (paused || !fifo || !*fifo || (fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0)
+	if (paused || !fifo || !*fifo ||
+	    strcmp(want && *want ? want : "upload", at) != 0 ||
+	    (fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
 	paused = true;
 	if (read(fd, &byte, 1) < 0)
@@ -1038,7 +1143,7 @@ ssize_t ais_context_read(char *buf, size_t len, void *p)
 	int error;
 
 	if (!ctx->ar) {
-		ais_context_test_pause();
+		ais_context_test_pause("upload");
 		if ((error = ctx_start_archive(ctx)) < 0)
 			return error;
 	}
@@ -1157,8 +1262,10 @@ void ais_context_free(ais_context *ctx)
 {
 	if (!ctx)
 		return;
-	ais_fs_stat_helper_free(ctx->stat_helper);
 	free(ctx->dents);
+	free(ctx->pend);
+	while (ctx->ndone)
+		close(ctx->done[--ctx->ndone]);
 	if (ctx->ar)
 		la.archive_write_free(ctx->ar);
 	if (ctx->fd >= 0)

@@ -59,11 +59,14 @@ void ais_context_set_flags(ais_context *ctx, unsigned flags);
  * anything is sent. */
 ssize_t ais_context_read(char *buf, size_t len, void *context);
 
-/* For tests only: when AISHELL_TEST_PAUSE_FIFO names a FIFO, read one byte
- * from it, so a test can change the tree between the walk and the upload.
- * Called before anything is sent; only the first call of a process waits
- * (a repeated build does not). */
-void ais_context_test_pause(void);
+/* For tests only: when AISHELL_TEST_PAUSE_FIFO names a FIFO and
+ * AISHELL_TEST_PAUSE_AT names pause point `at` ("upload" when unset), read
+ * one byte from the FIFO, so that a test can change the tree meanwhile.
+ * "walk": after the walk listed directories, before it stats what it
+ * found; "upload": between the walk and the upload, before anything is
+ * sent.  Only the first pause of a process waits (a repeated build does
+ * not). */
+void ais_context_test_pause(const char *at);
 
 /* Archive (walk) order: a directory, what is below it, then its next
  * sibling; '/' sorts before every other byte. */

@@ -424,15 +424,13 @@ long long ais_fs_time_ns(const struct timespec *ts)
 
 /* ---- fstatat() on two threads ------------------------------------------ */
 
-#define STAT_TAKE 8 /* names taken at a time */
+#define STAT_TAKE 8 /* indexes taken at a time */
 
 typedef struct {
-	int dirfd;
-	char *const *names;
+	void (*fn)(void *arg, size_t i);
+	void *arg;
 	size_t n;
-	struct stat *st;
-	int *err;
-	size_t next; /* the next name not taken (atomic) */
+	size_t next; /* the next index not taken (atomic) */
 } stat_job;
 
 struct ais_fs_stat_helper {
@@ -444,19 +442,15 @@ struct ais_fs_stat_helper {
 	bool quit;
 };
 
-/* Take names until none is left.  `dirfd` is the caller's or, for the
- * helper, a descriptor of its own on the same directory: two threads
- * going through one open file would bounce its reference count between
- * the cores at every call. */
-static void stat_job_run(stat_job *job, int dirfd)
+/* Take indexes until none is left. */
+static void stat_job_run(stat_job *job)
 {
 	size_t i, end;
 
 	while ((i = __atomic_fetch_add(&job->next, STAT_TAKE, __ATOMIC_RELAXED)) < job->n) {
 		end = i + STAT_TAKE < job->n ? i + STAT_TAKE : job->n;
 		for (; i < end; i++)
-			job->err[i] = fstatat(dirfd, job->names[i], &job->st[i],
-					      AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+			job->fn(job->arg, i);
 	}
 }
 
@@ -464,7 +458,6 @@ static void *stat_helper_main(void *p)
 {
 	ais_fs_stat_helper *h = p;
 	stat_job *job;
-	int fd;
 
 	pthread_mutex_lock(&h->lock);
 	for (;;) {
@@ -476,11 +469,7 @@ static void *stat_helper_main(void *p)
 		h->job = NULL;
 		h->busy = true;
 		pthread_mutex_unlock(&h->lock);
-		/* without a descriptor of its own, it leaves the job to the caller */
-		if ((fd = openat(job->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-			stat_job_run(job, fd);
-			close(fd);
-		}
+		stat_job_run(job);
 		pthread_mutex_lock(&h->lock);
 		h->busy = false;
 		pthread_cond_broadcast(&h->cond);
@@ -526,10 +515,30 @@ void ais_fs_stat_helper_free(ais_fs_stat_helper *h)
 	free(h);
 }
 
-void ais_fs_stat_names(ais_fs_stat_helper *h, int dirfd, char *const *names,
-		       size_t n, struct stat *st, int *err)
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+static ais_fs_stat_helper *shared;
+
+static void shared_free(void)
 {
-	stat_job job = { dirfd, names, n, st, err, 0 };
+	ais_fs_stat_helper_free(shared);
+}
+
+static void shared_make(void)
+{
+	if ((shared = ais_fs_stat_helper_new()) != NULL)
+		atexit(shared_free);
+}
+
+ais_fs_stat_helper *ais_fs_stat_helper_shared(void)
+{
+	pthread_once(&shared_once, shared_make);
+	return shared;
+}
+
+void ais_fs_stat_each(ais_fs_stat_helper *h, size_t n,
+		      void (*fn)(void *arg, size_t i), void *arg)
+{
+	stat_job job = { fn, arg, n, 0 };
 
 	if (h && n > STAT_TAKE) {
 		pthread_mutex_lock(&h->lock);
@@ -539,10 +548,10 @@ void ais_fs_stat_names(ais_fs_stat_helper *h, int dirfd, char *const *names,
 	} else {
 		h = NULL;
 	}
-	stat_job_run(&job, dirfd);
+	stat_job_run(&job);
 	if (!h)
 		return;
-	/* Every name is taken: withdraw the offer if the helper never came,
+	/* Every index is taken: withdraw the offer if the helper never came,
 	 * else wait until it is done with what it took. */
 	pthread_mutex_lock(&h->lock);
 	if (h->job == &job)

@@ -97,19 +97,26 @@ int ais_fs_which(ais_buf *out, const char *name, const struct stat *same);
 long long ais_fs_time_ns(const struct timespec *ts);
 
 /*
- * fstatat(dirfd, names[i], &st[i], AT_SYMLINK_NOFOLLOW) for each i < n,
- * err[i] its errno (0 when it worked).  With a helper, both threads take
- * the names a few at a time until none is left, so the helper's share is
- * whatever it gets to: when it is not scheduled, the caller does all of
- * them.  A walk of an unchanged tree is one fstatat() per entry, and the
- * second core otherwise waits.  The helper blocks every signal.
+ * A helper thread for stat work.  ais_fs_stat_each() calls fn(arg, i) for
+ * each i < n; with a helper, both threads take a few indexes at a time
+ * until none is left, so the helper's share is whatever it gets to: when
+ * it is not scheduled, the caller does all of them.  A walk of an
+ * unchanged tree is one fstatat() per entry, and the second core otherwise
+ * waits.  `fn` must be safe to run on two threads at once for different
+ * indexes.  The helper blocks every signal.
  */
 typedef struct ais_fs_stat_helper ais_fs_stat_helper;
 
 /* NULL (and no error state) when no thread can be made: stat alone. */
 ais_fs_stat_helper *ais_fs_stat_helper_new(void);
 void ais_fs_stat_helper_free(ais_fs_stat_helper *h);
-void ais_fs_stat_names(ais_fs_stat_helper *h, int dirfd, char *const *names,
-		       size_t n, struct stat *st, int *err);
+
+/* The process's helper, made on the first call (NULL when no thread can
+ * be made) and kept until exit() (an atexit() handler ends it).  Best made before another
+ * thread starts loading a library: pthread_create() waits while a
+ * dlopen() runs (glibc holds the loader's lock for both). */
+ais_fs_stat_helper *ais_fs_stat_helper_shared(void);
+void ais_fs_stat_each(ais_fs_stat_helper *h, size_t n,
+		      void (*fn)(void *arg, size_t i), void *arg);
 
 #endif

@@ -923,7 +923,7 @@ static int diffcopy_start(ais_session *s, call *c)
 	for (i = 0; i < H_COUNT && error == 0; i++)
 		error = header_values(&v[i], &store[i], &c->h[i]);
 	if (error == 0 && v[H_DIR] && !strcmp(v[H_DIR][0], "context"))
-		ais_context_test_pause();
+		ais_context_test_pause("upload");
 	if (error == 0 && (error = ais_sha256_new(&c->md)) == 0)
 		error = list_make(&c->list, s->ctx, v[H_DIR] ? v[H_DIR][0] : "",
 				  v[H_INCLUDE], v[H_EXCLUDE], v[H_FOLLOW]);

@@ -4,7 +4,8 @@
 # (BuildKit), COPY through symbolic links (the image follows the link and
 # so does the inputs hash), and a directory swapped for a link to a host
 # directory between the walk and the upload (the build fails, no host file
-# reaches an image, the tag stays).
+# reaches an image, the tag stays), and entries that change between the
+# walk listing a directory and stat'ing them.
 . "$(dirname "$0")/lib.sh"
 
 make_foundation one
@@ -129,3 +130,39 @@ expect_in "$T/out" '"\033[2K"'
 if grep -qF -- "$esc" "$T/out" "$T/err"; then
 	fail "a raw escape sequence reached the terminal"
 fi
+rm -f "$esc"
+
+# The walk lists a directory first and stats what it found later, in
+# batches.  A file gone in between is left out, as if the walk had come a
+# moment later: the image and its inputs label agree without it.  One that
+# became a directory in between fails the run and leaves the tag.
+walk_paused() {
+	rm -f "$T/pause"
+	mkfifo "$T/pause"
+	AISHELL_TEST_PAUSE_AT=walk AISHELL_TEST_PAUSE_FIFO="$T/pause" \
+		"$AISHELL" ensure >"$T/out" 2>"$T/err" &
+	pid=$!
+	exec 3>"$T/pause" # returns once aishell waits at the pause point
+	eval "$1"
+	printf x >&3
+	exec 3>&-
+	rc=0
+	wait "$pid" || rc=$?
+}
+echo going >vanish.txt
+echo file >turns.txt
+expect_rc 0 ais ensure
+walk_paused 'rm vanish.txt'
+expect_eq "$rc" 0 "a file gone during the walk"
+expect_rc 0 ais ensure --check
+docker_cli run --rm "$EXT" ls /app >"$T/listing"
+expect_not_in "$T/listing" vanish.txt
+expect_in "$T/listing" turns.txt
+before=$(img_id "$EXT")
+echo new >new.txt
+walk_paused 'rm turns.txt; mkdir turns.txt'
+expect_eq "$rc" 1 "an entry that turned into a directory during the walk"
+expect_in "$T/err" "turns.txt' changed while the build context was read"
+expect_eq "$(img_id "$EXT")" "$before" "the tag did not move"
+rmdir turns.txt
+rm new.txt

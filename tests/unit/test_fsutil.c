@@ -340,9 +340,25 @@ TEST(fs_which_skips_relative_entries)
 	ais_buf_dispose(&b);
 }
 
-/* ais_fs_stat_names() gives what fstatat() gives, entry by entry, whether
- * a helper takes a share or not; a name that is not there is its errno. */
-TEST(fs_stat_names_with_and_without_a_helper)
+typedef struct {
+	int dirfd;
+	char **names;
+	struct stat *st;
+	int *err;
+} stat_names;
+
+static void stat_name(void *arg, size_t i)
+{
+	stat_names *s = arg;
+
+	s->err[i] = fstatat(s->dirfd, s->names[i], &s->st[i], AT_SYMLINK_NOFOLLOW) < 0
+			    ? errno : 0;
+}
+
+/* fstatat() through ais_fs_stat_each() gives what it gives alone, entry by
+ * entry, whether a helper takes a share or not; a name that is not there
+ * is its errno. */
+TEST(fs_stat_each_with_and_without_a_helper)
 {
 	enum { N = 300 };
 	static char name_store[N][16];
@@ -372,7 +388,7 @@ TEST(fs_stat_names_with_and_without_a_helper)
 
 		memset(st, 0, sizeof(st));
 		memset(err, -1, sizeof(err));
-		ais_fs_stat_names(h, dirfd, names, N, st, err);
+		ais_fs_stat_each(h, N, stat_name, &(stat_names){ dirfd, names, st, err });
 		for (i = 0; i < N; i++) {
 			struct stat want;
 
@@ -387,9 +403,42 @@ TEST(fs_stat_names_with_and_without_a_helper)
 		}
 	}
 	/* fewer names than a take: the caller alone */
-	ais_fs_stat_names(helper, dirfd, names, 3, st, err);
+	ais_fs_stat_each(helper, 3, stat_name, &(stat_names){ dirfd, names, st, err });
 	CHECK_INT(err[0] | err[1] | err[2], 0);
 	close(dirfd);
 	ais_fs_stat_helper_free(helper);
 	ais_fs_stat_helper_free(NULL);
+}
+
+static void count_index(void *arg, size_t i)
+{
+	__atomic_add_fetch(&((int *)arg)[i], 1, __ATOMIC_RELAXED);
+}
+
+/* ais_fs_stat_each() runs the function once for each index, alone, with a
+ * helper of its own and with the process's shared one. */
+TEST(fs_stat_each_runs_each_index_once)
+{
+	enum { N = 5000 };
+	static int seen[N];
+	ais_fs_stat_helper *own = ais_fs_stat_helper_new();
+	ais_fs_stat_helper *shared = ais_fs_stat_helper_shared();
+	int i, round;
+
+	CHECK(own != NULL);
+	CHECK(shared != NULL);
+	CHECK(ais_fs_stat_helper_shared() == shared);
+	for (round = 0; round < 30; round++) {
+		ais_fs_stat_helper *h = round % 3 == 0 ? NULL : round % 3 == 1 ? own : shared;
+		size_t n = round % 2 ? N : 7; /* 7: fewer than a take, the caller alone */
+
+		memset(seen, 0, sizeof(seen));
+		ais_fs_stat_each(h, n, count_index, seen);
+		for (i = 0; i < N; i++)
+			if (seen[i] != ((size_t)i < n)) {
+				CHECK_INT(seen[i], (size_t)i < n);
+				break;
+			}
+	}
+	ais_fs_stat_helper_free(own);
 }
