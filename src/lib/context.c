@@ -169,8 +169,8 @@ static void ctx_stat_of(ais_context_stat *out, const struct stat *st)
 	out->mode = (unsigned)st->st_mode;
 }
 
-static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
-		   unsigned flags)
+static int ctx_add_stat(ais_context *ctx, const char *rel,
+			const ais_context_stat *st, unsigned flags)
 {
 	size_t off = ctx->paths.size;
 	ctx_entry *e;
@@ -185,9 +185,19 @@ static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
 	memset(e, 0, sizeof(*e));
 	e->rel = off;
 	if (st)
-		ctx_stat_of(&e->st, st);
+		e->st = *st;
 	e->flags = flags;
 	return 0;
+}
+
+static int ctx_add(ais_context *ctx, const char *rel, const struct stat *st,
+		   unsigned flags)
+{
+	ais_context_stat cs;
+
+	if (st)
+		ctx_stat_of(&cs, st);
+	return ctx_add_stat(ctx, rel, st ? &cs : NULL, flags);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -507,18 +517,13 @@ done:
 	return error;
 }
 
-/*
- * Resolve `path` inside the context the way the builders resolve a COPY
- * source: symbolic links followed, an absolute target taken from the
- * context root, ".." stopping at the root.  Each link passed is taken as an
- * input (its text is sent).  `out` gets the resolved path; AIS_ENOTFOUND
- * when something on the way does not exist (the build will say so).
- */
-static int ctx_resolve(ais_context *ctx, ais_buf *out, const char *path)
+int ais_context_resolve(ais_buf *out, const ais_context *ctx, const char *path,
+			unsigned flags, ais_context_link_fn on_link, void *payload)
 {
 	ais_buf todo = AIS_BUF_INIT, cand = AIS_BUF_INIT, tmp = AIS_BUF_INIT;
 	char target[PATH_MAX];
 	int links = 0, error = 0;
+	bool pattern = flags & AIS_CONTEXT_RESOLVE_PATTERN;
 	size_t n;
 
 	ais_buf_clear(out);
@@ -526,36 +531,36 @@ static int ctx_resolve(ais_context *ctx, ais_buf *out, const char *path)
 		goto done;
 	while (todo.size) {
 		size_t len = strcspn(todo.ptr, "/");
+		ais_context_stat cs;
 		struct stat st;
-		ssize_t tl;
+		ssize_t tl = 0;
 
+		ais_buf_clear(&cand);
 		if ((error = ais_buf_put(&cand, out->ptr ? out->ptr : "", out->size)) < 0 ||
 		    (out->size && (error = ais_buf_putc(&cand, '/')) < 0) ||
 		    (error = ais_buf_put(&cand, todo.ptr, len)) < 0)
 			goto done;
-		ais_buf_consume(&todo, todo.ptr[len] ? len + 1 : len);
-		if (fstatat(ctx->rootfd, cand.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			error = AIS_ENOTFOUND;
-			goto done;
+		if (pattern && strcspn(cand.ptr + cand.size - len, "*?[\\") != len)
+			break;
+		if (fstatat(ctx->rootfd, cand.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			break;
+		if (S_ISLNK(st.st_mode)) {
+			if (++links > CTX_MAX_LINKS ||
+			    (tl = readlinkat(ctx->rootfd, cand.ptr, target, sizeof(target) - 1)) < 0)
+				break;
+		} else if (todo.ptr[len] && !S_ISDIR(st.st_mode)) {
+			break;
 		}
+		ais_buf_consume(&todo, todo.ptr[len] ? len + 1 : len);
 		if (!S_ISLNK(st.st_mode)) {
-			if (todo.size && !S_ISDIR(st.st_mode)) {
-				error = AIS_ENOTFOUND;
-				goto done;
-			}
 			if ((error = ais_buf_sets(out, cand.ptr)) < 0)
 				goto done;
 			ais_buf_clear(&cand);
 			continue;
 		}
-		if (++links > CTX_MAX_LINKS ||
-		    (tl = readlinkat(ctx->rootfd, cand.ptr, target, sizeof(target) - 1)) < 0) {
-			error = AIS_ENOTFOUND;
-			goto done;
-		}
 		target[tl] = '\0';
-		if (!ctx_ignored(ctx, cand.ptr) &&
-		    (error = ctx_add(ctx, cand.ptr, &st, E_INPUT)) < 0)
+		ctx_stat_of(&cs, &st);
+		if (on_link && (error = on_link(payload, cand.ptr, &cs)) < 0)
 			goto done;
 		/* Go on with the target, then what was left. */
 		ais_buf_clear(&tmp);
@@ -571,11 +576,35 @@ static int ctx_resolve(ais_context *ctx, ais_buf *out, const char *path)
 		ais_buf_clear(out);
 		ais_buf_clear(&cand);
 	}
+	/* What could not be resolved (nothing there, not a directory, too
+	 * many links; with a pattern, a wildcard) is left as it is. */
+	if (todo.size && !pattern)
+		error = AIS_ENOTFOUND;
+	else if (todo.size && (!out->size || (error = ais_buf_putc(out, '/')) == 0))
+		error = ais_buf_put(out, todo.ptr, todo.size);
 done:
 	ais_buf_dispose(&todo);
 	ais_buf_dispose(&cand);
 	ais_buf_dispose(&tmp);
 	return error;
+}
+
+/* A link a COPY source passes is an input: its text is sent. */
+static int ctx_take_link(void *p, const char *rel, const ais_context_stat *st)
+{
+	ais_context *ctx = p;
+
+	if (ctx_ignored(ctx, rel))
+		return 0;
+	return ctx_add_stat(ctx, rel, st, E_INPUT);
+}
+
+/* `path` resolved as a COPY source is (AIS_ENOTFOUND when something on
+ * the way does not exist: the build will say so), each link passed taken
+ * as an input. */
+static int ctx_resolve(ais_context *ctx, ais_buf *out, const char *path)
+{
+	return ais_context_resolve(out, ctx, path, 0, ctx_take_link, ctx);
 }
 
 /* Take `path` (resolved through links) and, for a directory, all below. */
@@ -1233,19 +1262,6 @@ int ais_context_lstat(const ais_context *ctx, const char *rel,
 					"cannot read '%s/%s'", ctx->root, rel);
 	ctx_stat_of(out, &st);
 	return 0;
-}
-
-int ais_context_readlink_path(ais_buf *out, const ais_context *ctx,
-			      const char *rel)
-{
-	char target[PATH_MAX];
-	ssize_t n = readlinkat(ctx->rootfd, rel, target, sizeof(target) - 1);
-
-	if (n < 0)
-		return ais_error_set_os(errno == ENOENT || errno == EINVAL ? AIS_ENOTFOUND : AIS_ERROR,
-					errno, "cannot read link '%s/%s'", ctx->root, rel);
-	ais_buf_clear(out);
-	return ais_buf_put(out, target, (size_t)n);
 }
 
 const char *ais_context_root(const ais_context *ctx)

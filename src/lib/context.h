@@ -105,10 +105,23 @@ bool ais_context_find(const ais_context *ctx, const char *rel, size_t *index);
 int ais_context_lstat(const ais_context *ctx, const char *rel,
 		      ais_context_stat *out);
 
-/* The target of the link `rel` below the context directory, now.
- * AIS_ENOTFOUND when it is gone or not a link. */
-int ais_context_readlink_path(ais_buf *out, const ais_context *ctx,
-			      const char *rel);
+/*
+ * Resolve `path` inside the context directory, now, the way the builders
+ * resolve a COPY source: symbolic links followed (`on_link`, when not
+ * NULL, is called with each link passed and its lstat(), and may fail the
+ * resolving with a negative code), a link's absolute target taken from the
+ * context root, ".." stopping at the root.  `out` gets the resolved path,
+ * "" for the root.  AIS_ENOTFOUND when something on the way is not there
+ * (or is not a directory, or the links go round more than 40 times).
+ * With AIS_CONTEXT_RESOLVE_PATTERN, `path` may hold wildcards: resolving
+ * stops at the first component that has one or cannot be resolved, and
+ * `out` gets what was resolved followed by the rest as it was.
+ */
+#define AIS_CONTEXT_RESOLVE_PATTERN 1u
+typedef int (*ais_context_link_fn)(void *payload, const char *rel,
+				   const ais_context_stat *st);
+int ais_context_resolve(ais_buf *out, const ais_context *ctx, const char *path,
+			unsigned flags, ais_context_link_fn on_link, void *payload);
 
 /* The context directory and the Dockerfile's path in it, as opened. */
 const char *ais_context_root(const ais_context *ctx);

@@ -280,72 +280,91 @@ static int list_parents(fs_list *l, size_t **open, size_t *nopen,
 	return 0;
 }
 
-/* The include patterns a followpath stands for, as fsutil resolves it:
- * every link met on the way (itself), then the path it leads to, the
- * link's target taken from the context directory. */
+typedef struct {
+	ais_buf *out;
+	size_t *count;
+} follow_list;
+
+static int follow_link(void *p, const char *rel, const ais_context_stat *st)
+{
+	follow_list *f = p;
+	int error;
+
+	(void)st;
+	if ((error = ais_buf_put(f->out, rel, strlen(rel) + 1)) == 0)
+		(*f->count)++;
+	return error;
+}
+
+static int follow_resolve(ais_buf *out, size_t *count, const ais_context *ctx,
+			  const char *path, int depth);
+
+/* Followpath `path` has a wildcard in component `wild` (an offset): follow
+ * the links of the context that it matches there, each with the rest of
+ * the path after it. */
+static int follow_matches(ais_buf *out, size_t *count, const ais_context *ctx,
+			  const char *path, size_t wild, int depth)
+{
+	ais_buf pattern = AIS_BUF_INIT, next = AIS_BUF_INIT;
+	ais_dockerignore *m = NULL;
+	size_t len = strcspn(path + wild, "/"), i;
+	const char *rest = path[wild + len] ? path + wild + len : "";
+	int error;
+
+	/* a leading ! or # would be read as a negation or a comment */
+	if ((!wild && (path[0] == '!' || path[0] == '#') &&
+	     (error = ais_buf_putc(&pattern, '\\')) < 0) ||
+	    (error = ais_buf_put(&pattern, path, wild + len)) < 0 ||
+	    (error = ais_dockerignore_parse(&m, pattern.ptr, pattern.size)) < 0)
+		goto done;
+	for (i = 0; i < ais_context_entry_count(ctx) && error == 0; i++) {
+		const char *rel = ais_context_entry(ctx, i);
+		const char *slash = strrchr(rel, '/');
+		size_t dirlen = slash ? (size_t)(slash - rel) + 1 : 0;
+
+		/* a link in the same directory as the wildcard */
+		if (!S_ISLNK(ais_context_entry_stat(ctx, i)->mode) || dirlen != wild ||
+		    strncmp(rel, path, wild) != 0 || !ais_dockerignore_excluded(m, rel))
+			continue;
+		ais_buf_clear(&next);
+		if ((error = ais_buf_puts(&next, rel)) == 0 &&
+		    (error = ais_buf_puts(&next, rest)) == 0)
+			error = follow_resolve(out, count, ctx, next.ptr, depth + 1);
+	}
+done:
+	ais_dockerignore_free(m);
+	ais_buf_dispose(&pattern);
+	ais_buf_dispose(&next);
+	return error;
+}
+
+/* Add to `out` (NUL-separated, `count` of them) the include patterns
+ * followpath `path` stands for, as fsutil resolves it: every link met on
+ * the way (itself), then the path it leads to, a link's target taken from
+ * the context directory; where a component has a wildcard, the path as it
+ * is, and what each link it matches there leads to. */
 static int follow_resolve(ais_buf *out, size_t *count, const ais_context *ctx,
 			  const char *path, int depth)
 {
-	ais_buf todo = AIS_BUF_INIT, cur = AIS_BUF_INIT, target = AIS_BUF_INIT,
-		next = AIS_BUF_INIT;
-	size_t n;
-	int error;
+	follow_list f = { out, count };
+	ais_buf resolved = AIS_BUF_INIT;
+	const char *p;
+	int error = ais_context_resolve(&resolved, ctx, path, AIS_CONTEXT_RESOLVE_PATTERN,
+					follow_link, &f);
 
-	if ((error = ais_path_clean(&todo, &n, path)) < 0)
-		goto done;
-	while (todo.size) {
-		size_t len = strcspn(todo.ptr, "/");
-		ais_context_stat st;
-
-		if ((cur.size && (error = ais_buf_putc(&cur, '/')) < 0) ||
-		    (error = ais_buf_put(&cur, todo.ptr, len)) < 0)
-			goto done;
-		ais_buf_consume(&todo, todo.ptr[len] ? len + 1 : len);
-		/* a wildcard, or nothing there: the rest is a pattern */
-		if (strcspn(cur.ptr, "*?[\\") != cur.size)
-			break;
-		if (ais_context_lstat(ctx, cur.ptr, &st) < 0) {
-			ais_error_clear();
-			break;
-		}
-		if (!S_ISLNK(st.mode))
-			continue;
-		if (depth >= 40 ||
-		    (error = ais_context_readlink_path(&target, ctx, cur.ptr)) < 0) {
-			ais_error_clear();
-			error = 0;
-			break;
-		}
-		/* the link itself, then where it leads */
-		if ((error = ais_buf_put(out, cur.ptr, cur.size + 1)) < 0)
-			goto done;
+	if (error == 0 && resolved.size &&
+	    (error = ais_buf_put(out, resolved.ptr, resolved.size + 1)) == 0)
 		(*count)++;
-		ais_buf_clear(&next);
-		if (target.ptr[0] != '/') {
-			const char *slash = strrchr(cur.ptr, '/');
-
-			if (slash && (error = ais_buf_put(&next, cur.ptr,
-							  (size_t)(slash - cur.ptr) + 1)) < 0)
-				goto done;
+	/* the first component with a wildcard, if any */
+	for (p = ais_buf_cstr(&resolved); error == 0 && *p; p += strcspn(p, "/"), p += *p == '/') {
+		if (strcspn(p, "*?[\\") < strcspn(p, "/")) {
+			if (depth < 40)
+				error = follow_matches(out, count, ctx, resolved.ptr,
+						       (size_t)(p - resolved.ptr), depth);
+			break;
 		}
-		if ((error = ais_buf_put(&next, target.ptr, target.size)) < 0 ||
-		    (todo.size && ((error = ais_buf_putc(&next, '/')) < 0 ||
-				   (error = ais_buf_put(&next, todo.ptr, todo.size)) < 0)))
-			goto done;
-		error = follow_resolve(out, count, ctx, ais_buf_cstr(&next), depth + 1);
-		goto done;
 	}
-	if (cur.size && todo.size &&
-	    ((error = ais_buf_putc(&cur, '/')) < 0 ||
-	     (error = ais_buf_put(&cur, todo.ptr, todo.size)) < 0))
-		goto done;
-	if (cur.size && ((error = ais_buf_put(out, cur.ptr, cur.size + 1)) == 0))
-		(*count)++;
-done:
-	ais_buf_dispose(&todo);
-	ais_buf_dispose(&cur);
-	ais_buf_dispose(&target);
-	ais_buf_dispose(&next);
+	ais_buf_dispose(&resolved);
 	return error;
 }
 

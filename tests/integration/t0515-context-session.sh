@@ -3,7 +3,8 @@
 # does: the engine keeps its copy of the project and asks only for the files
 # whose stat changed, so a rebuild after a one-file edit sends that file.
 # The image and its labels are the same as with a tar, and what the session
-# offers is only what the Dockerfile reads.
+# offers is only what the Dockerfile reads (with what the links a wildcard
+# source matches lead to).
 . "$(dirname "$0")/lib.sh"
 
 export AISHELL_BUILDER=buildkit
@@ -102,6 +103,18 @@ expect_rc 0 ais ensure -v
 # (x.txt is the engine's already: only the new Dockerfile goes)
 expect_eq "$(sent "$T/err")" "[context] 3 entries offered, 1 file sent ($(wc -c <.aishell/Dockerfile) bytes)" "one source"
 expect_eq "$(docker_cli run --rm "$EXT" cat /x)" deep "one source's content"
+
+# A wildcard source that matches a link copies what the link leads to: the
+# engine asks for the wildcard, and the session follows the links it
+# matches (as the docker CLI's fsutil does) and offers their targets.
+mkdir -p data
+echo real >data/real.txt
+ln -s ../../data/real.txt src/deep/link.txt
+printf 'FROM %s:base\nCOPY src/deep/*.txt /w/\n' "$REPO" >.aishell/Dockerfile
+expect_rc 0 ais ensure
+expect_eq "$(docker_cli run --rm "$EXT" cat /w/link.txt)" real "a link a wildcard matches"
+rm src/deep/link.txt
+rm -r data
 
 # A bad value is a usage error naming the variable; nothing is built.
 before=$(img_id "$EXT")

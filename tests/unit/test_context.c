@@ -409,3 +409,82 @@ TEST(context_reports_a_file_sent_other_than_hashed)
 	CHECK(!ais_context_sent_as_expected(ctx));
 	ais_context_free(ctx);
 }
+
+static void link_at(const char *rel, const char *target)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/ctx/%s", test_tmpdir(), rel);
+	CHECK_INT(symlink(target, path), 0);
+}
+
+static int note_link(void *p, const char *rel, const ais_context_stat *st)
+{
+	ais_buf *seen = p;
+
+	CHECK(S_ISLNK(st->mode));
+	return ais_buf_puts(seen, rel) < 0 ? -1 : ais_buf_putc(seen, ' ');
+}
+
+/* One resolver for COPY sources and the engine's followpaths: links
+ * followed inside the context (an absolute target from its root, ".."
+ * stopping there), each link passed reported; strict, what is not there
+ * is AIS_ENOTFOUND; as a pattern, resolving stops at a wildcard or at
+ * what cannot be resolved and keeps the rest. */
+TEST(context_resolve_follows_links_inside_the_context)
+{
+	ais_context *ctx = NULL;
+	ais_buf out = AIS_BUF_INIT, seen = AIS_BUF_INIT;
+	char root[1024];
+	const unsigned P = AIS_CONTEXT_RESOLVE_PATTERN;
+
+	dir("");
+	put("Dockerfile", "FROM x\n");
+	dir("real");
+	put("real/f", "f");
+	put("file", "x");
+	link_at("rel", "real");              /* relative */
+	link_at("abs", "/real");             /* from the context root */
+	link_at("up", "../../../real");      /* ".." stops at the root */
+	link_at("real/back", "../rel/f");    /* a link through a link */
+	link_at("loop", "loop");
+	snprintf(root, sizeof(root), "%s/ctx", test_tmpdir());
+	CHECK_INT(ais_context_open(&ctx, root, "Dockerfile", 0), 0);
+
+	CHECK_INT(ais_context_resolve(&out, ctx, "rel/f", 0, note_link, &seen), 0);
+	CHECK_STR(ais_buf_cstr(&out), "real/f");
+	CHECK_STR(ais_buf_cstr(&seen), "rel ");
+	ais_buf_clear(&seen);
+	CHECK_INT(ais_context_resolve(&out, ctx, "./abs/./f", 0, note_link, &seen), 0);
+	CHECK_STR(ais_buf_cstr(&out), "real/f");
+	CHECK_INT(ais_context_resolve(&out, ctx, "/up/f", 0, NULL, NULL), 0);
+	CHECK_STR(ais_buf_cstr(&out), "real/f");
+	ais_buf_clear(&seen);
+	CHECK_INT(ais_context_resolve(&out, ctx, "abs/back", 0, note_link, &seen), 0);
+	CHECK_STR(ais_buf_cstr(&out), "real/f");
+	CHECK_STR(ais_buf_cstr(&seen), "abs real/back rel ");
+	CHECK_INT(ais_context_resolve(&out, ctx, ".", 0, NULL, NULL), 0);
+	CHECK_STR(ais_buf_cstr(&out), "");
+
+	/* strict: what is not there, a file on the way, a loop */
+	CHECK_INT(ais_context_resolve(&out, ctx, "rel/none", 0, NULL, NULL), AIS_ENOTFOUND);
+	CHECK_INT(ais_context_resolve(&out, ctx, "file/f", 0, NULL, NULL), AIS_ENOTFOUND);
+	CHECK_INT(ais_context_resolve(&out, ctx, "loop/f", 0, NULL, NULL), AIS_ENOTFOUND);
+
+	/* a pattern: resolved up to the wildcard or what cannot be resolved */
+	ais_buf_clear(&seen);
+	CHECK_INT(ais_context_resolve(&out, ctx, "rel/*.c/x", P, note_link, &seen), 0);
+	CHECK_STR(ais_buf_cstr(&out), "real/*.c/x");
+	CHECK_STR(ais_buf_cstr(&seen), "rel ");
+	CHECK_INT(ais_context_resolve(&out, ctx, "r?al/f", P, NULL, NULL), 0);
+	CHECK_STR(ais_buf_cstr(&out), "r?al/f");
+	CHECK_INT(ais_context_resolve(&out, ctx, "abs/none/more", P, NULL, NULL), 0);
+	CHECK_STR(ais_buf_cstr(&out), "real/none/more");
+	CHECK_INT(ais_context_resolve(&out, ctx, "file/f", P, NULL, NULL), 0);
+	CHECK_STR(ais_buf_cstr(&out), "file/f");
+	CHECK_INT(ais_context_resolve(&out, ctx, "loop/f", P, NULL, NULL), 0);
+	CHECK_STR(ais_buf_cstr(&out), "loop/f");
+	ais_context_free(ctx);
+	ais_buf_dispose(&out);
+	ais_buf_dispose(&seen);
+}

@@ -25,6 +25,15 @@ static ais_context *open_ctx(const char *dockerfile_text)
 	return ctx;
 }
 
+/* A symbolic link ctx/`rel` to `target`. */
+static void ctx_link(const char *rel, const char *target)
+{
+	char path[1100];
+
+	snprintf(path, sizeof(path), "%s/ctx/%s", test_tmpdir(), rel);
+	CHECK_INT(symlink(target, path), 0);
+}
+
 /* The listing as one string, entries separated by spaces. */
 static const char *listing(ais_context *ctx, const char *dir,
 			   const char *const *inc, const char *const *exc,
@@ -106,14 +115,8 @@ TEST(session_offers_links_and_the_path_they_lead_to)
 	test_mkdir("ctx/realdir");
 	test_write("ctx/realdir/f", "eff");
 	test_write("ctx/data.txt", "target");
-	{
-		char a[1100], b[1100];
-
-		snprintf(a, sizeof(a), "%s/ctx/link", test_tmpdir());
-		snprintf(b, sizeof(b), "%s/ctx/linkdir", test_tmpdir());
-		CHECK_INT(symlink("data.txt", a), 0);
-		CHECK_INT(symlink("/realdir", b), 0);
-	}
+	ctx_link("link", "data.txt");
+	ctx_link("linkdir", "/realdir");
 	ctx = open_ctx("FROM scratch\nCOPY link /x\nCOPY linkdir/f /y\n");
 	CHECK_STR(listing(ctx, "context", NULL, NULL, NULL),
 		  "data.txt link linkdir realdir realdir/f");
@@ -139,4 +142,40 @@ TEST(session_mode_is_gos_file_mode)
 	CHECK_INT(ais_session_go_mode(S_IFDIR | S_ISVTX | 0777), (1u << 31) | (1u << 20) | 0777);
 	CHECK_INT(ais_session_go_mode(S_IFIFO | 0600), (1u << 25) | 0600);
 	CHECK_INT(ais_session_go_mode(S_IFCHR | 0600), (1u << 26) | (1u << 21) | 0600);
+}
+
+/* A wildcard followpath: the links it matches are followed too, as fsutil
+ * does (COPY *.txt copies what a matching link leads to), with the rest of
+ * the path after them. */
+TEST(session_follows_links_a_wildcard_matches)
+{
+	ais_context *ctx;
+
+	test_mkdir("ctx");
+	test_mkdir("ctx/data");
+	test_mkdir("ctx/sub");
+	test_write("ctx/data/real.txt", "real");
+	test_write("ctx/data/other.txt", "other");
+	test_write("ctx/plain.txt", "plain");
+	test_write("ctx/sub/s.txt", "s");
+	ctx_link("a.txt", "data/real.txt");
+	ctx_link("sub/l.txt", "/data/other.txt");
+	ctx = open_ctx("FROM scratch\nCOPY *.txt /x/\nCOPY s*/*.txt /y/\n");
+	CHECK_STR(listing(ctx, "context", NULL, NULL, NULL),
+		  "a.txt data data/other.txt data/real.txt plain.txt sub sub/l.txt sub/s.txt");
+	{
+		const char *follow[] = { "*.txt", NULL };
+		const char *follow2[] = { "sub/*.txt", NULL };
+		const char *follow3[] = { "s*/*.txt", NULL };
+
+		CHECK_STR(listing(ctx, "context", NULL, NULL, follow),
+			  "a.txt data data/real.txt plain.txt");
+		CHECK_STR(listing(ctx, "context", NULL, NULL, follow2),
+			  "data data/other.txt sub sub/l.txt sub/s.txt");
+		/* as in fsutil, only the links where the first wildcard is
+		 * are followed */
+		CHECK_STR(listing(ctx, "context", NULL, NULL, follow3),
+			  "sub sub/l.txt sub/s.txt");
+	}
+	ais_context_free(ctx);
 }
