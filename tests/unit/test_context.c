@@ -6,11 +6,33 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+/*
+ * getdents64(), as the walk calls it, with every d_type DT_UNKNOWN while
+ * `dtype_unknown` is set, as some file systems list a directory: defined
+ * here, it takes the place of the C library's in this test program.
+ */
+static bool dtype_unknown;
+static unsigned long unknown_listings;
+
+ssize_t getdents64(int fd, void *buf, size_t len)
+{
+	long got = syscall(SYS_getdents64, fd, buf, len);
+	long off;
+
+	unknown_listings += dtype_unknown && got > 0;
+	for (off = 0; dtype_unknown && off < got;
+	     off += ((struct dirent64 *)((char *)buf + off))->d_reclen)
+		((struct dirent64 *)((char *)buf + off))->d_type = DT_UNKNOWN;
+	return got;
+}
 
 static void put(const char *rel, const char *text)
 {
@@ -487,4 +509,30 @@ TEST(context_resolve_follows_links_inside_the_context)
 	ais_context_free(ctx);
 	ais_buf_dispose(&out);
 	ais_buf_dispose(&seen);
+}
+
+/* A file system whose listings do not say what each entry is: the walk
+ * stats each entry as it lists it, and takes the same, links and
+ * .dockerignore included. */
+TEST(context_walk_without_d_type_takes_the_same)
+{
+	const char *text = "FROM x\nCOPY . /app\nCOPY src/*.c /c/\nCOPY link /l\n";
+	static listing with, without;
+	int i;
+
+	bulk_project();
+	link_at("link", "small.txt");
+	CHECK_INT(read_back_inputs(&with, text), 0);
+	dtype_unknown = true;
+	CHECK_INT(read_back_inputs(&without, text), 0);
+	dtype_unknown = false;
+	CHECK(unknown_listings > 0); /* the walk listed through this getdents64() */
+	CHECK(with.n > 8);
+	CHECK_INT(without.n, with.n);
+	for (i = 0; i < with.n && i < without.n; i++) {
+		CHECK_STR(without.names[i], with.names[i]);
+		CHECK_INT(without.types[i], with.types[i]);
+	}
+	CHECK(find(&without, "secret.c") < 0);
+	CHECK(find(&without, "link") >= 0);
 }
