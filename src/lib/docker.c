@@ -1021,15 +1021,25 @@ done:
 	return error;
 }
 
+int ais_docker_image_delete(long *status, ais_buf *body, ais_docker *d,
+			    const char *ref)
+{
+	ais_buf path = AIS_BUF_INIT;
+	int error;
+
+	if ((error = ais_buf_printf(&path, "/images/%s", ref)) == 0)
+		error = ais_docker_request(status, body, d, "DELETE", path.ptr, NULL);
+	ais_buf_dispose(&path);
+	return error;
+}
+
 int ais_docker_image_remove(ais_docker *d, const char *ref)
 {
-	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT, msg = AIS_BUF_INIT;
+	ais_buf body = AIS_BUF_INIT, msg = AIS_BUF_INIT;
 	long status;
 	int error;
 
-	if ((error = ais_buf_printf(&path, "/images/%s", ref)) < 0 ||
-	    (error = ais_docker_request(&status, &body, d, "DELETE", path.ptr,
-					NULL)) < 0)
+	if ((error = ais_docker_image_delete(&status, &body, d, ref)) < 0)
 		goto done;
 	if (status == 404)
 		error = ais_error_set(AIS_ENOTFOUND,
@@ -1039,7 +1049,6 @@ int ais_docker_image_remove(ais_docker *d, const char *ref)
 				      "cannot remove '%s': HTTP %ld: %s", ref,
 				      status, ais_docker_error_message(&msg, &body));
 done:
-	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
 	ais_buf_dispose(&msg);
 	return error;

@@ -137,6 +137,12 @@ int ais_docker_image_tag(ais_docker *d, const char *src, const char *repo,
 /* Remove an image by name or id (no force).  AIS_ENOTFOUND if absent. */
 int ais_docker_image_remove(ais_docker *d, const char *ref);
 
+/* The request ais_docker_image_remove() makes, for a caller that tells the
+ * engine's answers apart itself: `status` and `body` are the answer (409:
+ * something uses the image); an error only when there was none. */
+int ais_docker_image_delete(long *status, ais_buf *body, ais_docker *d,
+			    const char *ref);
+
 /* Pulls the build context, tar bytes, into buf: returns the number of
  * bytes written, 0 at the end, or a negative error code (with
  * ais_error_set called). */

@@ -147,16 +147,14 @@ const char *ais_prune_ext_unneeded(char *why, size_t len, const char *project)
 static int prune_remove(ais_prune_item *item, ais_docker *d,
 			const ais_prune_opts *opts)
 {
-	ais_buf path = AIS_BUF_INIT, body = AIS_BUF_INIT;
+	ais_buf body = AIS_BUF_INIT;
 	const char *ref = item->tag[0] ? item->tag : item->id;
 	long status;
 	int error = 0;
 
 	if (opts->dry_run)
 		return 0;
-	if ((error = ais_buf_printf(&path, "/images/%s", ref)) < 0 ||
-	    (error = ais_docker_request(&status, &body, d, "DELETE", path.ptr,
-					NULL)) < 0)
+	if ((error = ais_docker_image_delete(&status, &body, d, ref)) < 0)
 		goto done;
 	if (status == 409) {
 		item->outcome = AIS_PRUNE_KEPT;
@@ -168,7 +166,6 @@ static int prune_remove(ais_prune_item *item, ais_docker *d,
 			 "the engine refused: HTTP %ld", status);
 	}
 done:
-	ais_buf_dispose(&path);
 	ais_buf_dispose(&body);
 	return error;
 }
