@@ -23,7 +23,8 @@ head -c 1048576 /dev/urandom >"$P/f"
 printf 'FROM %s:base\nRUN echo hi > /x\nCOPY f /f\n' $repo >"$P/.aishell/Dockerfile"
 EXT=$repo:ext-$(printf '%s' "$P" | sha256sum | cut -c1-12)
 AISHELL_BUILDER=buildkit "$aishell" ensure -q -C "$P"
-docker build -q -f "$P/.aishell/Dockerfile" -t $repo:cli "$P" >/dev/null 2>&1
+# shellcheck disable=SC2086 # $bench_label is two words
+docker build -q $bench_label -f "$P/.aishell/Dockerfile" -t $repo:cli "$P" >/dev/null 2>&1
 
 # Warm runs need the tag gone but the cache kept: keep a second tag.
 untag_ext="docker tag $EXT $repo:keep-ext && docker rmi $EXT >/dev/null"
@@ -33,12 +34,12 @@ hyperfine --runs "$runs" --export-csv "$work/cold.csv" \
 	-n "aishell ensure --force (BuildKit; no cache)" \
 	"AISHELL_BUILDER=buildkit $aishell ensure -q --force -C $P" \
 	-n "docker build --no-cache (legacy)" \
-	"docker build -q --no-cache -f $P/.aishell/Dockerfile -t $repo:cli $P 2>/dev/null"
+	"docker build -q $bench_label --no-cache -f $P/.aishell/Dockerfile -t $repo:cli $P 2>/dev/null"
 hyperfine --runs "$runs" --export-csv "$work/warm.csv" \
 	--prepare "$untag_ext" -n "aishell ensure (BuildKit; cached)" \
 	"AISHELL_BUILDER=buildkit $aishell ensure -q -C $P" \
 	--prepare "$untag_cli" -n "docker build (legacy; cached)" \
-	"docker build -q -f $P/.aishell/Dockerfile -t $repo:cli $P 2>/dev/null"
+	"docker build -q $bench_label -f $P/.aishell/Dockerfile -t $repo:cli $P 2>/dev/null"
 
 # CSV columns: command,mean,stddev,median,user,system,min,max (seconds).
 for kind in cold warm; do

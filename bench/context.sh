@@ -85,7 +85,7 @@ printf 'FROM %s:base\nCOPY small.txt /small.txt\n' $repo >"$P/.aishell/Dockerfil
 hyperfine --runs "$runs" --warmup 1 --export-csv "$work/copy-one.csv" \
 	-n "aishell ensure --force" "$aishell ensure -q --force -C $P" \
 	-n "docker build --no-cache (BuildKit)" \
-	"DOCKER_BUILDKIT=1 $cli build -q --no-cache -f $P/.aishell/Dockerfile -t $repo:cli $P >/dev/null 2>&1"
+	"DOCKER_BUILDKIT=1 $cli build -q $bench_label --no-cache -f $P/.aishell/Dockerfile -t $repo:cli $P >/dev/null 2>&1"
 ratio "$work/copy-one.csv" "400 MB unread, COPY small.txt" 1.2
 
 # 2. COPY . with the bulk in .dockerignore.
@@ -95,7 +95,7 @@ printf 'bulk\n' >"$P/.dockerignore"
 hyperfine --runs "$runs" --warmup 1 --export-csv "$work/copy-all.csv" \
 	-n "aishell ensure --force" "$aishell ensure -q --force -C $P" \
 	-n "docker build --no-cache (BuildKit)" \
-	"DOCKER_BUILDKIT=1 $cli build -q --no-cache -f $P/.aishell/Dockerfile -t $repo:cli $P >/dev/null 2>&1"
+	"DOCKER_BUILDKIT=1 $cli build -q $bench_label --no-cache -f $P/.aishell/Dockerfile -t $repo:cli $P >/dev/null 2>&1"
 ratio "$work/copy-all.csv" "COPY . with the 400 MB ignored" 1.2
 rm -f "$P/.dockerignore"
 
@@ -176,7 +176,7 @@ hyperfine --runs "$runs" --warmup 1 --export-csv "$work/edit.csv" \
 	--prepare "date +%s%N >$P/tree/d0/f0" "$aishell ensure -q -C $P" \
 	-n "docker build after a one-file edit (BuildKit)" \
 	--prepare "date +%s%N >$P/tree/d0/f0" \
-	"DOCKER_BUILDKIT=1 $cli build -q -f $P/.aishell/Dockerfile -t $repo:cli $P >/dev/null 2>&1" \
+	"DOCKER_BUILDKIT=1 $cli build -q $bench_label -f $P/.aishell/Dockerfile -t $repo:cli $P >/dev/null 2>&1" \
 	-n "aishell ensure after a one-file edit (tar)" \
 	--prepare "date +%s%N >$P/tree/d0/f0" "env AISHELL_CONTEXT_TRANSFER=tar $aishell ensure -q -C $P"
 awk -F, 'NR == 2 { a = $(NF - 4) } NR == 3 { c = $(NF - 4) } NR == 4 { t = $(NF - 4) }

@@ -3,15 +3,22 @@
 # bench_setup: installs what is missing (hyperfine included), builds a
 # Release aishell in build-bench/ ($aishell), starts an engine when none is
 # reachable, makes a scratch foundation in the repository "aisbench<pid>"
-# ($repo) with its own HOME under $work, and removes all of it on exit.
+# ($repo) with its own HOME under $work, and removes all of it on exit;
+# a docker CLI build given $bench_label is removed too, tagged or not.
 
 # shellcheck source-path=SCRIPTDIR/..
 . "$root/tests/lib/engine.sh"
 
 bench_cleanup() {
-	ids=$(docker images -q --filter reference="$repo" 2>/dev/null | sort -u)
-	# shellcheck disable=SC2086
-	[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
+	# What the docker CLI built (labelled $bench_label), tagged or left
+	# untagged by a later build of the same tag, then the repository's
+	# images, twice: an image built by the legacy builder is a child of the
+	# one it was built from, which cannot go before it.
+	for filter in label=aishell.bench="$repo" reference="$repo" reference="$repo"; do
+		ids=$(docker images -q --filter "$filter" 2>/dev/null | sort -u)
+		# shellcheck disable=SC2086
+		[ -z "$ids" ] || docker rmi -f $ids >/dev/null 2>&1 || true
+	done
 	[ -z "${bench_prune_builder:-}" ] || docker builder prune -f >/dev/null 2>&1 || true
 	rm -rf "$work"
 	engine_down
@@ -28,6 +35,8 @@ bench_setup() {
 	# Its own repository, so that benchmarks run at the same time do not
 	# remove each other's images.
 	repo=aisbench$$
+	# for the docker CLI's builds, which bench_cleanup removes by it
+	bench_label="--label aishell.bench=$repo"
 	trap bench_cleanup EXIT
 	engine_up
 	export AISHELL_IMAGE_REPO=$repo HOME="$work/home"
