@@ -540,7 +540,7 @@ int ais_context_resolve(ais_buf *out, const ais_context *ctx, const char *path,
 		    (out->size && (error = ais_buf_putc(&cand, '/')) < 0) ||
 		    (error = ais_buf_put(&cand, todo.ptr, len)) < 0)
 			goto done;
-		if (pattern && strcspn(cand.ptr + cand.size - len, "*?[\\") != len)
+		if (pattern && ais_path_component_wild(todo.ptr, len))
 			break;
 		if (fstatat(ctx->rootfd, cand.ptr, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			break;
@@ -682,10 +682,8 @@ static int ctx_take_source(ais_context *ctx, const char *source)
 	}
 	if ((dir.size && ((error = ais_buf_put(&pattern, dir.ptr, dir.size)) < 0 ||
 			  (error = ais_buf_putc(&pattern, '/')) < 0)) ||
-	    (!dir.size && (comps.ptr[0] == '!' || comps.ptr[0] == '#') &&
-	     (error = ais_buf_putc(&pattern, '\\')) < 0) ||
 	    (error = ais_buf_puts(&pattern, comps.ptr + lit)) < 0 ||
-	    (error = ais_dockerignore_parse(&m, pattern.ptr, pattern.size)) < 0)
+	    (error = ais_dockerignore_parse_path(&m, pattern.ptr, pattern.size)) < 0)
 		goto done;
 	sel.pattern = m;
 	sel.deep = strstr(pattern.ptr, "**") != NULL;

@@ -730,6 +730,21 @@ done:
 	return error;
 }
 
+int ais_dockerignore_parse_path(ais_dockerignore **out, const char *pattern,
+				size_t len)
+{
+	ais_buf text = AIS_BUF_INIT;
+	int error;
+
+	*out = NULL;
+	if ((!len || (pattern[0] != '!' && pattern[0] != '#') ||
+	     (error = ais_buf_putc(&text, '\\')) == 0) &&
+	    (error = ais_buf_put(&text, pattern, len)) == 0)
+		error = ais_dockerignore_parse(out, text.ptr, text.size);
+	ais_buf_dispose(&text);
+	return error;
+}
+
 int ais_dockerignore_load(ais_dockerignore **out, const char *path)
 {
 	ais_buf content = AIS_BUF_INIT;

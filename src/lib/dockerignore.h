@@ -32,6 +32,12 @@ typedef struct ais_dockerignore ais_dockerignore;
 int ais_dockerignore_parse(ais_dockerignore **out, const char *text,
 			   size_t len);
 
+/* One path pattern (a COPY source, an engine's followpath), matched as a
+ * .dockerignore line is, except that a leading '!' or '#' is part of the
+ * name, not a negation or a comment. */
+int ais_dockerignore_parse_path(ais_dockerignore **out, const char *pattern,
+				size_t len);
+
 /* Read and parse a file; a file that does not exist gives an empty matcher. */
 int ais_dockerignore_load(ais_dockerignore **out, const char *path);
 

@@ -44,3 +44,13 @@ int ais_path_clean(ais_buf *out, size_t *count, const char *path)
 	}
 	return error;
 }
+
+bool ais_path_component_wild(const char *comp, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (comp[i] && strchr("*?[\\", comp[i]))
+			return true;
+	return false;
+}

@@ -20,4 +20,8 @@ bool ais_path_under(const char *path, const char *root);
  * does); *count gets their number.  "/a/./b/../../../c" is "c". */
 int ais_path_clean(ais_buf *out, size_t *count, const char *path);
 
+/* Whether the `len` bytes at `comp` (a path component) make a pattern, as
+ * fsutil's containsWildcards sees it: a '*', '?', '[' or '\\'. */
+bool ais_path_component_wild(const char *comp, size_t len);
+
 #endif

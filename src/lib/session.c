@@ -305,17 +305,13 @@ static int follow_resolve(ais_buf *out, size_t *count, const ais_context *ctx,
 static int follow_matches(ais_buf *out, size_t *count, const ais_context *ctx,
 			  const char *path, size_t wild, int depth)
 {
-	ais_buf pattern = AIS_BUF_INIT, next = AIS_BUF_INIT;
+	ais_buf next = AIS_BUF_INIT;
 	ais_dockerignore *m = NULL;
 	size_t len = strcspn(path + wild, "/"), i;
 	const char *rest = path[wild + len] ? path + wild + len : "";
 	int error;
 
-	/* a leading ! or # would be read as a negation or a comment */
-	if ((!wild && (path[0] == '!' || path[0] == '#') &&
-	     (error = ais_buf_putc(&pattern, '\\')) < 0) ||
-	    (error = ais_buf_put(&pattern, path, wild + len)) < 0 ||
-	    (error = ais_dockerignore_parse(&m, pattern.ptr, pattern.size)) < 0)
+	if ((error = ais_dockerignore_parse_path(&m, path, wild + len)) < 0)
 		goto done;
 	for (i = 0; i < ais_context_entry_count(ctx) && error == 0; i++) {
 		const char *rel = ais_context_entry(ctx, i);
@@ -333,7 +329,6 @@ static int follow_matches(ais_buf *out, size_t *count, const ais_context *ctx,
 	}
 done:
 	ais_dockerignore_free(m);
-	ais_buf_dispose(&pattern);
 	ais_buf_dispose(&next);
 	return error;
 }
@@ -357,7 +352,7 @@ static int follow_resolve(ais_buf *out, size_t *count, const ais_context *ctx,
 		(*count)++;
 	/* the first component with a wildcard, if any */
 	for (p = ais_buf_cstr(&resolved); error == 0 && *p; p += strcspn(p, "/"), p += *p == '/') {
-		if (strcspn(p, "*?[\\") < strcspn(p, "/")) {
+		if (ais_path_component_wild(p, strcspn(p, "/"))) {
 			if (depth < 40)
 				error = follow_matches(out, count, ctx, resolved.ptr,
 						       (size_t)(p - resolved.ptr), depth);

@@ -615,3 +615,22 @@ TEST(dockerignore_load_directory_fails)
 	CHECK(ais_dockerignore_load(&di, test_tmpdir()) < 0);
 	CHECK(di == NULL);
 }
+
+/* One path pattern: a leading '!' or '#' is part of the name, not a
+ * negation or a comment; wildcards work as in .dockerignore. */
+TEST(dockerignore_parse_path_takes_a_name_literally)
+{
+	ais_dockerignore *m = NULL;
+
+	CHECK_INT(ais_dockerignore_parse_path(&m, "!x/*.c", 6), 0);
+	CHECK(ais_dockerignore_excluded(m, "!x/a.c"));
+	CHECK(!ais_dockerignore_excluded(m, "x/a.c"));
+	ais_dockerignore_free(m);
+	CHECK_INT(ais_dockerignore_parse_path(&m, "#n?te", 5), 0);
+	CHECK(ais_dockerignore_excluded(m, "#note"));
+	ais_dockerignore_free(m);
+	CHECK_INT(ais_dockerignore_parse_path(&m, "src/*.c and more", 7), 0);
+	CHECK(ais_dockerignore_excluded(m, "src/a.c"));
+	CHECK(!ais_dockerignore_excluded(m, "src/a.h"));
+	ais_dockerignore_free(m);
+}
