@@ -133,7 +133,8 @@ struct ais_context {
 	ctx_entry *e;        /* archive order once the walk is done */
 	size_t count, alloc;
 	ais_buf paths;       /* the entries' paths, each NUL-terminated */
-	size_t next;         /* next entry to start */
+	size_t next;         /* entries started so far (ctx_send_order) */
+	size_t first;        /* the entry sent first: the Dockerfile */
 	struct archive *ar;
 	ais_buf out;         /* tar bytes produced but not yet handed out */
 	size_t out_off;
@@ -1012,10 +1013,26 @@ static bool ctx_sent(const ais_context *ctx, const ctx_entry *e)
 	       ((e->flags & E_LEGACY_DI) && (ctx->flags & AIS_CONTEXT_SEND_DOCKERIGNORE));
 }
 
+/* The entry sent `pos`-th: the Dockerfile first, then the rest in order.
+ * BuildKit (20.10's dockerfile frontend) tells a tar context from a bare
+ * Dockerfile by reading one header from the body's first 1,024 bytes, so
+ * the first entry must have a plain ustar header.  Any entry with a long
+ * or non-ASCII name needs a pax header before its own, which an entry
+ * sorted ahead of the Dockerfile (`Café.txt` beside `Dockerfile`) may
+ * have; the Dockerfile's own name never does. */
+static size_t ctx_send_order(const ais_context *ctx, size_t pos)
+{
+	if (ctx->first >= ctx->count)
+		return pos;
+	if (pos == 0)
+		return ctx->first;
+	return pos <= ctx->first ? pos - 1 : pos;
+}
+
 /* Write the header of the next entry and open its file. */
 static int ctx_start_entry(ais_context *ctx)
 {
-	size_t i = ctx->next++;
+	size_t i = ctx_send_order(ctx, ctx->next++);
 	const ctx_entry *e = &ctx->e[i];
 	struct archive_entry *entry = NULL;
 	ais_buf text = AIS_BUF_INIT;
@@ -1078,8 +1095,16 @@ static int ctx_start_entry(ais_context *ctx)
 	} else if (!S_ISREG(st.st_mode)) {
 		la.archive_entry_set_size(entry, 0);
 	}
-	if (la.archive_write_header(ctx->ar, entry) != ARCHIVE_OK)
+	/* A name that is not ASCII cannot be translated from the C locale to
+	 * the UTF-8 of pax headers: libarchive then writes it as it is, as
+	 * bytes (hdrcharset=BINARY), as the docker CLI does, and warns. */
+	switch (la.archive_write_header(ctx->ar, entry)) {
+	case ARCHIVE_OK:
+	case ARCHIVE_WARN:
+		break;
+	default:
 		error = ctx_archive_error(ctx, "cannot archive the build context");
+	}
 done:
 	if (entry)
 		la.archive_entry_free(entry);
@@ -1133,6 +1158,10 @@ static int ctx_start_archive(ais_context *ctx)
 
 	if ((error = la_ready()) < 0)
 		return error;
+	for (ctx->first = 0; ctx->first < ctx->count; ctx->first++)
+		if ((ctx->e[ctx->first].flags & E_ALWAYS) &&
+		    !strcmp(ctx_rel(ctx, &ctx->e[ctx->first]), ctx->dockerfile))
+			break;
 	ctx->ar = la.archive_write_new();
 	if (!ctx->ar ||
 	    la.archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||

@@ -1,6 +1,8 @@
 #!/bin/sh
 # The build context: .dockerignore honoured (for ext and base), symlinks sent
-# as symlinks, the Dockerfile sent even when ignored -- with either builder.
+# as symlinks, the Dockerfile sent even when ignored, names outside ASCII
+# (UTF-8 or not, some sorted ahead of the Dockerfile) sent as their bytes --
+# with either builder.
 . "$(dirname "$0")/lib.sh"
 
 make_foundation one
@@ -16,6 +18,14 @@ echo 'big' >node_modules/pkg/index.js
 echo 'tmp' >src/deep/scratch.tmp
 ln -s src/main.c link-to-main
 ln -s /etc/hostname link-outside
+# Not ASCII, and ahead of .aishell/Dockerfile in the archive's order; not
+# UTF-8; longer than a tar header holds: each needs a pax header.
+echo 'cafe' >'#café.txt'
+raw=$(printf 'raw\377name')
+echo 'raw' >"$raw"
+ln -s "$raw" 'lïnk'
+long=-$(printf '%0120d' 0)
+echo 'long' >"$long"
 cat >.dockerignore <<'DI'
 # comments and blank lines are ignored
 
@@ -45,6 +55,14 @@ expect_not_in "$T/listing" "/ctx/node_modules"
 expect_not_in "$T/listing" "/ctx/logs/a.log"
 expect_not_in "$T/listing" "scratch.tmp"
 expect_not_in "$T/listing" "/ctx/.dockerignore"
+expect_in "$T/listing" "/ctx/#café.txt"
+expect_in "$T/listing" "/ctx/$raw"
+expect_in "$T/listing" "/ctx/$long"
+target=$(docker_cli run --rm "$EXT" readlink '/ctx/lïnk' 2>/dev/null)
+expect_eq "$target" "$raw" "a link to a name that is not UTF-8"
+# (named by a wildcard: the Engine API's JSON cannot carry the name)
+expect_eq "$(docker_cli run --rm "$EXT" sh -c 'cat /ctx/raw?name' 2>/dev/null)" "raw" \
+	"a name that is not UTF-8"
 # The Dockerfile must be in the archive for the engine to read it.  The
 # legacy builder then drops it when ignored (the docker CLI leaves the same
 # empty .aishell directory); BuildKit through the raw API cannot, so there

@@ -57,6 +57,7 @@ typedef struct {
 	int types[64];
 	int uids[64];
 	int n;
+	unsigned char head[512]; /* the archive's first header block */
 } listing;
 
 /* Stream the context through ais_context_read in odd-sized pieces, free
@@ -81,6 +82,8 @@ static int list_stream(listing *out, ais_context *ctx)
 		return (int)n;
 	}
 	CHECK(size % 512 == 0);
+	if (size >= sizeof(out->head))
+		memcpy(out->head, tar, sizeof(out->head));
 	ar = archive_read_new();
 	archive_read_support_format_tar(ar);
 	CHECK_INT(archive_read_open_memory(ar, tar, size), ARCHIVE_OK);
@@ -535,4 +538,41 @@ TEST(context_walk_without_d_type_takes_the_same)
 	}
 	CHECK(find(&without, "secret.c") < 0);
 	CHECK(find(&without, "link") >= 0);
+}
+
+/* Names are bytes: neither ASCII nor UTF-8 is asked of them, as with the
+ * docker CLI.  Those that need a pax header (not ASCII, too long) may sort
+ * ahead of the Dockerfile, which is sent first all the same: BuildKit
+ * reads one plain header from the first 1,024 bytes to tell a tar from a
+ * bare Dockerfile. */
+TEST(context_sends_names_as_bytes_and_the_dockerfile_first)
+{
+	char link[1024], longname[128];
+	listing l;
+	int i;
+
+	dir("");
+	dir(".aishell");
+	put(".aishell/Dockerfile", "FROM x\n");
+	put("#caf\xc3\xa9.txt", "utf-8\n");
+	put("raw\xffname", "raw\n");
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[0] = '-';
+	longname[sizeof(longname) - 1] = '\0';
+	put(longname, "long\n");
+	snprintf(link, sizeof(link), "%s/ctx/l\xc3\xafnk", test_tmpdir());
+	CHECK_INT(symlink("raw\xffname", link), 0);
+	CHECK_INT(read_back(&l, ".aishell/Dockerfile"), 0);
+	/* A ustar header of a regular file, not a pax one ('x'). */
+	CHECK(!memcmp(l.head, ".aishell/Dockerfile", sizeof(".aishell/Dockerfile")));
+	CHECK(l.head[156] == '0');
+	CHECK(!memcmp(l.head + 257, "ustar", 5));
+	i = find(&l, "#caf\xc3\xa9.txt");
+	CHECK(i >= 0 && !strcmp(l.data[i], "utf-8\n"));
+	i = find(&l, "raw\xffname");
+	CHECK(i >= 0 && !strcmp(l.data[i], "raw\n"));
+	i = find(&l, longname);
+	CHECK(i >= 0 && !strcmp(l.data[i], "long\n"));
+	i = find(&l, "l\xc3\xafnk");
+	CHECK(i >= 0 && !strcmp(l.targets[i], "raw\xffname"));
 }
