@@ -38,9 +38,13 @@
 	X(archive_entry_set_dev) \
 	X(archive_entry_set_gid) \
 	X(archive_entry_set_ino64) \
+	X(archive_entry_set_mtime) \
 	X(archive_entry_set_nlink) \
 	X(archive_entry_set_size) \
 	X(archive_entry_set_uid) \
+	X(archive_entry_unset_atime) \
+	X(archive_entry_unset_birthtime) \
+	X(archive_entry_unset_ctime) \
 	X(archive_error_string) \
 	X(archive_write_close) \
 	X(archive_write_data) \
@@ -1078,6 +1082,12 @@ static int ctx_start_entry(ais_context *ctx)
 	la.archive_entry_set_nlink(entry, 1);
 	la.archive_entry_set_ino64(entry, 0);
 	la.archive_entry_set_dev(entry, 0);
+	/* Whole seconds and no other times, as the docker CLI's context tar:
+	 * pax headers (names outside ASCII, long ones) would carry more. */
+	la.archive_entry_set_mtime(entry, st.st_mtime, 0);
+	la.archive_entry_unset_atime(entry);
+	la.archive_entry_unset_ctime(entry);
+	la.archive_entry_unset_birthtime(entry);
 	if (S_ISDIR(st.st_mode)) {
 		ais_buf dir = AIS_BUF_INIT;
 

@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ typedef struct {
 	char data[64][64];
 	int types[64];
 	int uids[64];
+	long long mtimes[64];
+	long mtime_nsecs[64];
 	int n;
 	unsigned char head[512]; /* the archive's first header block */
 } listing;
@@ -91,6 +94,9 @@ static int list_stream(listing *out, ais_context *ctx)
 		snprintf(out->names[out->n], 256, "%s", archive_entry_pathname(e));
 		out->types[out->n] = (int)archive_entry_filetype(e);
 		out->uids[out->n] = (int)archive_entry_uid(e);
+		out->mtimes[out->n] = (long long)archive_entry_mtime(e);
+		out->mtime_nsecs[out->n] = archive_entry_mtime_is_set(e) ?
+					   archive_entry_mtime_nsec(e) : -1;
 		if (archive_entry_symlink(e))
 			snprintf(out->targets[out->n], 256, "%s", archive_entry_symlink(e));
 		archive_read_data(ar, out->data[out->n], 63);
@@ -544,7 +550,8 @@ TEST(context_walk_without_d_type_takes_the_same)
  * docker CLI.  Those that need a pax header (not ASCII, too long) may sort
  * ahead of the Dockerfile, which is sent first all the same: BuildKit
  * reads one plain header from the first 1,024 bytes to tell a tar from a
- * bare Dockerfile. */
+ * bare Dockerfile.  Such a header carries times in whole seconds, as the
+ * plain ones do and as the docker CLI sends them. */
 TEST(context_sends_names_as_bytes_and_the_dockerfile_first)
 {
 	char link[1024], longname[128];
@@ -562,6 +569,9 @@ TEST(context_sends_names_as_bytes_and_the_dockerfile_first)
 	put(longname, "long\n");
 	snprintf(link, sizeof(link), "%s/ctx/l\xc3\xafnk", test_tmpdir());
 	CHECK_INT(symlink("raw\xffname", link), 0);
+	snprintf(link, sizeof(link), "%s/ctx/#caf\xc3\xa9.txt", test_tmpdir());
+	CHECK_INT(utimensat(AT_FDCWD, link, (struct timespec[2]){ { 1000000000, 700000000 },
+							 { 1000000000, 700000000 } }, 0), 0);
 	CHECK_INT(read_back(&l, ".aishell/Dockerfile"), 0);
 	/* A ustar header of a regular file, not a pax one ('x'). */
 	CHECK(!memcmp(l.head, ".aishell/Dockerfile", sizeof(".aishell/Dockerfile")));
@@ -569,6 +579,7 @@ TEST(context_sends_names_as_bytes_and_the_dockerfile_first)
 	CHECK(!memcmp(l.head + 257, "ustar", 5));
 	i = find(&l, "#caf\xc3\xa9.txt");
 	CHECK(i >= 0 && !strcmp(l.data[i], "utf-8\n"));
+	CHECK(i >= 0 && l.mtimes[i] == 1000000000 && l.mtime_nsecs[i] == 0);
 	i = find(&l, "raw\xffname");
 	CHECK(i >= 0 && !strcmp(l.data[i], "raw\n"));
 	i = find(&l, longname);
