@@ -30,6 +30,7 @@
  * never needs.  Each pointer has the prototype from <archive.h>.
  */
 #define LA_FUNCS(X)                                                         \
+	X(archive_entry_copy_hardlink) \
 	X(archive_entry_copy_pathname) \
 	X(archive_entry_copy_stat) \
 	X(archive_entry_copy_symlink) \
@@ -139,6 +140,7 @@ struct ais_context {
 	ais_buf paths;       /* the entries' paths, each NUL-terminated */
 	size_t next;         /* entries started so far (ctx_send_order) */
 	size_t first;        /* the entry sent first: the Dockerfile */
+	size_t *link_to;     /* per entry, one sent before it as the same file, or NO_LINK */
 	struct archive *ar;
 	ais_buf out;         /* tar bytes produced but not yet handed out */
 	size_t out_off;
@@ -158,6 +160,8 @@ struct ais_context {
 	bool closed;
 	char *chunk;
 };
+
+#define NO_LINK ((size_t)-1)
 
 static const char *ctx_rel(const ais_context *ctx, const ctx_entry *e)
 {
@@ -1046,7 +1050,11 @@ static int ctx_start_entry(ais_context *ctx)
 
 	if (!ctx_sent(ctx, e))
 		return 0;
-	if (S_ISREG(e->st.mode)) {
+	if (S_ISREG(e->st.mode) && ctx->link_to[i] != NO_LINK) {
+		/* A hard link to a file sent before: its name, no data. */
+		if ((error = ctx_restat(ctx, i, &st, &base)) < 0)
+			goto done;
+	} else if (S_ISREG(e->st.mode)) {
 		if ((ctx->fd = ais_context_open_entry(ctx, i)) < 0) {
 			error = ctx->fd;
 			goto done;
@@ -1101,6 +1109,9 @@ static int ctx_start_entry(ais_context *ctx)
 	}
 	if (S_ISLNK(st.st_mode)) {
 		la.archive_entry_copy_symlink(entry, ais_buf_cstr(&text));
+		la.archive_entry_set_size(entry, 0);
+	} else if (S_ISREG(st.st_mode) && ctx->link_to[i] != NO_LINK) {
+		la.archive_entry_copy_hardlink(entry, ctx_rel(ctx, &ctx->e[ctx->link_to[i]]));
 		la.archive_entry_set_size(entry, 0);
 	} else if (!S_ISREG(st.st_mode)) {
 		la.archive_entry_set_size(entry, 0);
@@ -1160,6 +1171,48 @@ static int ctx_continue_file(ais_context *ctx)
 	return 0;
 }
 
+/* The files sent more than once, as hard links: each later name of one
+ * goes as a link to the first sent (ctx->link_to), as the docker CLI's
+ * context tar has them. */
+static int ctx_find_links(ais_context *ctx)
+{
+	ais_fs_id *ids = NULL;
+	size_t *entry = NULL, *first = NULL, pos, n = 0, k;
+	int error = 0;
+
+	ctx->link_to = malloc((ctx->count ? ctx->count : 1) * sizeof(*ctx->link_to));
+	if (ctx->count) {
+		ids = malloc(ctx->count * sizeof(*ids));
+		entry = malloc(ctx->count * sizeof(*entry));
+		first = malloc(ctx->count * sizeof(*first));
+	}
+	if (!ctx->link_to || (ctx->count && (!ids || !entry || !first))) {
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (pos = 0; pos < ctx->count; pos++) {
+		size_t i = ctx_send_order(ctx, pos);
+		const ctx_entry *e = &ctx->e[i];
+
+		ctx->link_to[i] = NO_LINK;
+		if (!ctx_sent(ctx, e) || !S_ISREG(e->st.mode))
+			continue;
+		ids[n].dev = e->st.dev;
+		ids[n].ino = e->st.ino;
+		entry[n++] = i;
+	}
+	if ((error = ais_fs_link_firsts(first, ids, n)) < 0)
+		goto done;
+	for (k = 0; k < n; k++)
+		if (first[k] != k)
+			ctx->link_to[entry[k]] = entry[first[k]];
+done:
+	free(ids);
+	free(entry);
+	free(first);
+	return error;
+}
+
 /* The archive writer is made when the first byte is asked for, so that
  * walking a context (for hashing its inputs) never loads libarchive. */
 static int ctx_start_archive(ais_context *ctx)
@@ -1172,6 +1225,8 @@ static int ctx_start_archive(ais_context *ctx)
 		if ((ctx->e[ctx->first].flags & E_ALWAYS) &&
 		    !strcmp(ctx_rel(ctx, &ctx->e[ctx->first]), ctx->dockerfile))
 			break;
+	if ((error = ctx_find_links(ctx)) < 0)
+		return error;
 	ctx->ar = la.archive_write_new();
 	if (!ctx->ar ||
 	    la.archive_write_set_format_pax_restricted(ctx->ar) != ARCHIVE_OK ||
@@ -1328,6 +1383,7 @@ void ais_context_free(ais_context *ctx)
 	if (ctx->rootfd >= 0)
 		close(ctx->rootfd);
 	free(ctx->e);
+	free(ctx->link_to);
 	ais_buf_dispose(&ctx->paths);
 	free(ctx->root);
 	free(ctx->dockerfile_copy);

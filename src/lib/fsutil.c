@@ -417,6 +417,39 @@ done:
 	return error;
 }
 
+static int link_cmp(const void *a, const void *b, void *arg)
+{
+	const ais_fs_id *ids = arg, *x = &ids[*(const size_t *)a], *y = &ids[*(const size_t *)b];
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	/* the order they are sent in, within one file's names */
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+int ais_fs_link_firsts(size_t *first, const ais_fs_id *ids, size_t n)
+{
+	size_t *by_id, i, group = 0;
+
+	if (n == 0)
+		return 0;
+	if (!(by_id = malloc(n * sizeof(*by_id))))
+		return ais_error_set(AIS_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		by_id[i] = i;
+	qsort_r(by_id, n, sizeof(*by_id), link_cmp, (void *)ids);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || ids[by_id[i]].dev != ids[by_id[group]].dev ||
+		    ids[by_id[i]].ino != ids[by_id[group]].ino)
+			group = i;
+		first[by_id[i]] = by_id[group];
+	}
+	free(by_id);
+	return 0;
+}
+
 long long ais_fs_time_ns(const struct timespec *ts)
 {
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;

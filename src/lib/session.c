@@ -64,6 +64,7 @@ typedef struct {
 	size_t path;            /* offset in the listing's path buffer */
 	ais_context_stat st;
 	size_t entry;           /* index in the context, or NO_ENTRY */
+	size_t link;            /* a file offered before as the same one, or NO_ENTRY */
 } fs_item;
 
 #define NO_ENTRY ((size_t)-1)
@@ -193,6 +194,7 @@ static int list_add(fs_list *l, const char *path, size_t len,
 	items[l->count].path = off;
 	items[l->count].st = *st;
 	items[l->count].entry = entry;
+	items[l->count].link = NO_ENTRY;
 	l->count++;
 	return 0;
 }
@@ -364,6 +366,43 @@ static int follow_resolve(ais_buf *out, size_t *count, const ais_context *ctx,
 }
 
 /* The listing of directory `dir` under the engine's patterns. */
+/* Files offered more than once, as hard links: each later name of one is
+ * offered as a link to the first (its Linkname, no data), as fsutil does
+ * in the docker CLI. */
+static int list_links(fs_list *l)
+{
+	ais_fs_id *ids = NULL;
+	size_t *item = NULL, *first = NULL, n = 0, k;
+	int error = 0;
+
+	if (l->count == 0)
+		return 0;
+	ids = malloc(l->count * sizeof(*ids));
+	item = malloc(l->count * sizeof(*item));
+	first = malloc(l->count * sizeof(*first));
+	if (!ids || !item || !first) {
+		error = ais_error_set(AIS_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (k = 0; k < l->count; k++) {
+		if (l->items[k].entry == NO_ENTRY || !S_ISREG(l->items[k].st.mode))
+			continue;
+		ids[n].dev = l->items[k].st.dev;
+		ids[n].ino = l->items[k].st.ino;
+		item[n++] = k;
+	}
+	if ((error = ais_fs_link_firsts(first, ids, n)) < 0)
+		goto done;
+	for (k = 0; k < n; k++)
+		if (first[k] != k)
+			l->items[item[k]].link = item[first[k]];
+done:
+	free(ids);
+	free(item);
+	free(first);
+	return error;
+}
+
 static int list_make(fs_list *l, ais_context *ctx, const char *dir,
 		     const char *const *include, const char *const *exclude,
 		     const char *const *follow)
@@ -434,6 +473,7 @@ static int list_make(fs_list *l, ais_context *ctx, const char *dir,
 		     (error = open_push(&open, &nopen, &openalloc, l->count - 1)) < 0))
 			goto done;
 	}
+	error = list_links(l);
 done:
 	free(open);
 	free(both);
@@ -542,6 +582,10 @@ static int call_put_stat(ais_session *s, call *c, size_t k)
 	st.modtime = it->st.mtime_ns;
 	if (!S_ISDIR(it->st.mode))
 		st.size = it->st.size;
+	if (it->link != NO_ENTRY) {
+		st.linkname = (char *)item_path(&c->list, &c->list.items[it->link]);
+		st.size = 0;
+	}
 	if (S_ISLNK(it->st.mode)) {
 		const unsigned char *want = ais_context_expected_md(s->ctx, it->entry);
 

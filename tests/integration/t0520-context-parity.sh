@@ -6,7 +6,7 @@
 # legacy builder against `DOCKER_BUILDKIT=0 docker build`.  The cases are
 # those where a walk can go wrong: .dockerignore exceptions, wildcards,
 # directory forms of COPY, links, names outside ASCII or UTF-8, modes,
-# owners, times, special files.
+# owners, times, special files, hard links.
 . "$(dirname "$0")/lib.sh"
 
 make_foundation one
@@ -123,9 +123,15 @@ chmod 0700 other
 chmod 0755 ab.txt
 chown 1234:5678 b.md
 mkfifo fifo
+# One file under three names, one of them ignored: the first sent carries
+# the data, the others are hard links to it.
+echo hard >hard1
+ln hard1 dir/hard2
+ln hard1 hard3
 find . -path ./.aishell -prune -o -newer a.txt -exec touch -h -d '2026-01-02 03:04:05' {} +
 touch -d '2001-09-09 01:46:40' dir/x.txt
 touch -h -d '2004-11-09 11:33:20' dangling
+printf 'hard1\n' >.dockerignore
 compare "names, links, modes" 'COPY . /app/
 COPY dirlink /app/followed/
 '

@@ -54,6 +54,7 @@ static void dir(const char *rel)
 typedef struct {
 	char names[64][256];
 	char targets[64][256];
+	char hardlinks[64][256];
 	char data[64][64];
 	int types[64];
 	int uids[64];
@@ -99,6 +100,8 @@ static int list_stream(listing *out, ais_context *ctx)
 					   archive_entry_mtime_nsec(e) : -1;
 		if (archive_entry_symlink(e))
 			snprintf(out->targets[out->n], 256, "%s", archive_entry_symlink(e));
+		if (archive_entry_hardlink(e))
+			snprintf(out->hardlinks[out->n], 256, "%s", archive_entry_hardlink(e));
 		archive_read_data(ar, out->data[out->n], 63);
 		out->n++;
 	}
@@ -586,4 +589,39 @@ TEST(context_sends_names_as_bytes_and_the_dockerfile_first)
 	CHECK(i >= 0 && !strcmp(l.data[i], "long\n"));
 	i = find(&l, "l\xc3\xafnk");
 	CHECK(i >= 0 && !strcmp(l.targets[i], "raw\xffname"));
+}
+
+/* Names of one file go as the docker CLI sends them: the first sent with
+ * the data, each later one as a hard link to it; a name not sent (ignored)
+ * is no link target. */
+TEST(context_sends_hard_links_as_links_to_the_first_sent)
+{
+	char a[1024], b[1024];
+	listing l;
+	int i;
+
+	dir("");
+	dir("d");
+	put("Dockerfile", "FROM x\n");
+	put("d/one", "same\n");
+	snprintf(a, sizeof(a), "%s/ctx/d/one", test_tmpdir());
+	snprintf(b, sizeof(b), "%s/ctx/d/two", test_tmpdir());
+	CHECK_INT(link(a, b), 0);
+	snprintf(b, sizeof(b), "%s/ctx/zz", test_tmpdir());
+	CHECK_INT(link(a, b), 0);
+	CHECK_INT(read_back(&l, "Dockerfile"), 0);
+	i = find(&l, "d/one");
+	CHECK(i >= 0 && !strcmp(l.data[i], "same\n") && !l.hardlinks[i][0]);
+	i = find(&l, "d/two");
+	CHECK(i >= 0 && !strcmp(l.hardlinks[i], "d/one"));
+	i = find(&l, "zz");
+	CHECK(i >= 0 && !strcmp(l.hardlinks[i], "d/one"));
+
+	put(".dockerignore", "d/one\n");
+	CHECK_INT(read_back(&l, "Dockerfile"), 0);
+	CHECK(find(&l, "d/one") < 0);
+	i = find(&l, "d/two");
+	CHECK(i >= 0 && !strcmp(l.data[i], "same\n") && !l.hardlinks[i][0]);
+	i = find(&l, "zz");
+	CHECK(i >= 0 && !strcmp(l.hardlinks[i], "d/two"));
 }

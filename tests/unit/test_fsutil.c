@@ -442,3 +442,19 @@ TEST(fs_stat_each_runs_each_index_once)
 	}
 	ais_fs_stat_helper_free(own);
 }
+
+TEST(fs_link_firsts_points_each_name_at_the_first_sent)
+{
+	const ais_fs_id ids[] = {
+		{ 1, 10 }, { 1, 11 }, { 1, 10 }, { 2, 10 }, { 1, 11 }, { 1, 10 },
+	};
+	size_t first[6], want[6] = { 0, 1, 0, 3, 1, 0 }, i;
+
+	CHECK_INT(ais_fs_link_firsts(first, ids, 6), 0);
+	for (i = 0; i < 6; i++)
+		CHECK(first[i] == want[i]);
+	/* the first of each is the earliest, whatever the sort does */
+	CHECK_INT(ais_fs_link_firsts(first, ids + 1, 5), 0);
+	CHECK(first[0] == 0 && first[1] == 1 && first[2] == 2 && first[3] == 0 && first[4] == 1);
+	CHECK_INT(ais_fs_link_firsts(first, ids, 0), 0);
+}
