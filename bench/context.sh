@@ -11,7 +11,10 @@
 #  4. judging an unchanged 10,000-file `COPY .` context (`ensure --check`)
 #     against `git status` on the same tree, as a whole command and, by
 #     subtracting the same run's figures for a one-file context, the cost
-#     of judging the context alone;
+#     of judging the context alone; and, in the same run, what this machine
+#     itself costs (bench/floor.c): a bare walk of that tree (listing and an
+#     lstat per file on two threads, nothing else), loading libcurl, and an
+#     empty process;
 #  5. a rebuild after a one-file edit of that project, aishell (`ensure`,
 #     whose BuildKit session sends only the changed file) against
 #     `docker build` with BuildKit, which does the same, and against
@@ -151,6 +154,10 @@ set -- -n "aishell ensure --check (10000 files)" "$aishell ensure -q --check -C 
 [ -z "$baseline" ] ||
 	set -- "$@" -n "baseline ensure --check (10000 files)" "$baseline ensure -q --check -C $P" \
 		-n "baseline ensure --check (1 file)" "$baseline ensure -q --check -C $S"
+cc -O2 -pthread -o "$work/floor" "$root/bench/floor.c" -ldl
+set -- "$@" -n "floor: bare walk (10000 files)" "$work/floor walk $P" \
+	-n "floor: dlopen libcurl" "$work/floor dlopen libcurl.so.4" \
+	-n "floor: empty process" "$work/floor none"
 hyperfine -N --runs $((runs * 4)) --warmup 3 --export-csv "$work/check.csv" "$@"
 awk -F, 'NR > 1 { m[NR - 1] = $(NF - 4) * 1000; c[NR - 1] = ($(NF - 3) + $(NF - 2)) * 1000 }
 	END {
@@ -161,9 +168,12 @@ awk -F, 'NR > 1 { m[NR - 1] = $(NF - 4) * 1000; c[NR - 1] = ($(NF - 3) + $(NF - 
 			m[1] - m[3], (m[1] - m[3]) / m[2], m[2], (m[1] - m[3]) / (m[2] - m[4]), m[2] - m[4]
 		printf "  CPU time (user + system, means), which a loaded machine disturbs less: aishell %.1f ms (one file %.1f ms, the context alone %.1f ms), git status %.1f ms (one file %.1f ms)\n",
 			c[1], c[3], c[1] - c[3], c[2], c[4]
-		if (5 in m)
+		if (base != "")
 			printf "  baseline (%s): ensure --check %.1f ms, ratio %.2fx to git status (one file %.1f ms); CPU %.1f ms (one file %.1f ms)\n",
 				base, m[5], m[5] / m[2], m[6], c[5], c[6]
+		n = NR - 1
+		printf "floor of this machine: a bare walk of the 10,000 files (listing, an lstat each, two threads) %.1f ms, %.2fx git status; loading libcurl %.1f ms more than an empty process (%.1f ms); the two one after the other %.2fx git status\n",
+			m[n - 2], m[n - 2] / m[2], m[n - 1] - m[n], m[n], (m[n - 2] + m[n - 1] - m[n]) / m[2]
 	}' base="$baseline" "$work/check.csv"
 [ -z "$judge_only" ] || exit 0
 
