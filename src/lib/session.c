@@ -365,7 +365,6 @@ static int follow_resolve(ais_buf *out, size_t *count, const ais_context *ctx,
 	return error;
 }
 
-/* The listing of directory `dir` under the engine's patterns. */
 /* Files offered more than once, as hard links: each later name of one is
  * offered as a link to the first (its Linkname, no data), as fsutil does
  * in the docker CLI. */
@@ -403,6 +402,7 @@ done:
 	return error;
 }
 
+/* The listing of directory `dir` under the engine's patterns. */
 static int list_make(fs_list *l, ais_context *ctx, const char *dir,
 		     const char *const *include, const char *const *exclude,
 		     const char *const *follow)
