@@ -443,7 +443,7 @@ void ais_chain_judge_base(ais_chain *chain, const ais_image *foundation,
 		if (v && !same(v, chain->base_inputs)) {
 			tier_stale(base, AIS_LABEL_BASE_INPUTS_HASH, v,
 				   chain->base_inputs,
-				   "files read by COPY/ADD in ~/.aishell/Dockerfile changed");
+				   "files read by COPY/ADD/RUN --mount in ~/.aishell/Dockerfile changed");
 			return;
 		}
 		v = ais_image_label(img, AIS_LABEL_BASE_FOUNDATION_ID);
@@ -489,7 +489,7 @@ void ais_chain_judge_ext(ais_chain *chain, const ais_image *base,
 	}
 	v = ais_image_label(img, AIS_LABEL_EXTENSION_INPUTS_HASH);
 	if (v && !same(v, chain->ext_inputs)) {
-		snprintf(cause, sizeof(cause), "files read by COPY/ADD in %s changed",
+		snprintf(cause, sizeof(cause), "files read by COPY/ADD/RUN --mount in %s changed",
 			 chain->ext_dockerfile);
 		tier_stale(ext, AIS_LABEL_EXTENSION_INPUTS_HASH, v, chain->ext_inputs,
 			   cause);
@@ -585,7 +585,7 @@ static void manifest_explain(chain_tier *t, const ais_chain *chain,
 	    ais_inputs_manifest(&manifest, now) < 0)
 		goto done;
 	if (ais_inputs_diff(&list, &old, &manifest, 5) > 0 &&
-	    ais_buf_printf(&cause, "files read by COPY/ADD in %s changed: %s",
+	    ais_buf_printf(&cause, "files read by COPY/ADD/RUN --mount in %s changed: %s",
 			   shown_as, ais_buf_cstr(&list)) == 0) {
 		COPY(label, t->label);
 		COPY(have, t->have);

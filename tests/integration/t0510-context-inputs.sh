@@ -68,6 +68,11 @@ printf 'FROM %s:base\nRUN --mount=type=bind,source=tools,target=/t cp -r /t /too
 expect_rc 0 ais ensure
 listing /tools-copy
 expect_in "$T/listing" /tools-copy/run.sh
+# What a bind mount reads is an input like what COPY reads.
+echo 'echo two' >>tools/run.sh
+expect_rc 4 ais ensure --check
+expect_in "$T/err" "files read by COPY/ADD/RUN --mount in .aishell/Dockerfile changed: tools/run.sh"
+expect_rc 0 ais ensure
 printf 'FROM %s:base\nRUN --mount=type=bind,target=/c find /c >/whole.txt\n' \
 	"$REPO" >.aishell/Dockerfile
 expect_rc 0 ais ensure

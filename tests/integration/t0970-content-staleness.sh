@@ -34,7 +34,7 @@ echo 'int b2;' >src/b.c
 expect_rc 4 ais ensure --check
 expect_in "$T/err" "src/b.c"
 expect_rc 4 ais status
-expect_in "$T/out" "files read by COPY/ADD in .aishell/Dockerfile changed: src/b.c"
+expect_in "$T/out" "files read by COPY/ADD/RUN --mount in .aishell/Dockerfile changed: src/b.c"
 expect_rc 4 ais status --json
 expect_in "$T/out" '"label":	"aishell.extension.inputs.hash"'
 expect_rc 0 ais ensure
@@ -62,7 +62,7 @@ echo 'changed' >"$HOME/.aishell/state.edn"
 expect_rc 0 ais ensure --check
 echo 'motd v2' >"$HOME/.aishell/motd"
 expect_rc 4 ais ensure --check
-expect_in "$T/err" "$REPO:base is stale: files read by COPY/ADD in ~/.aishell/Dockerfile changed: motd"
+expect_in "$T/err" "$REPO:base is stale: files read by COPY/ADD/RUN --mount in ~/.aishell/Dockerfile changed: motd"
 expect_rc 0 ais ensure
 
 # An ext built the original's way (no inputs label) is judged by its

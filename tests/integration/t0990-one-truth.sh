@@ -82,7 +82,7 @@ judge fresh-back
 # 2. Only the COPY'd file changes: stale, the file named, the range named.
 switch deps
 judge copied-file
-expect_in "$T/hook" "files read by COPY/ADD in .aishell/Dockerfile changed: requirements.txt"
+expect_in "$T/hook" "files read by COPY/ADD/RUN --mount in .aishell/Dockerfile changed: requirements.txt"
 expect_in "$T/hook" "; changed in $(git rev-parse --short=7 main)..$(git rev-parse --short=7 deps); run 'aishell ensure' to rebuild"
 switch main
 judge copied-file-back

@@ -33,7 +33,7 @@ old=$(git rev-parse --short=7 HEAD)
 bump 2.0
 git pull -q --no-rebase 2>"$T/err" || fail "pull"
 new=$(git rev-parse --short=7 HEAD)
-expect_in "$T/err" "aishell: $EXT is stale: files read by COPY/ADD in .aishell/Dockerfile changed: requirements.txt ("
+expect_in "$T/err" "aishell: $EXT is stale: files read by COPY/ADD/RUN --mount in .aishell/Dockerfile changed: requirements.txt ("
 expect_in "$T/err" "; changed in $old..$new; run 'aishell ensure' to rebuild"
 expect_rc 4 ais ensure --check
 expect_rc 0 ais ensure -q
@@ -44,7 +44,7 @@ git fetch -q
 git checkout -q work 2>/dev/null
 git rebase -q origin/main 2>"$T/err" || fail "rebase"
 expect_eq "$(grep -c "is stale" "$T/err")" 1 "one report per rebase"
-expect_in "$T/err" "files read by COPY/ADD in .aishell/Dockerfile changed: requirements.txt"
+expect_in "$T/err" "files read by COPY/ADD/RUN --mount in .aishell/Dockerfile changed: requirements.txt"
 # checkout back to main (still at the 2.0 bump) once the image has 3.0: stale again, named again.
 expect_rc 0 ais ensure -q
 git checkout -q main 2>"$T/err"
