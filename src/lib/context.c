@@ -140,7 +140,7 @@ struct ais_context {
 	ais_buf paths;       /* the entries' paths, each NUL-terminated */
 	size_t next;         /* entries started so far (ctx_send_order) */
 	size_t first;        /* the entry sent first: the Dockerfile */
-	size_t *link_to;     /* per entry, one sent before it as the same file, or NO_LINK */
+	size_t *link_to;     /* per position sent: that of the same file sent before, or AIS_FS_NO_LINK */
 	struct archive *ar;
 	ais_buf out;         /* tar bytes produced but not yet handed out */
 	size_t out_off;
@@ -160,8 +160,6 @@ struct ais_context {
 	bool closed;
 	char *chunk;
 };
-
-#define NO_LINK ((size_t)-1)
 
 static const char *ctx_rel(const ais_context *ctx, const ctx_entry *e)
 {
@@ -1040,7 +1038,7 @@ static size_t ctx_send_order(const ais_context *ctx, size_t pos)
 /* Write the header of the next entry and open its file. */
 static int ctx_start_entry(ais_context *ctx)
 {
-	size_t i = ctx_send_order(ctx, ctx->next++);
+	size_t pos = ctx->next++, i = ctx_send_order(ctx, pos), link = ctx->link_to[pos];
 	const ctx_entry *e = &ctx->e[i];
 	struct archive_entry *entry = NULL;
 	ais_buf text = AIS_BUF_INIT;
@@ -1050,7 +1048,7 @@ static int ctx_start_entry(ais_context *ctx)
 
 	if (!ctx_sent(ctx, e))
 		return 0;
-	if (S_ISREG(e->st.mode) && ctx->link_to[i] != NO_LINK) {
+	if (link != AIS_FS_NO_LINK) {
 		/* A hard link to a file sent before: its name, no data. */
 		if ((error = ctx_restat(ctx, i, &st, &base)) < 0)
 			goto done;
@@ -1110,8 +1108,9 @@ static int ctx_start_entry(ais_context *ctx)
 	if (S_ISLNK(st.st_mode)) {
 		la.archive_entry_copy_symlink(entry, ais_buf_cstr(&text));
 		la.archive_entry_set_size(entry, 0);
-	} else if (S_ISREG(st.st_mode) && ctx->link_to[i] != NO_LINK) {
-		la.archive_entry_copy_hardlink(entry, ctx_rel(ctx, &ctx->e[ctx->link_to[i]]));
+	} else if (link != AIS_FS_NO_LINK) {
+		la.archive_entry_copy_hardlink(entry,
+					       ctx_rel(ctx, &ctx->e[ctx_send_order(ctx, link)]));
 		la.archive_entry_set_size(entry, 0);
 	} else if (!S_ISREG(st.st_mode)) {
 		la.archive_entry_set_size(entry, 0);
@@ -1176,40 +1175,24 @@ static int ctx_continue_file(ais_context *ctx)
  * context tar has them. */
 static int ctx_find_links(ais_context *ctx)
 {
-	ais_fs_id *ids = NULL;
-	size_t *entry = NULL, *first = NULL, pos, n = 0, k;
-	int error = 0;
+	size_t n = ctx->count ? ctx->count : 1, pos;
+	ais_fs_id *ids = calloc(n, sizeof(*ids));
+	int error;
 
-	ctx->link_to = malloc((ctx->count ? ctx->count : 1) * sizeof(*ctx->link_to));
-	if (ctx->count) {
-		ids = malloc(ctx->count * sizeof(*ids));
-		entry = malloc(ctx->count * sizeof(*entry));
-		first = malloc(ctx->count * sizeof(*first));
-	}
-	if (!ctx->link_to || (ctx->count && (!ids || !entry || !first))) {
-		error = ais_error_set(AIS_ENOMEM, "out of memory");
-		goto done;
+	if (!ids || !(ctx->link_to = malloc(n * sizeof(*ctx->link_to)))) {
+		free(ids);
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	for (pos = 0; pos < ctx->count; pos++) {
-		size_t i = ctx_send_order(ctx, pos);
-		const ctx_entry *e = &ctx->e[i];
+		const ctx_entry *e = &ctx->e[ctx_send_order(ctx, pos)];
 
-		ctx->link_to[i] = NO_LINK;
-		if (!ctx_sent(ctx, e) || !S_ISREG(e->st.mode))
-			continue;
-		ids[n].dev = e->st.dev;
-		ids[n].ino = e->st.ino;
-		entry[n++] = i;
+		if (ctx_sent(ctx, e) && S_ISREG(e->st.mode)) {
+			ids[pos].dev = e->st.dev;
+			ids[pos].ino = e->st.ino;
+		}
 	}
-	if ((error = ais_fs_link_firsts(first, ids, n)) < 0)
-		goto done;
-	for (k = 0; k < n; k++)
-		if (first[k] != k)
-			ctx->link_to[entry[k]] = entry[first[k]];
-done:
+	error = ais_fs_links(ctx->link_to, ids, ctx->count);
 	free(ids);
-	free(entry);
-	free(first);
 	return error;
 }
 
@@ -1221,10 +1204,8 @@ static int ctx_start_archive(ais_context *ctx)
 
 	if ((error = la_ready()) < 0)
 		return error;
-	for (ctx->first = 0; ctx->first < ctx->count; ctx->first++)
-		if ((ctx->e[ctx->first].flags & E_ALWAYS) &&
-		    !strcmp(ctx_rel(ctx, &ctx->e[ctx->first]), ctx->dockerfile))
-			break;
+	if (!ais_context_find(ctx, ctx->dockerfile, &ctx->first))
+		ctx->first = ctx->count;
 	if ((error = ctx_find_links(ctx)) < 0)
 		return error;
 	ctx->ar = la.archive_write_new();

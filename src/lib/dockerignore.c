@@ -734,12 +734,15 @@ int ais_dockerignore_parse_path(ais_dockerignore **out, const char *pattern,
 				size_t len)
 {
 	ais_buf text = AIS_BUF_INIT;
-	int error;
+	int error = 0;
 
 	*out = NULL;
-	if ((!len || (pattern[0] != '!' && pattern[0] != '#') ||
-	     (error = ais_buf_putc(&text, '\\')) == 0) &&
-	    (error = ais_buf_put(&text, pattern, len)) == 0)
+	/* escaped, so as not to be read as a negation or a comment */
+	if (len && (pattern[0] == '!' || pattern[0] == '#'))
+		error = ais_buf_putc(&text, '\\');
+	if (error == 0)
+		error = ais_buf_put(&text, pattern, len);
+	if (error == 0)
 		error = ais_dockerignore_parse(out, text.ptr, text.size);
 	ais_buf_dispose(&text);
 	return error;

@@ -429,22 +429,26 @@ static int link_cmp(const void *a, const void *b, void *arg)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-int ais_fs_link_firsts(size_t *first, const ais_fs_id *ids, size_t n)
+int ais_fs_links(size_t *link, const ais_fs_id *ids, size_t n)
 {
-	size_t *by_id, i, group = 0;
+	size_t *by_id, i, files = 0, first = 0;
 
+	for (i = 0; i < n; i++)
+		link[i] = AIS_FS_NO_LINK;
 	if (n == 0)
 		return 0;
 	if (!(by_id = malloc(n * sizeof(*by_id))))
 		return ais_error_set(AIS_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++)
-		by_id[i] = i;
-	qsort_r(by_id, n, sizeof(*by_id), link_cmp, (void *)ids);
-	for (i = 0; i < n; i++) {
-		if (i == 0 || ids[by_id[i]].dev != ids[by_id[group]].dev ||
-		    ids[by_id[i]].ino != ids[by_id[group]].ino)
-			group = i;
-		first[by_id[i]] = by_id[group];
+		if (ids[i].dev || ids[i].ino)
+			by_id[files++] = i;
+	qsort_r(by_id, files, sizeof(*by_id), link_cmp, (void *)ids);
+	for (i = 0; i < files; i++) {
+		if (i == 0 || ids[by_id[i]].dev != ids[by_id[first]].dev ||
+		    ids[by_id[i]].ino != ids[by_id[first]].ino)
+			first = i;
+		else
+			link[by_id[i]] = by_id[first];
 	}
 	free(by_id);
 	return 0;

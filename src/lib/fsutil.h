@@ -93,17 +93,21 @@ int ais_fs_self_exe(ais_buf *out);
  */
 int ais_fs_which(ais_buf *out, const char *name, const struct stat *same);
 
-/* A file's identity: two names with the same are hard links to one file. */
+/* A file's identity: two names with the same are hard links to one file.
+ * { 0, 0 } is none (no file has inode 0). */
 typedef struct {
 	unsigned long long dev, ino;
 } ais_fs_id;
 
-/* Hard links among `n` files named in the order they are sent, `ids[i]`
- * the i-th one's identity: first[i] gets the index of the first of them
- * with the same identity, i itself for that first one.  The docker CLI
- * (its context tar, and fsutil through a BuildKit session) sends that
- * first one with its data and each later one as a link to it. */
-int ais_fs_link_firsts(size_t *first, const ais_fs_id *ids, size_t n);
+#define AIS_FS_NO_LINK ((size_t)-1)
+
+/* Hard links among `n` names in the order they are sent, `ids[i]` the file
+ * the i-th one names, or none: link[i] gets the index of the first name
+ * before it of the same file, AIS_FS_NO_LINK for the first name of each
+ * file and for none.  The docker CLI (its context tar, and fsutil through
+ * a BuildKit session) sends that first name with the data and each later
+ * one as a link to it. */
+int ais_fs_links(size_t *link, const ais_fs_id *ids, size_t n);
 
 /* A file time in nanoseconds since the epoch, as the stat caches keep it. */
 long long ais_fs_time_ns(const struct timespec *ts);

@@ -64,7 +64,6 @@ typedef struct {
 	size_t path;            /* offset in the listing's path buffer */
 	ais_context_stat st;
 	size_t entry;           /* index in the context, or NO_ENTRY */
-	size_t link;            /* a file offered before as the same one, or NO_ENTRY */
 } fs_item;
 
 #define NO_ENTRY ((size_t)-1)
@@ -73,6 +72,7 @@ typedef struct {
 	fs_item *items;
 	size_t count, alloc;
 	ais_buf paths;
+	size_t *link;           /* per item: the same file offered before, or AIS_FS_NO_LINK */
 } fs_list;
 
 typedef enum { CALL_UNKNOWN, CALL_HEALTH, CALL_DIFFCOPY } call_kind;
@@ -169,6 +169,7 @@ unsigned ais_session_go_mode(unsigned st_mode)
 static void list_dispose(fs_list *l)
 {
 	free(l->items);
+	free(l->link);
 	ais_buf_dispose(&l->paths);
 	memset(l, 0, sizeof(*l));
 }
@@ -194,7 +195,6 @@ static int list_add(fs_list *l, const char *path, size_t len,
 	items[l->count].path = off;
 	items[l->count].st = *st;
 	items[l->count].entry = entry;
-	items[l->count].link = NO_ENTRY;
 	l->count++;
 	return 0;
 }
@@ -370,35 +370,22 @@ static int follow_resolve(ais_buf *out, size_t *count, const ais_context *ctx,
  * in the docker CLI. */
 static int list_links(fs_list *l)
 {
-	ais_fs_id *ids = NULL;
-	size_t *item = NULL, *first = NULL, n = 0, k;
-	int error = 0;
+	size_t n = l->count ? l->count : 1, k;
+	ais_fs_id *ids = calloc(n, sizeof(*ids));
+	int error;
 
-	if (l->count == 0)
-		return 0;
-	ids = malloc(l->count * sizeof(*ids));
-	item = malloc(l->count * sizeof(*item));
-	first = malloc(l->count * sizeof(*first));
-	if (!ids || !item || !first) {
-		error = ais_error_set(AIS_ENOMEM, "out of memory");
-		goto done;
+	if (!ids || !(l->link = malloc(n * sizeof(*l->link)))) {
+		free(ids);
+		return ais_error_set(AIS_ENOMEM, "out of memory");
 	}
 	for (k = 0; k < l->count; k++) {
-		if (l->items[k].entry == NO_ENTRY || !S_ISREG(l->items[k].st.mode))
-			continue;
-		ids[n].dev = l->items[k].st.dev;
-		ids[n].ino = l->items[k].st.ino;
-		item[n++] = k;
+		if (l->items[k].entry != NO_ENTRY && S_ISREG(l->items[k].st.mode)) {
+			ids[k].dev = l->items[k].st.dev;
+			ids[k].ino = l->items[k].st.ino;
+		}
 	}
-	if ((error = ais_fs_link_firsts(first, ids, n)) < 0)
-		goto done;
-	for (k = 0; k < n; k++)
-		if (first[k] != k)
-			l->items[item[k]].link = item[first[k]];
-done:
+	error = ais_fs_links(l->link, ids, l->count);
 	free(ids);
-	free(item);
-	free(first);
 	return error;
 }
 
@@ -473,8 +460,9 @@ static int list_make(fs_list *l, ais_context *ctx, const char *dir,
 		     (error = open_push(&open, &nopen, &openalloc, l->count - 1)) < 0))
 			goto done;
 	}
-	error = list_links(l);
 done:
+	if (error == 0)
+		error = list_links(l);
 	free(open);
 	free(both);
 	ais_buf_dispose(&resolved);
@@ -582,8 +570,8 @@ static int call_put_stat(ais_session *s, call *c, size_t k)
 	st.modtime = it->st.mtime_ns;
 	if (!S_ISDIR(it->st.mode))
 		st.size = it->st.size;
-	if (it->link != NO_ENTRY) {
-		st.linkname = (char *)item_path(&c->list, &c->list.items[it->link]);
+	if (c->list.link[k] != AIS_FS_NO_LINK) {
+		st.linkname = (char *)item_path(&c->list, &c->list.items[c->list.link[k]]);
 		st.size = 0;
 	}
 	if (S_ISLNK(it->st.mode)) {

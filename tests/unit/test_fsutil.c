@@ -443,18 +443,20 @@ TEST(fs_stat_each_runs_each_index_once)
 	ais_fs_stat_helper_free(own);
 }
 
-TEST(fs_link_firsts_points_each_name_at_the_first_sent)
+TEST(fs_links_point_each_later_name_at_the_first_sent)
 {
 	const ais_fs_id ids[] = {
-		{ 1, 10 }, { 1, 11 }, { 1, 10 }, { 2, 10 }, { 1, 11 }, { 1, 10 },
+		{ 1, 10 }, { 1, 11 }, { 1, 10 }, { 0, 0 }, { 2, 10 }, { 1, 11 }, { 1, 10 }, { 0, 0 },
 	};
-	size_t first[6], want[6] = { 0, 1, 0, 3, 1, 0 }, i;
+	const size_t no = AIS_FS_NO_LINK;
+	size_t link[8], want[8] = { no, no, 0, no, no, 1, 0, no }, i;
 
-	CHECK_INT(ais_fs_link_firsts(first, ids, 6), 0);
-	for (i = 0; i < 6; i++)
-		CHECK(first[i] == want[i]);
+	CHECK_INT(ais_fs_links(link, ids, 8), 0);
+	for (i = 0; i < 8; i++)
+		CHECK(link[i] == want[i]);
 	/* the first of each is the earliest, whatever the sort does */
-	CHECK_INT(ais_fs_link_firsts(first, ids + 1, 5), 0);
-	CHECK(first[0] == 0 && first[1] == 1 && first[2] == 2 && first[3] == 0 && first[4] == 1);
-	CHECK_INT(ais_fs_link_firsts(first, ids, 0), 0);
+	CHECK_INT(ais_fs_links(link, ids + 1, 6), 0);
+	CHECK(link[0] == no && link[1] == no && link[2] == no && link[3] == no &&
+	      link[4] == 0 && link[5] == 1);
+	CHECK_INT(ais_fs_links(link, ids, 0), 0);
 }
